@@ -1,0 +1,1 @@
+"""liaison: makes the CPS/NPCC minimum standards for RASSO victim liaison checkable."""

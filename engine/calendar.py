@@ -1,0 +1,92 @@
+"""Working days, bank holidays and day boundaries in Europe/London.
+
+Why a module of its own: every deadline, the floor comparison and the board's ageing
+all depend on the same definition of a working day (SPEC §2) and of the "end of a local
+day" (SPEC §4.1), and they must agree to the millisecond.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+LONDON = ZoneInfo("Europe/London")
+END_OF_DAY = time(23, 59, 59, 999000)
+
+
+@lru_cache(maxsize=None)
+def _bank_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.UK(subdiv="ENG", years=year).keys())
+
+
+def is_bank_holiday(day: date) -> bool:
+    """True on a bank holiday in England and Wales (substitute days included)."""
+    return day in _bank_holidays(day.year)
+
+
+def local_date(instant: datetime) -> date:
+    """The Europe/London calendar date of an aware instant."""
+    return instant.astimezone(LONDON).date()
+
+
+def start_of_day(day: date) -> datetime:
+    """00:00 Europe/London on `day`, as an aware instant."""
+    return datetime.combine(day, time(0), LONDON)
+
+
+def end_of_day(day: date) -> datetime:
+    """23:59:59.999 Europe/London on `day` (SPEC §4.1's end of a day)."""
+    return datetime.combine(day, END_OF_DAY, LONDON)
+
+
+class WorkingCalendar:
+    """England and Wales working days, less an area's extra non-working days.
+
+    Instances are cached by their extra days so that every template of an area shares
+    one calendar and its memo of working-day sums.
+    """
+
+    __slots__ = ("extra", "_cache")
+
+    def __init__(self, extra_non_working_days: Iterable[date] = ()):
+        self.extra = frozenset(extra_non_working_days)
+        self._cache: dict[tuple[date, int], date] = {}
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() < 5 and not is_bank_holiday(day) and day not in self.extra
+
+    def add_working_days(self, day: date, n: int) -> date:
+        """The Nth working day after `day` (`day` itself never counts)."""
+        key = (day, n)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        current, left = day, n
+        while left > 0:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                left -= 1
+        self._cache[key] = current
+        return current
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days after `start` up to and including `end` (0 when end <= start)."""
+        count, current = 0, start
+        while current < end:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                count += 1
+        return count
+
+    def __repr__(self) -> str:
+        return f"WorkingCalendar(extra={sorted(self.extra)!r})"
+
+
+@lru_cache(maxsize=256)
+def calendar_for(extra_non_working_days: frozenset[date] = frozenset()) -> WorkingCalendar:
+    """The shared calendar for a set of extra non-working days."""
+    return WorkingCalendar(extra_non_working_days)

@@ -1,0 +1,1 @@
+"""The `liaison` command line (Typer). Prefect is never imported on this path."""

@@ -1,0 +1,426 @@
+"""Frozen models of the rules: matchers, conditions, deadlines, the three kinds of step,
+overlays and the resolved `Template`.
+
+The YAML files are validated into these models, so the national framework and every
+overlay share one vocabulary of fields. Conditions are data, never code.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+
+from engine.calendar import WorkingCalendar, end_of_day, local_date
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Unit(StrEnum):
+    working_days = "working_days"
+    calendar_days = "calendar_days"
+    hours = "hours"
+
+
+class Owner(StrEnum):
+    police = "police"
+    cps = "cps"
+    wcu = "wcu"
+    isva = "isva"
+    probation = "probation"
+    area = "area"
+    source = "source"
+
+
+class Standard(StrEnum):
+    partnership = "partnership"
+    processes = "processes"
+    supporting_victims = "supporting_victims"
+
+
+class Verification(StrEnum):
+    verified = "verified"
+    secondary = "secondary"
+    assumed = "assumed"
+
+
+class Severity(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+
+class Status(StrEnum):
+    met = "met"
+    late = "late"
+    missed = "missed"
+    due_soon = "due_soon"
+    due = "due"
+    cancelled = "cancelled"
+    violated = "violated"
+
+
+FLAG_STATUSES = frozenset({Status.late, Status.missed, Status.due_soon, Status.violated})
+
+
+class Deadline(Model):
+    """`within` N `unit` of the trigger (SPEC §4.1)."""
+
+    within: int = Field(gt=0, le=3650)
+    unit: Unit
+
+    def due(self, trigger: datetime, calendar: WorkingCalendar) -> datetime:
+        """The due instant for a trigger at `trigger`."""
+        if self.unit is Unit.hours:
+            return trigger + timedelta(hours=self.within)
+        day = local_date(trigger)
+        if self.unit is Unit.working_days:
+            return end_of_day(calendar.add_working_days(day, self.within))
+        return end_of_day(day + timedelta(days=self.within))
+
+    def describe(self) -> str:
+        noun = {Unit.working_days: "working day", Unit.calendar_days: "calendar day",
+                Unit.hours: "hour"}[self.unit]
+        return f"{self.within} {noun}{'' if self.within == 1 else 's'}"
+
+
+class Comparison(Model):
+    """A numeric comparison on an event data field: `{gte: 12}`, `{lte: 3}`."""
+
+    gte: int | None = None
+    lte: int | None = None
+
+    def test(self, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return False
+        return (self.gte is None or value >= self.gte) and (self.lte is None or value <= self.lte)
+
+
+Scalar = Union[str, bool, int]
+DataValue = Union[Scalar, list[Scalar], Comparison]
+
+
+class Matcher(Model):
+    """An event type plus optional data equalities (a list means any of)."""
+
+    type: str
+    data: dict[str, DataValue] = Field(default_factory=dict)
+
+    def describe(self) -> str:
+        if not self.data:
+            return self.type
+        parts = []
+        for k, v in self.data.items():
+            if isinstance(v, list):
+                parts.append(f"{k}: [{', '.join(_scalar(x) for x in v)}]")
+            elif isinstance(v, Comparison):
+                ops = [f"{op} {n}" for op, n in (("≥", v.gte), ("≤", v.lte)) if n is not None]
+                parts.append(f"{k} {' and '.join(ops)}")
+            else:
+                parts.append(f"{k}: {_scalar(v)}")
+        return f"{self.type}{{{', '.join(parts)}}}"
+
+
+def _scalar(v: Scalar) -> str:
+    return ("true" if v else "false") if isinstance(v, bool) else str(v)
+
+
+# --- conditions ---------------------------------------------------------------------
+
+class CaseCondition(Model):
+    """`{case: {field: value}}` on a case fact: offence, complainant_age, area, stage."""
+
+    case: dict[Literal["offence", "complainant_age", "area", "stage"], Union[str, list[str]]]
+
+
+class ConsentCondition(Model):
+    """`{consent: share_with_isva}`: the latest record for that scope grants consent."""
+
+    consent: Literal["share_with_isva", "referral"]
+
+
+class PreferenceCondition(Model):
+    """`{preference: {field: value}}`: the latest recorded value of that preference."""
+
+    preference: dict[str, Union[Scalar, list[Scalar]]]
+
+
+class InPreference(Model):
+    in_preference: str
+
+
+class NotPreference(Model):
+    not_preference: str
+
+
+PreferenceRef = Annotated[
+    Union[Annotated[InPreference, Tag("in_preference")],
+          Annotated[NotPreference, Tag("not_preference")]],
+    Discriminator(lambda v: _only_key(v, ("in_preference", "not_preference"))),
+]
+
+
+class EventCondition(Model):
+    """`{event: {field: {in_preference: X}}}` or `{... {not_preference: X}}`."""
+
+    event: dict[str, PreferenceRef]
+
+
+class AllCondition(Model):
+    all: list[Condition]
+
+
+class AnyCondition(Model):
+    any: list[Condition]
+
+
+class NotCondition(Model):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    not_: Condition = Field(alias="not")
+
+
+_CONDITION_KEYS = ("case", "consent", "preference", "event", "all", "any", "not")
+
+
+def _only_key(value: Any, keys: tuple[str, ...]) -> str | None:
+    if isinstance(value, BaseModel):
+        fields = [k for k in keys if k in type(value).model_fields or (k == "not" and hasattr(value, "not_"))]
+        return fields[0] if fields else None
+    if isinstance(value, dict) and len(value) == 1:
+        (k,) = value
+        return k if k in keys else None
+    return None
+
+
+Condition = Annotated[
+    Union[
+        Annotated[CaseCondition, Tag("case")],
+        Annotated[ConsentCondition, Tag("consent")],
+        Annotated[PreferenceCondition, Tag("preference")],
+        Annotated[EventCondition, Tag("event")],
+        Annotated[AllCondition, Tag("all")],
+        Annotated[AnyCondition, Tag("any")],
+        Annotated[NotCondition, Tag("not")],
+    ],
+    Discriminator(
+        lambda v: _only_key(v, _CONDITION_KEYS),
+        custom_error_type="condition",
+        custom_error_message="a condition is one of case, consent, preference, event, all, any, not",
+    ),
+]
+AllCondition.model_rebuild()
+AnyCondition.model_rebuild()
+NotCondition.model_rebuild()
+
+
+# --- steps ----------------------------------------------------------------------------
+
+class StepBase(Model):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    owner: Owner
+    standard: Standard
+    basis: str
+    source: str
+    verification: Verification
+    minimum: bool
+    severity: Severity
+    local: bool = False  # declared by an overlay, not part of the national framework
+
+
+def _as_list(v: Any) -> Any:
+    return v if isinstance(v, list) or v is None else [v]
+
+
+class DeadlineStep(StepBase):
+    kind: Literal["deadline"] = "deadline"
+    trigger: list[Matcher] = Field(min_length=1)
+    satisfied_by: Matcher
+    cancelled_by: list[Matcher] = Field(default_factory=list)
+    when: Condition | None = None
+    deadline: Deadline
+
+    _norm_trigger = field_validator("trigger", "cancelled_by", mode="before")(_as_list)
+
+
+class Every(Model):
+    days: int = Field(gt=0, le=3650)
+
+
+class RecurringStep(StepBase):
+    """A contact due every N days from a start until a stop (SPEC §4.2).
+
+    `scope: area` marks an area-level step (the scrutiny group cadence), which has no
+    start event: its first gap begins when the area's overlay takes effect.
+    """
+
+    kind: Literal["recurring"] = "recurring"
+    scope: Literal["case", "area"] = "case"
+    start: Matcher | None = None
+    stop: list[Matcher] = Field(default_factory=list)
+    stop_stages: list[str] = Field(default_factory=list)
+    satisfied_by: Matcher
+    every: Every
+    interval_preference: str | None = None
+    pause: Matcher | None = None
+    resume: Matcher | None = None
+
+    _norm_stop = field_validator("stop", mode="before")(_as_list)
+
+
+class ProhibitionStep(StepBase):
+    """An event that must not happen when a condition says so (SPEC §4.3).
+
+    Exactly one of `unless` (violated when the condition is false) and `violates_when`
+    (violated when it is true).
+    """
+
+    kind: Literal["prohibition"] = "prohibition"
+    event: Matcher
+    unless: Condition | None = None
+    violates_when: Condition | None = None
+
+
+Step = Annotated[Union[DeadlineStep, RecurringStep, ProhibitionStep], Field(discriminator="kind")]
+AnyStep = DeadlineStep | RecurringStep | ProhibitionStep
+
+
+# --- overlays ---------------------------------------------------------------------------
+
+class Derogation(Model):
+    """Permission to go below the national floor: who approved it, why, until when."""
+
+    justification: str = Field(min_length=1)
+    approved_by: str = Field(min_length=1)
+    expires: date
+
+
+class Spoc(Model):
+    team: str = Field(min_length=1)
+    mailbox: str = Field(min_length=3)
+
+
+class Spocs(Model):
+    police: Spoc
+    cps: Spoc
+    isva: Spoc
+
+
+class ScrutinyGroup(Model):
+    name: str = Field(min_length=1)
+
+
+class CalendarConfig(Model):
+    extra_non_working_days: list[date] = Field(default_factory=list)
+
+
+class DisabledStep(Model):
+    step: str
+    derogation: Derogation | None = None
+
+
+class Overlay(Model):
+    """An area's YAML file (SPEC §6). `steps` values stay raw here: the builder merges
+    them field by field onto the national steps and validates the result."""
+
+    area: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    name: str
+    cps_area: str | list[str]
+    framework_version: str
+    effective_from: date
+    spocs: Spocs
+    scrutiny_group: ScrutinyGroup
+    calendar: CalendarConfig = Field(default_factory=CalendarConfig)
+    steps: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    disabled: list[DisabledStep] = Field(default_factory=list)
+
+
+# --- the resolved template ------------------------------------------------------------
+
+class Provenance(Model):
+    """Where one resolved field came from."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+
+class Template(Model):
+    """The steps in force for one area from `effective_from` (SPEC §2 "template").
+
+    `version` names the config version: the framework version for national-only, plus the
+    overlay's content hash when an overlay applies.
+    """
+
+    area: str
+    framework_version: str
+    version: str
+    effective_from: datetime
+    steps: tuple[Annotated[AnyStep, Field(discriminator="kind")], ...]
+    extra_non_working_days: frozenset[date] = frozenset()
+    has_overlay: bool = False
+    provenance: dict[str, dict[str, Provenance]] = Field(default_factory=dict)
+    derogations: dict[str, Derogation] = Field(default_factory=dict)
+
+
+class StageRule(Model):
+    """A case stage and the events that set it (SPEC §4.5)."""
+
+    id: str
+    closed: bool = False
+    set_by: list[Matcher]
+
+
+# The national framework is in force from the beginning of (case) time.
+BEGINNING = datetime(1900, 1, 1, tzinfo=timezone.utc)
+
+
+class TemplateHistory:
+    """The templates of one area over time, oldest first (SPEC §7).
+
+    The first is the national framework alone (from BEGINNING); each later one is a
+    deployed or configured version from its `effective_from`.
+    """
+
+    __slots__ = ("templates", "_starts")
+
+    def __init__(self, templates: list[Template]):
+        self.templates = sorted(templates, key=lambda t: t.effective_from)
+        self._starts = [t.effective_from for t in self.templates]
+
+    def at(self, instant: datetime) -> Template:
+        """The template in force at `instant` (an `effective_from` equal to it counts)."""
+        from bisect import bisect_right
+
+        i = bisect_right(self._starts, instant) - 1
+        return self.templates[max(i, 0)]
+
+    @property
+    def latest(self) -> Template:
+        return self.templates[-1]
+
+
+class Rules:
+    """Everything the evaluator needs: stage rules and each area's template history.
+
+    Built from the YAML configs (`engine.config`) or from deployed versions (the store).
+    """
+
+    __slots__ = ("stages", "_histories", "_fallback")
+
+    def __init__(self, stages: tuple[StageRule, ...], histories: dict[str, TemplateHistory],
+                 fallback: TemplateHistory):
+        self.stages = stages
+        self._histories = histories
+        self._fallback = fallback
+
+    def history(self, area: str) -> TemplateHistory:
+        """The area's history; an area with no overlay gets the national framework alone."""
+        return self._histories.get(area, self._fallback)
