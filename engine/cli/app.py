@@ -3,7 +3,13 @@
 import typer
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="liaison: RASSO victim-liaison standards, checkable.")
+from engine.cli.flows_cmd import app as _flows_app  # noqa: E402,I001  (no Prefect import)
+
+app.add_typer(_flows_app, name="flows")
 
 
 def main() -> None:
+    from engine.logging import configure_logging
+
+    configure_logging("WARNING")  # to stderr, never stdout; LIAISON_LOG_LEVEL turns it up
     app()
