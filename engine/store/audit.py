@@ -1,0 +1,62 @@
+"""The append-only audit log (SPEC §8): every case-level read and every deployment.
+
+There is deliberately no update or delete here; on both databases a trigger refuses
+them too.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from engine.store.db import checked_engine, reading
+from engine.store.tables import audit_log
+
+ROLES = ("force_data_team", "cps_unit", "isva_service", "national_lead", "auditor")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, and in which role (SPEC §8)."""
+
+    who: str
+    role: str
+
+
+def current_actor(who: str | None = None, role: str | None = None) -> Actor:
+    """The acting user: arguments, else `$LIAISON_USER` / `$LIAISON_ROLE`, else the login
+    name as a force data team member (the role that configures and ingests)."""
+    name = who or os.environ.get("LIAISON_USER") or _login()
+    r = role or os.environ.get("LIAISON_ROLE") or "force_data_team"
+    if r not in ROLES:
+        raise ValueError(f"unknown role {r!r}; allowed: {' | '.join(ROLES)}")
+    return Actor(name, r)
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+def record(conn: Connection, who: str, role: str, action: str, detail: dict[str, Any]) -> None:
+    """Append one entry, inside the caller's transaction (so a deploy and its audit
+    entry commit together)."""
+    conn.execute(audit_log.insert().values(
+        at=datetime.now(UTC), who=who, role=role, action=action, detail=detail))
+
+
+def entries(db_url: str | None, action: str | None = None, limit: int = 1000
+            ) -> list[dict[str, Any]]:
+    """The latest entries, newest first (for the auditor and for tests)."""
+    q = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+    if action:
+        q = q.where(audit_log.c.action == action)
+    with reading(checked_engine(db_url)) as conn:
+        return [dict(r._mapping) for r in conn.execute(q)]

@@ -1,0 +1,139 @@
+"""Connecting to the store: SQLite by default, PostgreSQL through the same URL variable.
+
+Public functions of the store take a `db_url: str | None` (picklable, safe to hand to a
+process pool or a Prefect task) and call `engine_for` here; one Engine per URL per
+process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+
+from engine.errors import StoreError
+
+DEFAULT_SQLITE = Path(".liaison") / "liaison.db"
+ENV_VAR = "LIAISON_DATABASE_URL"
+BUSY_TIMEOUT_MS = 60_000
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The URL to use: the argument, else `$LIAISON_DATABASE_URL`, else the SQLite file
+    `./.liaison/liaison.db` (absolute, so worker processes agree on it)."""
+    url = url or os.environ.get(ENV_VAR) or ""
+    if not url:
+        return f"sqlite:///{DEFAULT_SQLITE.resolve()}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        db = Path(parsed.database)
+        if not db.is_absolute():
+            return parsed.set(database=str(db.resolve())).render_as_string(hide_password=False)
+    return url
+
+
+def engine_for(url: str | None = None) -> Engine:
+    """The process's Engine for a URL (cached), configured for this project."""
+    return _engine(resolve_url(url))
+
+
+@lru_cache(maxsize=16)
+def _engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        eng = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        _configure_sqlite(eng)
+        return eng
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True)
+    raise StoreError(f"unsupported database URL {parsed.render_as_string()!r}: "
+                     "use sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB")
+
+
+def _configure_sqlite(eng: Engine) -> None:
+    """WAL so readers never wait for the writer; a busy timeout so writers queue rather
+    than fail; and explicit BEGIN so a writing transaction can take the lock up front
+    (`BEGIN IMMEDIATE`) instead of failing when it upgrades from a read."""
+
+    @event.listens_for(eng, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(eng, "begin")
+    def _begin(conn: Connection) -> None:
+        mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN"
+        conn.exec_driver_sql(mode)
+
+
+@contextmanager
+def writing(eng: Engine) -> Iterator[Connection]:
+    """A transaction that will write: on SQLite it takes the write lock at BEGIN, so two
+    writers queue on the busy timeout instead of one failing halfway."""
+    with eng.connect() as conn:
+        conn = conn.execution_options(write=True)
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def reading(eng: Engine) -> Iterator[Connection]:
+    """A read transaction (one consistent snapshot)."""
+    with eng.connect() as conn:
+        with conn.begin():
+            yield conn
+
+
+def is_sqlite(eng: Engine) -> bool:
+    return eng.dialect.name == "sqlite"
+
+
+def describe(eng: Engine) -> str:
+    """The URL without its password, for messages."""
+    return eng.url.render_as_string(hide_password=True)
+
+
+_checked: set[str] = set()
+
+
+def require_schema(eng: Engine) -> None:
+    """Raise StoreError with a clear next step when the schema is missing or not at the
+    head revision this code was written for. Checked once per engine per process."""
+    key = describe(eng)
+    if key in _checked:
+        return
+    from engine.store.migrate import head_revision
+
+    head = head_revision()
+    with eng.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            raise StoreError(f"the database {key} has no liaison schema; "
+                             "run `liaison db upgrade` first")
+        rows = [r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))]
+    if rows != [head]:
+        current = ", ".join(rows) or "none"
+        raise StoreError(f"the database {key} is at schema revision {current}, this liaison "
+                         f"needs {head}; run `liaison db upgrade`")
+    _checked.add(key)
+
+
+def checked_engine(url: str | None = None) -> Engine:
+    """`engine_for` plus `require_schema`: what every command that reads or writes uses."""
+    eng = engine_for(url)
+    require_schema(eng)
+    return eng

@@ -1,0 +1,172 @@
+"""The store's tables (SQLAlchemy Core). Plain columns, no domain logic: the evaluator
+decides, the store remembers.
+
+Instants are stored in UTC (`UTCDateTime`): SQLite keeps no offset, PostgreSQL keeps
+`timestamptz`; both read back as aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware instant stored as UTC; naive values are refused (they are ambiguous)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} cannot be stored; give it an offset")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+ingest_batches = Table(
+    "ingest_batches", metadata,
+    # Deterministic id: the input's content hash and the line range. A batch that was
+    # committed is skipped when the same input is ingested again (resume after a crash).
+    Column("batch_id", String(96), primary_key=True),
+    Column("file_key", String(64), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("first_line", Integer, nullable=False),
+    Column("last_line", Integer, nullable=False),
+    Column("accepted", Integer, nullable=False),
+    Column("duplicate", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("committed_at", UTCDateTime, nullable=False),
+    Index("ix_ingest_batches_file", "file_key", "first_line"),
+)
+
+events = Table(
+    "events", metadata,
+    Column("event_id", String(128), primary_key=True),
+    Column("case_id", String(64), nullable=True),
+    Column("area", String(64), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("data", JSON, nullable=False),
+    # sha256 of engine.events.canonical_body: equal hash = duplicate, else conflict.
+    Column("body_hash", String(64), nullable=False),
+    Column("batch_id", String(96), ForeignKey("ingest_batches.batch_id"), nullable=False),
+    Index("ix_events_case_at", "case_id", "at", "event_id"),
+    Index("ix_events_area", "area", "case_id"),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("case_id", String(64), primary_key=True),
+    # The case's area now (after any transfer), as of its latest event.
+    Column("area", String(64), nullable=False),
+    # crc32(case_id) % 1024: stable across processes and databases, for partitioning.
+    Column("bucket", Integer, nullable=False),
+    Column("first_event_at", UTCDateTime, nullable=False),
+    Column("last_event_at", UTCDateTime, nullable=False),
+    Column("event_count", Integer, nullable=False),
+    # Bumped by every ingest batch that adds events to the case; the sweep records the
+    # version it read, so an event that lands during a sweep is never lost.
+    Column("event_version", Integer, nullable=False),
+    Column("evaluated_version", Integer, nullable=True),
+    Column("stage", String(48), nullable=True),
+    Column("evaluated_at", UTCDateTime, nullable=True),
+    Column("evaluated_as_of", UTCDateTime, nullable=True),
+    Column("rules_key", String(64), nullable=True),
+    # The earliest instant at which an open instance can change status (due -> due_soon,
+    # due_soon -> missed) or a future-dated event comes into force.
+    Column("next_check", UTCDateTime, nullable=True),
+    Index("ix_cases_area_bucket", "area", "bucket", "case_id"),
+    Index("ix_cases_next_check", "next_check"),
+)
+
+config_versions = Table(
+    "config_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("area", String(64), nullable=False),
+    Column("framework_version", String(32), nullable=False),
+    Column("effective_from", UTCDateTime, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("yaml", Text, nullable=False),
+    Column("deployed_by", String(128), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("deployed_at", UTCDateTime, nullable=False),
+    UniqueConstraint("area", "effective_from", name="uq_config_versions_area_effective"),
+)
+
+instances = Table(
+    "instances", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("case_id", String(64), nullable=True),  # null for area-level instances
+    Column("area", String(64), nullable=False),
+    Column("step", String(64), nullable=False),
+    Column("trigger_event", String(128), nullable=True),
+    Column("trigger_at", UTCDateTime, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("due", UTCDateTime, nullable=True),
+    Column("satisfied_by", String(128), nullable=True),
+    Column("owner", String(16), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("explanation", Text, nullable=False),
+    Column("version", String(96), nullable=False),  # Template.version that judged it
+    Column("evaluated_as_of", UTCDateTime, nullable=False),
+    Index("ix_instances_case", "case_id"),
+    Index("ix_instances_area_status", "area", "status"),
+)
+
+rejects = Table(
+    "rejects", metadata,
+    Column("file_key", String(64), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("file_name", Text, nullable=False),
+    Column("event_id", Text, nullable=True),
+    Column("field", String(128), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text, nullable=False),
+    Column("batch_id", String(96), ForeignKey("ingest_batches.batch_id"), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("who", String(128), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Index("ix_audit_log_at", "at"),
+)
