@@ -77,7 +77,10 @@ class Deadline(Model):
     def due(self, trigger: datetime, calendar: WorkingCalendar) -> datetime:
         """The due instant for a trigger at `trigger`."""
         if self.unit is Unit.hours:
-            return trigger + timedelta(hours=self.within)
+            # Elapsed time: aware-datetime arithmetic in a zone with clock changes is
+            # wall-clock arithmetic, so add the hours in UTC and convert back.
+            utc = trigger.astimezone(timezone.utc) + timedelta(hours=self.within)
+            return utc.astimezone(trigger.tzinfo)
         day = local_date(trigger)
         if self.unit is Unit.working_days:
             return end_of_day(calendar.add_working_days(day, self.within))
