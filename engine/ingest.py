@@ -105,13 +105,9 @@ def rejects_path_for(path: str) -> Path:
 def load_event_vocabulary(config_dir: Path = Path("area_configs")) -> Vocabulary:
     """The event vocabulary with the register's area ids: what `check` validates
     against. Only the national files are read, so a broken overlay never stops ingest."""
-    from ruamel.yaml import YAML
+    from engine.config.national import load_national
 
-    from engine.vocabulary import load_vocabulary
-
-    national = config_dir / "national"
-    register = YAML(typ="safe").load((national / "areas.yaml").read_text(encoding="utf-8"))
-    return load_vocabulary(national / "events.yaml", frozenset(register["areas"]))
+    return load_national(config_dir / "national").vocabulary
 
 
 Progress = Callable[[str, int, int], None]  # (path, lines done, lines total)

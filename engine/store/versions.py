@@ -1,0 +1,141 @@
+"""Deployed config versions (SPEC §7) and the rules they add up to.
+
+Which rules the sweep and `plan` use, per area:
+- an area with at least one deployed version: the national framework from the
+  beginning, then each deployed version from its `effective_from`;
+- an area with none: the overlay file in the config directory (`area_configs/areas/`),
+  as `liaison check` uses it, or the national framework alone when there is no file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from engine.spec import Rules, Template, TemplateHistory
+from engine.store.db import checked_engine, reading
+from engine.store.tables import config_versions
+
+
+@dataclass(frozen=True)
+class Version:
+    """One deployed version of an area's overlay."""
+
+    id: int
+    area: str
+    framework_version: str
+    effective_from: datetime
+    content_hash: str
+    yaml: str
+    deployed_by: str
+    role: str
+    deployed_at: datetime
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def versions(conn: Connection, area: str | None = None) -> list[Version]:
+    """Deployed versions, oldest `effective_from` first."""
+    q = select(config_versions).order_by(config_versions.c.area, config_versions.c.effective_from)
+    if area is not None:
+        q = q.where(config_versions.c.area == area)
+    return [Version(**dict(r._mapping)) for r in conn.execute(q)]
+
+
+def history(db_url: str | None, area: str) -> list[Version]:
+    """The area's deployed versions (for `liaison config history`)."""
+    with reading(checked_engine(db_url)) as conn:
+        return versions(conn, area)
+
+
+def load_config_set(config_dir: Path) -> Any:
+    """The validated configuration (raises engine.errors.ConfigError)."""
+    from engine.config import load_config
+
+    return load_config(config_dir)
+
+
+def template_from_version(config_set: Any, v: Version) -> Template:
+    """Rebuild a deployed version's template from its stored YAML, in force from the
+    recorded `effective_from` (which `deploy --effective-from` may have set)."""
+    return candidate_template(config_set, v.yaml, f"{v.area}.yaml (deployed v{v.id})",
+                              v.effective_from)
+
+
+def candidate_template(config_set: Any, text: str, file: str,
+                       effective_from: datetime | None = None) -> Template:
+    """Resolve overlay text (ConfigError on any error), optionally from another instant."""
+    from engine.config import build_template
+
+    tpl: Template = build_template(config_set, text, file)
+    if effective_from is not None and effective_from != tpl.effective_from:
+        tpl = tpl.model_copy(update={"effective_from": effective_from})
+    return tpl
+
+
+@dataclass(frozen=True)
+class StoreRules:
+    """The rules in force, plus a key per area that changes whenever the area's
+    templates change (a case judged under another key needs re-evaluating)."""
+
+    rules: Rules
+    keys: dict[str, str]
+    national_key: str
+    areas_with_templates: frozenset[str]
+
+    def key(self, area: str) -> str:
+        return self.keys.get(area, self.national_key)
+
+
+def _key(templates: Sequence[Template]) -> str:
+    text = "|".join(f"{t.version}@{t.effective_from.isoformat()}" for t in templates)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def build_rules(config_set: Any, deployed: list[Version],
+                extra: dict[str, list[Template]] | None = None) -> StoreRules:
+    """Rules from the national framework, each area's deployed versions (or its overlay
+    file when nothing is deployed), and optional `extra` templates per area (a
+    candidate being planned)."""
+    national: Template = config_set.national
+    by_area: dict[str, list[Template]] = {}
+    for v in deployed:
+        by_area.setdefault(v.area, []).append(template_from_version(config_set, v))
+    histories: dict[str, TemplateHistory] = {}
+    areas = set(by_area) | set(config_set.templates) | set(extra or {})
+    for area in areas:
+        if area in by_area:
+            templates = [national, *by_area[area]]
+        else:
+            templates = list(config_set.history(area).templates)
+        templates += (extra or {}).get(area, [])
+        histories[area] = TemplateHistory(templates)
+    fallback = TemplateHistory([national])
+    rules = Rules(config_set.stages, histories, fallback)
+    keys = {a: _key(h.templates) for a, h in histories.items()}
+    return StoreRules(rules, keys, _key([national]), frozenset(histories))
+
+
+@lru_cache(maxsize=4)
+def _cached(db_url: str | None, config_dir: str, latest: int | None, count: int) -> StoreRules:
+    config_set = load_config_set(Path(config_dir))
+    with reading(checked_engine(db_url)) as conn:
+        deployed = versions(conn)
+    return build_rules(config_set, deployed)
+
+
+def rules_in_force(db_url: str | None, config_dir: Path = Path("area_configs")) -> StoreRules:
+    """The rules in force now (cached per process until a new version is deployed)."""
+    with reading(checked_engine(db_url)) as conn:
+        latest, count = conn.execute(select(func.max(config_versions.c.id),
+                                            func.count())).one()
+    return _cached(db_url, str(config_dir.resolve()), latest, count)
