@@ -6,6 +6,12 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="liaison: RAS
 from engine.cli.flows_cmd import app as _flows_app  # noqa: E402,I001  (no Prefect import)
 
 app.add_typer(_flows_app, name="flows")
+from engine.cli.check_cmd import check as _check  # noqa: E402
+
+app.command("check")(_check)
+from engine.cli.config_cmd import app as _config_app  # noqa: E402
+
+app.add_typer(_config_app, name="config")
 
 
 def main() -> None:

@@ -1,0 +1,123 @@
+"""`liaison check`: evaluate an events file against the configs, no database (SPEC §9).
+
+Exit 0 when evaluated; 1 with --fail-on when a printed instance has one of those
+statuses; 2 for bad input or config, with the reason on stderr and nothing on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from engine.spec import FLAG_STATUSES, Status
+
+err = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def check(
+    events: Annotated[str, typer.Option("--events", help="Events file: JSONL or CSV, '-' for stdin.")],
+    area: Annotated[str | None, typer.Option("--area", help="Only cases whose area as of --as-of is this one.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="RFC 3339 instant with offset (default: now).")] = None,
+    config_dir: Annotated[Path, typer.Option("--config-dir", help="The area_configs directory.")] = Path("area_configs"),
+    fmt: Annotated[str, typer.Option("--format", help="json | table")] = "table",
+    fail_on: Annotated[str | None, typer.Option("--fail-on", help="Exit 1 if any printed instance has one of these statuses, e.g. missed,violated.")] = None,
+) -> None:
+    """Evaluate an events file against the national framework and area overlays."""
+    from engine.check import accept_lines, check as run_check
+    from engine.config import load_config
+    from engine.errors import ConfigError, EventErrors
+    from engine.events import open_events, parse_timestamp, read_lines
+
+    if fmt not in ("json", "table"):
+        raise _fail(f"--format {fmt!r} is not allowed (allowed: json | table)")
+    statuses: set[str] = set()
+    if fail_on:
+        statuses = {s.strip() for s in fail_on.split(",") if s.strip()}
+        bad = sorted(statuses - {s.value for s in Status})
+        if bad:
+            raise _fail(f"--fail-on: unknown status {bad[0]!r} "
+                        f"(allowed: {', '.join(s.value for s in Status)})")
+    if as_of is None:
+        instant = datetime.now(timezone.utc)
+    else:
+        try:
+            instant = parse_timestamp(as_of)
+        except ValueError as exc:
+            raise _fail(f"--as-of {as_of!r} {exc}") from None
+    try:
+        config = load_config(config_dir)
+    except ConfigError as exc:
+        raise _fail(f"the configuration has errors; nothing was evaluated:\n{exc}") from None
+    if area is not None and area not in config.register:
+        from engine.vocabulary import did_you_mean
+
+        raise _fail(f"--area {area!r} is not a police force area in the register"
+                    f"{did_you_mean(area, config.register)}")
+    try:
+        stream, detected = open_events(events)
+    except OSError as exc:
+        raise _fail(f"cannot read --events {events}: {exc.strerror}") from None
+    name = "stdin" if events == "-" else events
+    with stream:
+        try:
+            accepted = accept_lines(read_lines(stream, config.vocabulary, detected, name), name)
+        except EventErrors as exc:
+            shown = exc.problems[:20]
+            more = len(exc.problems) - len(shown)
+            text = "\n".join(p.render() for p in shown)
+            if more:
+                text += f"\n... and {more} more"
+            raise _fail(f"bad events; nothing was evaluated:\n{text}") from None
+    result = run_check(config.rules(), accepted, instant, area, config.templates)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=1) + "\n")
+    else:
+        _table(result)
+    if statuses and any(i.status.value in statuses for i in result.instances()):
+        raise typer.Exit(1)
+
+
+def _table(result: "object") -> None:
+    from engine.check import CheckResult
+
+    assert isinstance(result, CheckResult)
+    out = Console()
+    style = {"missed": "bold red", "violated": "bold magenta", "late": "yellow",
+             "due_soon": "cyan", "met": "green", "due": "white", "cancelled": "dim"}
+    flags = 0
+    for case in result.cases:
+        t = Table(title=f"{case.case_id} · {case.area} · stage {case.stage}", title_justify="left",
+                  show_lines=False, expand=True)
+        t.add_column("status", no_wrap=True)
+        t.add_column("step", no_wrap=True)
+        t.add_column("owner", no_wrap=True)
+        t.add_column("due (Europe/London)", no_wrap=True)
+        t.add_column("explanation")
+        ordered = sorted(case.instances, key=lambda i: (i.status not in FLAG_STATUSES,))
+        for i in ordered:
+            flags += i.status in FLAG_STATUSES
+            t.add_row(f"[{style[i.status.value]}]{i.status.value}[/]", i.step, i.owner,
+                      (i.due_local or "—")[:16].replace("T", " "), i.explanation)
+        out.print(t)
+    if result.area_instances:
+        t = Table(title="Area-level steps", title_justify="left", expand=True)
+        for col in ("area", "status", "step", "due (Europe/London)", "explanation"):
+            t.add_column(col)
+        for i in result.area_instances:
+            flags += i.status in FLAG_STATUSES
+            t.add_row(i.area or "", f"[{style[i.status.value]}]{i.status.value}[/]", i.step,
+                      (i.due_local or "—")[:16].replace("T", " "), i.explanation)
+        out.print(t)
+    out.print(f"{len(result.cases)} case(s) as of {result.as_of.isoformat()}; {flags} flag(s).")

@@ -1,0 +1,7 @@
+"""The pure evaluator: events and rules in, stage and step instances out (SPEC §4)."""
+
+from engine.evaluate.area import evaluate_area
+from engine.evaluate.case import evaluate_case
+from engine.evaluate.instance import Basis, CaseResult, Instance
+
+__all__ = ["Basis", "CaseResult", "Instance", "evaluate_area", "evaluate_case"]

@@ -1,0 +1,239 @@
+"""Evaluate one case: the pure core of the engine (SPEC §4, §7).
+
+`evaluate_case(rules, events, as_of)` reads no clock, file, database or environment. It
+walks the case's events once, in evaluation order, grouped by instant: every event at
+the same instant is folded into the state before anything is judged at that instant,
+because SPEC §3 makes comparisons on `at` alone and inclusive (a record at the same
+instant is in force; an event at the trigger's instant counts as after it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from engine.evaluate.compiled import CompiledStep, compile_stages, compile_template
+from engine.evaluate.conditions import holds
+from engine.evaluate.instance import Basis, CaseResult, Instance
+from engine.evaluate.recurring import Series
+from engine.evaluate.state import CaseState
+from engine.evaluate.status import closed_status, timed_status
+from engine.events import Event
+from engine.spec import DeadlineStep, ProhibitionStep, RecurringStep, Rules, Status, Unit
+
+
+class _Open:
+    """A deadline instance while the walk is under way."""
+
+    __slots__ = ("cs", "trigger", "due", "satisfier", "canceller")
+
+    def __init__(self, cs: CompiledStep, trigger: Event, due: datetime):
+        self.cs = cs
+        self.trigger = trigger
+        self.due = due
+        self.satisfier: Event | None = None
+        self.canceller: Event | None = None
+
+
+def _groups(events: Sequence[Event]) -> Iterable[list[Event]]:
+    group: list[Event] = []
+    ts = None
+    for e in events:
+        if e.ts != ts and group:
+            yield group
+            group = []
+        ts = e.ts
+        group.append(e)
+    if group:
+        yield group
+
+
+def evaluate_case(rules: Rules, events: Sequence[Event], as_of: datetime) -> CaseResult:
+    """The case's stage and every step instance as of `as_of` (events after it ignored)."""
+    as_of_ts = as_of.timestamp()
+    evs = sorted((e for e in events if e.ts <= as_of_ts), key=lambda e: (e.ts, e.event_id))
+    if not evs:
+        raise ValueError("a case needs at least one event at or before as_of")
+    case_id = evs[0].case_id or ""
+    stages = compile_stages(rules.stages)
+    state = CaseState(stages)
+    histories: dict[str, object] = {}
+
+    def template_at(area: str, at: datetime):  # -> CompiledTemplate
+        hist = histories.get(area)
+        if hist is None:
+            hist = histories[area] = rules.history(area)
+        return compile_template(hist.at(at))  # type: ignore[attr-defined]
+
+    def recurring_lookup(step_id: str):  # noqa: ANN202
+        def lookup(at: datetime, area: str) -> CompiledStep | None:
+            return template_at(area, at).by_id.get(step_id)
+        return lookup
+
+    open_by_type: dict[str, list[_Open]] = {}  # satisfied_by type -> open instances
+    cancel_by_type: dict[str, list[_Open]] = {}
+    finished: list[_Open] = []
+    violations: list[Instance] = []
+    series: dict[str, Series] = {}
+
+    for group in _groups(evs):
+        stage_before = state.stage
+        for e in group:
+            state.apply(e)
+        at = group[0].at
+        # 1. Triggers open deadline instances (conditions judged as of this instant).
+        for e in group:
+            ct = template_at(e.area, at)
+            for cs, matcher in ct.triggers.get(e.type, ()):
+                if not matcher.test(e):
+                    continue
+                step = cs.step
+                assert isinstance(step, DeadlineStep)
+                if step.when is not None and not holds(step.when, state, e):
+                    continue
+                cal = _calendar(ct.template)
+                inst = _Open(cs, e, step.deadline.due(e.at, cal))
+                finished.append(inst)
+                assert cs.satisfied_by is not None
+                open_by_type.setdefault(cs.satisfied_by.type, []).append(inst)
+                for cm in cs.cancelled_by:
+                    cancel_by_type.setdefault(cm.type, []).append(inst)
+        # 2. Satisfying events close every open instance of their step (same instant counts).
+        for e in group:
+            waiting = open_by_type.get(e.type)
+            if waiting:
+                keep = []
+                for inst in waiting:
+                    if inst.canceller is None and inst.cs.satisfied_by.test(e):  # type: ignore[union-attr]
+                        inst.satisfier = e
+                    elif inst.canceller is None:
+                        keep.append(inst)
+                open_by_type[e.type] = keep
+        # 3. Cancelling events end what is still open.
+        for e in group:
+            waiting = cancel_by_type.get(e.type)
+            if waiting:
+                keep = []
+                for inst in waiting:
+                    if inst.satisfier is not None or inst.canceller is not None:
+                        continue
+                    if any(cm.type == e.type and cm.test(e) for cm in inst.cs.cancelled_by):
+                        inst.canceller = e
+                    else:
+                        keep.append(inst)
+                cancel_by_type[e.type] = keep
+        # 4. Prohibitions.
+        for e in group:
+            for cs in template_at(e.area, at).prohibitions.get(e.type, ()):
+                if not cs.event.test(e):  # type: ignore[union-attr]
+                    continue
+                step = cs.step
+                assert isinstance(step, ProhibitionStep)
+                if step.unless is not None:
+                    broken = not holds(step.unless, state, e)
+                else:
+                    broken = step.violates_when is not None and holds(step.violates_when, state, e)
+                if broken:
+                    violations.append(Instance(
+                        step.id, Status.violated, e.event_id, None, None, e.source,
+                        step.severity.value, cs.template.version, e.at, cs.order,
+                        Basis(step, e, None, None, as_of)))
+        # 5. Recurring steps.
+        _recurring(group, state, stage_before, template_at, recurring_lookup, series,
+                   as_of, as_of_ts)
+
+    instances: list[Instance] = violations
+    for inst in finished:
+        instances.append(_deadline_instance(inst, as_of, as_of_ts))
+    for s in series.values():
+        instances.extend(s.finish(as_of, as_of_ts))
+    instances.sort(key=lambda i: (i.trigger_at, i.order, i.trigger_event or ""))
+    area = state.area or evs[0].area
+    return CaseResult(case_id, area, state.stage, instances)
+
+
+def _calendar(template):  # noqa: ANN001, ANN202
+    from engine.calendar import calendar_for
+
+    return calendar_for(template.extra_non_working_days)
+
+
+def _deadline_instance(inst: _Open, as_of: datetime, as_of_ts: float) -> Instance:
+    step = inst.cs.step
+    assert isinstance(step, DeadlineStep)
+    due_ts = inst.due.timestamp()
+    status = closed_status(due_ts, inst.satisfier.ts if inst.satisfier else None,
+                           inst.canceller.ts if inst.canceller else None)
+    if status is None:
+        warn = None
+        if step.deadline.unit is Unit.hours:
+            warn = (inst.trigger.at + timedelta(hours=0.75 * step.deadline.within)).timestamp()
+        status = timed_status(inst.due, due_ts, as_of, as_of_ts, warn)
+    return Instance(step.id, status, inst.trigger.event_id, inst.due,
+                    inst.satisfier.event_id if inst.satisfier else None, step.owner.value,
+                    step.severity.value, inst.cs.template.version, inst.trigger.at, inst.cs.order,
+                    Basis(step, inst.trigger, inst.satisfier, inst.canceller, as_of))
+
+
+def _recurring(group, state, stage_before, template_at, recurring_lookup, series,  # noqa: ANN001
+               as_of, as_of_ts) -> None:  # noqa: ANN001
+    """Advance every case-level recurring step by one instant's events."""
+    at = group[0].at
+    ts = group[0].ts
+    area = group[-1].area
+    ct = template_at(area, at)
+    # Steps that may act now: those of the current template plus those already running.
+    ids = [cs.step.id for cs in ct.recurring]
+    for sid in series:
+        if sid not in ids:
+            ids.append(sid)
+    entered = state.stage if state.stage != stage_before else None
+    for sid in ids:
+        s = series.get(sid)
+        if s is None:
+            s = series[sid] = Series(sid, recurring_lookup(sid))
+        cs = s.gap.cs if s.gap is not None else ct.by_id.get(sid)
+        if cs is None:
+            continue
+        step = cs.step
+        assert isinstance(step, RecurringStep)
+        for e in group:
+            if cs.pause is not None and cs.pause.matches(e):
+                s.pause(e.ts)
+            elif cs.resume is not None and cs.resume.matches(e):
+                s.resume(e.ts)
+        if not s.running and cs.start is not None:
+            starter = next((e for e in group if cs.start.matches(e)), None)
+            if starter is not None and not _stops(cs, step, group, entered, state):
+                s.begin(starter.at, starter, starter.area, state.preferences)
+        if not s.running:
+            continue
+        gcs = s.gap.cs  # type: ignore[union-attr]
+        gstep = gcs.step
+        assert isinstance(gstep, RecurringStep)
+        satisfier = next((e for e in group if gcs.satisfied_by.matches(e)), None)  # type: ignore[union-attr]
+        if satisfier is not None and s.gap.start_event is not satisfier:  # type: ignore[union-attr]
+            s.close(satisfier, as_of, as_of_ts)
+            s.gap = None
+        stopper = _stops(gcs, gstep, group, entered, state)
+        if stopper is not None:
+            if satisfier is not None:
+                s.gap = None
+            else:
+                s.stop(stopper, ts, as_of, as_of_ts)
+        elif satisfier is not None and s.gap is None:
+            s.begin(satisfier.at, satisfier, satisfier.area, state.preferences)
+
+
+def _stops(cs: CompiledStep, step: RecurringStep, group: list[Event], entered: str | None,
+           state: CaseState) -> Event | None:
+    """The event that stops the series at this instant, if any."""
+    for e in group:
+        for m in cs.stop:
+            if m.matches(e):
+                return e
+    if entered is not None and (entered in step.stop_stages or entered in state.stages.closed):
+        for e in reversed(group):
+            if e.type in state.stages.by_type:
+                return e
+    return None
