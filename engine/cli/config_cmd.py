@@ -1,0 +1,214 @@
+"""`liaison config`: validate, show, diff, compare and schema for area configuration.
+
+Exit codes: 0 when valid (warnings allowed), 2 when any config error or bad argument.
+Problems print one per line as `file:line:col: severity: field: message (allowed: ...)`,
+the form editors and CI logs turn into links.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from engine.config import ConfigSet
+    from engine.errors import ConfigProblem
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Validate, inspect and compare the national framework and area overlays.")
+# Piped output (CI logs, files) is not cut to 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+ConfigDir = Annotated[Path, typer.Option("--config-dir", help="The area_configs directory.")]
+Today = Annotated[str | None, typer.Option(
+    "--today", help="Judge derogation expiry as of this date (YYYY-MM-DD; default today).")]
+NO_OVERLAY = "no overlay: evaluated against the national framework alone"
+
+
+def _today(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        err.print(f"error: --today {text!r} is not a date (allowed: YYYY-MM-DD)", markup=False)
+        raise typer.Exit(2) from None
+
+
+def _print_problems(problems: list[ConfigProblem], console: Console) -> None:
+    missing = [p for p in problems if p.message.startswith(NO_OVERLAY)]
+    for p in problems:
+        if p not in missing:
+            console.print(p.render(), markup=False)
+    if missing:
+        areas = ", ".join(p.field.removeprefix("areas.") for p in missing)
+        console.print(f"{missing[0].file}: warning: {len(missing)} areas have no overlay and are "
+                      f"evaluated against the national framework alone; their SPOCs are "
+                      f"unknown: {areas}", markup=False)
+
+
+def _load(config_dir: Path, today: date | None = None) -> ConfigSet:
+    from engine.config import collect
+
+    cs, problems = collect(config_dir, today=today)
+    if any(p.severity == "error" for p in problems):
+        _print_problems([p for p in problems if p.severity == "error"], err)
+        err.print("error: the configuration has errors; run `liaison config validate`",
+                  markup=False)
+        raise typer.Exit(2)
+    return cs
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
+    if fmt not in allowed:
+        err.print(f"error: --format {fmt!r} is not allowed (allowed: {' | '.join(allowed)})",
+                  markup=False)
+        raise typer.Exit(2)
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Config directories (national/ and areas/) or overlay files.")] = None,
+    today: Today = None,
+) -> None:
+    """Check every config file and print every problem at once (exit 2 on errors)."""
+    from engine.config import validate_paths
+
+    targets = paths or [Path("area_configs")]
+    for p in targets:
+        if not p.exists():
+            err.print(f"error: {p}: no such file or directory", markup=False)
+            raise typer.Exit(2)
+    cs, problems = validate_paths(targets, today=_today(today))
+    _print_problems(problems, out)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    out.print(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}; "
+              f"{len(cs.built)} overlay{'s' * (len(cs.built) != 1)} checked against the national "
+              f"framework {cs.framework_version}", markup=False)
+    raise typer.Exit(2 if errors else 0)
+
+
+def _area_template(cs: ConfigSet, area: str) -> Any:
+    from engine.vocabulary import did_you_mean
+
+    if area == "national":
+        return cs.national
+    if area not in cs.register:
+        err.print(f'error: area "{area}" is not in the register'
+                  f"{did_you_mean(area, cs.register)}", markup=False)
+        raise typer.Exit(2)
+    return cs.templates.get(area, cs.national)
+
+
+@app.command()
+def show(
+    area: Annotated[str, typer.Argument(help="An area id, or 'national'.")],
+    fmt: Annotated[str, typer.Option("--format", help="table | yaml | json")] = "table",
+    config_dir: ConfigDir = Path("area_configs"),
+) -> None:
+    """The resolved template of AREA, every field with the file:line it came from."""
+    from engine.config.show import template_document
+
+    _check_format(fmt, ("table", "yaml", "json"))
+    cs = _load(config_dir)
+    doc = template_document(_area_template(cs, area))
+    if fmt == "json":
+        out.print(json.dumps(doc, indent=2), markup=False)
+        return
+    if fmt == "yaml":
+        from ruamel.yaml import YAML
+
+        buf = io.StringIO()
+        y = YAML()
+        y.default_flow_style = False
+        y.dump(doc, buf)
+        out.print(buf.getvalue(), markup=False, end="")
+        return
+    if area != "national" and not doc["has_overlay"]:
+        out.print(f"{area} has no overlay: the national framework applies.", markup=False)
+    out.print(f"{doc['area']} {doc['version']} from {doc['effective_from']}", markup=False)
+    if doc["extra_non_working_days"]:
+        out.print("extra non-working days: " + ", ".join(doc["extra_non_working_days"]),
+                  markup=False)
+    table = Table(show_lines=False)
+    for col in ("step", "field", "value", "from"):
+        table.add_column(col, overflow="fold")
+    for step in doc["steps"]:
+        first = True
+        for name, f in step["fields"].items():
+            if f["value"] in (None, [], {}) and name not in ("trigger",):
+                continue
+            table.add_row(step["id"] if first else "", name,
+                          json.dumps(f["value"]) if not isinstance(f["value"], str) else f["value"],
+                          f["from"] or "")
+            first = False
+    out.print(table)
+    for sid, d in doc["disabled_with_derogation"].items():
+        out.print(f"disabled: {sid} (approved by {d['approved_by']}, expires {d['expires']})",
+                  markup=False)
+
+
+@app.command()
+def diff(
+    area: Annotated[str, typer.Argument(help="An area id.")],
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    config_dir: ConfigDir = Path("area_configs"),
+) -> None:
+    """AREA against the national framework: added, tightened, loosened, disabled, unchanged."""
+    from engine.config.compare import diff_rows
+
+    _check_format(fmt, ("table", "json"))
+    cs = _load(config_dir)
+    _area_template(cs, area)
+    rows = diff_rows(cs, area)
+    if fmt == "json":
+        out.print(json.dumps({"area": area, "steps": rows}, indent=2), markup=False)
+        return
+    if area not in cs.templates:
+        out.print(f"{area} has no overlay: every step is the national one.", markup=False)
+    table = Table(title=f"{area} against the national framework {cs.framework_version}")
+    table.add_column("step", no_wrap=True)
+    for col in ("status", "changes", "derogation"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        changes = "; ".join(f"{c['field']}: {c['verdict']}: {c['detail']}" for c in r["changes"])
+        d = r["derogation"]
+        table.add_row(r["step"], r["status"], changes,
+                      f"{d['approved_by']}, expires {d['expires']}" if d else "")
+    out.print(table)
+
+
+@app.command()
+def compare(
+    fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+    config_dir: ConfigDir = Path("area_configs"),
+    today: Today = None,
+) -> None:
+    """The matrix of every overlay area against every national step (and local steps)."""
+    from engine.config.compare import render_matrix
+
+    _check_format(fmt, ("table", "csv", "json"))
+    cs = _load(config_dir)
+    if fmt == "table":
+        render_matrix(cs, "table", console=out, today=_today(today))
+    else:
+        out.print(render_matrix(cs, fmt, today=_today(today)), markup=False, end="")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema for overlay files (generated from the models)."""
+    from engine.config.schema import overlay_schema_text
+
+    out.print(overlay_schema_text(), markup=False, end="")
