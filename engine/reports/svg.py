@@ -68,7 +68,9 @@ def heat_map(rows: Sequence[str], columns: Sequence[str],
     cw, ch = 22, 16
     left = 8 + 7 * max((len(r) for r in rows), default=4)
     top = 8 + 6 * max((len(c) for c in columns), default=4)
-    width = left + max(cw * len(columns) + 60, 460)
+    # Rotated labels lean right by about half their length past their column.
+    lean = 3.5 * max((len(c) for c in columns), default=4)
+    width = left + max(cw * len(columns) + lean + 20, 460)
     height = top + ch * len(rows) + 60 + 14 * len(legend_marks or {})
     body: list[str] = []
     for j, col in enumerate(columns):

@@ -1,0 +1,119 @@
+"""The stage board (SPEC §1, CPS units): where cases stand and what is overdue.
+
+Cases per stage per force area and per CPS Area; ageing of open cases in their stage
+(working days, median and 90th percentile) per stage and per area; overdue (`missed`)
+and `due_soon` instances by owner and area.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Collection
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from engine.reports import disclosure, source, svg
+from engine.reports.ageing import stage_entry, working_days_in_stage
+from engine.reports.facts import Facts
+from engine.reports.model import Report, Table
+from engine.reports.stats import percentile
+from engine.store.db import reading
+
+OVERDUE = ("missed", "due_soon")
+
+
+def _stat(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = None,
+                as_of: datetime | None = None, suppress: bool = False,
+                scope_label: str = "all areas", now: datetime | None = None) -> Report:
+    """The board over `areas` (None: every area), as of the latest sweep unless given.
+
+    `suppress` applies SPEC §8 disclosure control (for national leads)."""
+    scope = None if areas is None else frozenset(areas)
+    with reading(engine) as conn:
+        as_of = as_of or source.latest_as_of(conn) or datetime.now(UTC)
+        rows = source.case_rows(conn, scope)
+        open_ids = {cid: area for cid, area, stage in rows if stage not in facts.closed_stages}
+        ages: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for case_id, evs in source.case_events(conn, open_ids, until=as_of):
+            stage, entered = stage_entry(facts.stages, evs)
+            area = open_ids[case_id]
+            ages[(area, stage)].append(
+                working_days_in_stage(entered, as_of, facts.calendar(area)))
+        overdue = source.instance_counts(conn, scope, OVERDUE, ("area", "owner"))
+
+    def c(n: int) -> disclosure.Shown:
+        return disclosure.count(n, suppress)
+
+    stage_ids = facts.stage_order
+    per_area: dict[str, Counter[str]] = defaultdict(Counter)
+    for _cid, area, stage in rows:
+        per_area[area][stage] += 1
+    area_list = sorted(per_area if scope is None else scope | set(per_area))
+    per_cps: dict[str, Counter[str]] = defaultdict(Counter)
+    for area in area_list:
+        for cps in facts.cps_of.get(area, ()):
+            per_cps[cps].update(per_area[area])
+
+    def stage_rows(counter_map: dict[str, Counter[str]], keys: list[str]
+                   ) -> list[tuple[object, ...]]:
+        return [(k, *(c(counter_map[k][s]) for s in stage_ids),
+                 c(sum(counter_map[k].values()))) for k in keys]
+
+    by_stage: dict[str, list[int]] = defaultdict(list)
+    for (_area, stage), values in ages.items():
+        by_stage[stage].extend(values)
+    open_stages = [s for s in stage_ids if s not in facts.closed_stages]
+
+    def age_stats(values: list[int]) -> tuple[float | None, float | None]:
+        if suppress and disclosure.is_small(len(values)):
+            return None, None
+        return _stat(percentile(values, 50)), _stat(percentile(values, 90))
+
+    def age_row(values: list[int]) -> tuple[object, ...]:
+        return (c(len(values)), *age_stats(values))
+
+    ageing_rows = [(s, *age_row(by_stage[s])) for s in open_stages]
+    ageing_area_rows = [(a, s, *age_row(ages[(a, s)])) for a in area_list for s in open_stages
+                        if ages.get((a, s))]
+    owners = sorted({owner for (_a, owner, _s) in overdue})
+    overdue_rows = [(owner, area, c(overdue.get((area, owner, "missed"), 0)),
+                     c(overdue.get((area, owner, "due_soon"), 0)))
+                    for owner in owners for area in area_list
+                    if any(overdue.get((area, owner, st)) for st in OVERDUE)]
+    tables = [
+        Table("stages_by_area", "Cases per stage, by police force area",
+              ("area", *stage_ids, "total"), stage_rows(per_area, area_list)),
+        Table("stages_by_cps_area", "Cases per stage, by CPS Area",
+              ("cps_area", *stage_ids, "total"), stage_rows(per_cps, sorted(per_cps)),
+              note="The Metropolitan Police area belongs to both London CPS Areas."),
+        Table("ageing", "Open cases: working days in current stage",
+              ("stage", "cases", "median_wd", "p90_wd"), ageing_rows),
+        Table("ageing_by_area", "Open cases: working days in current stage, by area",
+              ("area", "stage", "cases", "median_wd", "p90_wd"), ageing_area_rows),
+        Table("overdue_by_owner", "Overdue (missed) and due-soon instances, by owner",
+              ("owner", "area", "missed", "due_soon"), overdue_rows),
+    ]
+    chart = svg.ageing([(s, *age_stats(by_stage[s])) for s in open_stages],
+                       "Working days in current stage")
+    data = {
+        "report": "board", "scope": scope_label, "as_of": as_of.isoformat(),
+        "generated_at": (now or datetime.now(UTC)).isoformat(), "suppressed": suppress,
+        "stages": list(stage_ids),
+        "by_area": {r[0]: dict(zip((*stage_ids, "total"), r[1:], strict=True))
+                    for r in tables[0].rows},
+        "by_cps_area": {r[0]: dict(zip((*stage_ids, "total"), r[1:], strict=True))
+                        for r in tables[1].rows},
+        "ageing": {r[0]: {"cases": r[1], "median_wd": r[2], "p90_wd": r[3]} for r in ageing_rows},
+        "ageing_by_area": [dict(zip(tables[3].columns, r, strict=True)) for r in ageing_area_rows],
+        "overdue_by_owner": [dict(zip(tables[4].columns, r, strict=True)) for r in overdue_rows],
+    }
+    return Report("board", f"Stage board: {scope_label}", data, tables,
+                  charts={"ageing": chart},
+                  notes=["Ageing counts working days (Monday to Friday, not a bank holiday in "
+                         "England and Wales, nor an area's extra non-working day) after the "
+                         "day the case entered its stage, up to the as-of day."])

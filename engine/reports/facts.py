@@ -1,0 +1,91 @@
+"""The configuration facts a report needs, taken from a loaded config set: stage order,
+the register (names, CPS Areas), each area's resolved template and calendar.
+
+Kept as a small frozen bundle so the report builders can be tested with any config and
+never reach for files themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from engine.calendar import WorkingCalendar, calendar_for
+from engine.spec import AnyStep, StageRule, Template
+
+
+@dataclass(frozen=True)
+class Facts:
+    stages: tuple[StageRule, ...]
+    area_names: dict[str, str]
+    cps_of: dict[str, tuple[str, ...]]  # force area -> its CPS Area(s)
+    cps_names: dict[str, str]
+    national: Template
+    templates: dict[str, Template] = field(default_factory=dict)  # areas with an overlay
+    # area -> step -> how the overlay differs from the national framework (the config's
+    # own classification: inherited, unchanged, tightened, loosened, changed, disabled,
+    # local); areas without an overlay inherit everything.
+    diffs: dict[str, dict[str, str]] = field(default_factory=dict)
+    scrutiny_groups: dict[str, str] = field(default_factory=dict)  # area -> group name
+
+    @property
+    def stage_order(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.stages)
+
+    @property
+    def closed_stages(self) -> frozenset[str]:
+        return frozenset(s.id for s in self.stages if s.closed)
+
+    def template(self, area: str) -> Template:
+        return self.templates.get(area, self.national)
+
+    def calendar(self, area: str) -> WorkingCalendar:
+        """The area's working days: England and Wales plus its extra non-working days."""
+        extra: frozenset[date] = self.template(area).extra_non_working_days
+        return calendar_for(frozenset(extra))
+
+    def step_order(self) -> list[str]:
+        """National steps in framework order, then local steps by first appearance."""
+        order = [s.id for s in self.national.steps]
+        for area in sorted(self.templates):
+            order += [s.id for s in self.templates[area].steps if s.id not in order]
+        return order
+
+    def step(self, step_id: str, area: str | None = None) -> AnyStep | None:
+        for s in self.template(area).steps if area else self.national.steps:
+            if s.id == step_id:
+                return s
+        for t in self.templates.values():
+            for s in t.steps:
+                if s.id == step_id:
+                    return s
+        return None
+
+    def variant(self, area: str, step_id: str) -> str:
+        """How `area` treats `step_id` relative to the national floor (SPEC §6)."""
+        status = self.diffs.get(area, {}).get(step_id)
+        if status is None:
+            national = any(s.id == step_id for s in self.national.steps)
+            return "inherited" if national else "absent"
+        return "inherited" if status == "unchanged" else status
+
+    def areas_of_cps(self, cps_area: str) -> list[str]:
+        return sorted(a for a, cps in self.cps_of.items() if cps_area in cps)
+
+
+def facts_from(config: Any) -> Facts:
+    """Facts from an `engine.config.ConfigSet` (duck-typed to keep imports light)."""
+    return Facts(
+        stages=tuple(config.stages),
+        area_names={a: info.name for a, info in config.register.items()},
+        cps_of={a: tuple(info.cps_areas) for a, info in config.register.items()},
+        cps_names=dict(config.cps_areas),
+        national=config.national,
+        templates=dict(config.templates),
+        diffs={area: {sid: d.status for sid, d in built.diffs.items()}
+               for area, built in getattr(config, "built", {}).items()},
+        scrutiny_groups={area: built.overlay.scrutiny_group.name
+                         for area, built in getattr(config, "built", {}).items()
+                         if built.overlay is not None},
+    )

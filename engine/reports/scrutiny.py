@@ -1,0 +1,173 @@
+"""The scrutiny pack: one area, one quarter, for its Local Multi-Agency Rape Strategic
+and Scrutiny Group (SPEC §1).
+
+Compliance by step and by owner for instances due in the quarter, against the previous
+quarter; violations of prohibitions in the quarter; the derogations in force; the
+group's own meeting record; and a seeded random sample of flagged cases with their
+timelines, so the group can read real cases and the same seed gives the same sample.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, or_, select
+
+from engine.calendar import LONDON, local_date
+from engine.reports import source
+from engine.reports.facts import Facts
+from engine.reports.model import Report, Table
+from engine.reports.quarter import Quarter
+from engine.reports.timeline import case_timeline, instance_json
+from engine.reports.wilson import wilson
+from engine.spec import FLAG_STATUSES
+from engine.store.db import reading
+from engine.store.tables import instances
+
+MEETING = "area.scrutiny_meeting_held"
+MEETING_STEP = "scrutiny_group_meets"
+
+
+def _rate(met: int, due: int) -> tuple[float | None, float | None, float | None]:
+    if due == 0:
+        return None, None, None
+    ci = wilson(met, due).to_json()
+    return round(met / due, 4), ci[0], ci[1]
+
+
+def _compliance(counts: dict[tuple[Any, ...], int], key: str) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (k, status), n in counts.items():
+        out[k][status] += n
+        if status in source.DECIDED:
+            out[k]["due"] += n
+    return out
+
+
+def _rows(now: dict[str, dict[str, int]], before: dict[str, dict[str, int]],
+          keys: list[str]) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
+    for k in keys:
+        a, b = now.get(k, {}), before.get(k, {})
+        if not a.get("due") and not b.get("due"):
+            continue
+        rate, low, high = _rate(a.get("met", 0), a.get("due", 0))
+        prev, _l, _h = _rate(b.get("met", 0), b.get("due", 0))
+        change = None if rate is None or prev is None else round(rate - prev, 4)
+        rows.append((k, a.get("due", 0), a.get("met", 0), a.get("late", 0), a.get("missed", 0),
+                     rate, low, high, b.get("due", 0), b.get("met", 0), prev, change))
+    return rows
+
+
+COMPLIANCE_COLUMNS = ("due", "met", "late", "missed", "rate", "ci_low", "ci_high",
+                      "prev_due", "prev_met", "prev_rate", "change")
+
+
+def flagged_cases(engine: Engine, area: str, quarter: Quarter) -> list[str]:
+    """Cases of the area with a flagged instance due in the quarter (a prohibition's
+    violation counts when it happened in the quarter), sorted."""
+    in_quarter = or_(and_(instances.c.due >= quarter.start, instances.c.due < quarter.end),
+                     and_(instances.c.due.is_(None), instances.c.trigger_at >= quarter.start,
+                          instances.c.trigger_at < quarter.end))
+    q = (select(instances.c.case_id).distinct()
+         .where(instances.c.area == area, instances.c.case_id.is_not(None),
+                instances.c.status.in_(sorted(FLAG_STATUSES)), in_quarter)
+         .order_by(instances.c.case_id))
+    with reading(engine) as conn:
+        return [r[0] for r in conn.execute(q)]
+
+
+def sample_cases(case_ids: list[str], seed: int, size: int) -> list[str]:
+    """A reproducible sample: the same cases, seed and size give the same sample."""
+    return sorted(random.Random(seed).sample(sorted(case_ids), min(size, len(case_ids))))
+
+
+def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, seed: int = 1,
+                   sample_size: int = 5, now: datetime | None = None) -> Report:
+    if area not in facts.area_names:
+        raise ValueError(f"unknown area {area!r}")
+    prev = quarter.previous()
+    with reading(engine) as conn:
+        as_of = source.latest_as_of(conn) or datetime.now(UTC)
+        by = {}
+        for name, q in (("now", quarter), ("prev", prev)):
+            by[name] = (source.instance_counts(conn, {area}, source.DECIDED, ("step",),
+                                               q.start, q.end),
+                        source.instance_counts(conn, {area}, source.DECIDED, ("owner",),
+                                               q.start, q.end))
+        violations = conn.execute(
+            select(instances.c.step, instances.c.trigger_at, instances.c.case_id,
+                   instances.c.explanation)
+            .where(instances.c.area == area, instances.c.status == "violated",
+                   instances.c.trigger_at >= quarter.start, instances.c.trigger_at < quarter.end)
+            .order_by(instances.c.trigger_at)).all()
+        meetings = [e for e in source.area_events(conn, area, {MEETING})
+                    if e.at < quarter.end]
+        cadence = conn.execute(
+            select(instances).where(instances.c.area == area, instances.c.case_id.is_(None),
+                                    instances.c.step == MEETING_STEP)
+            .order_by(instances.c.trigger_at, instances.c.id)).all()
+    flagged = flagged_cases(engine, area, quarter)
+    sampled = sample_cases(flagged, seed, sample_size)
+    with reading(engine) as conn:
+        timelines = [t for t in (case_timeline(conn, cid) for cid in sampled) if t is not None]
+
+    steps = facts.step_order()
+    step_rows = _rows(_compliance(by["now"][0], "step"), _compliance(by["prev"][0], "step"),
+                      steps)
+    owners = sorted({k[0] for k in (*by["now"][1], *by["prev"][1])})
+    owner_rows = _rows(_compliance(by["now"][1], "owner"), _compliance(by["prev"][1], "owner"),
+                       owners)
+    violation_rows = [(r.step, r.trigger_at.astimezone(LONDON).isoformat(), r.case_id,
+                       r.explanation) for r in violations]
+    template = facts.template(area)
+    start_day = quarter.first_day
+    derogation_rows = [(step, facts.variant(area, step), d.justification, d.approved_by,
+                        d.expires.isoformat())
+                       for step, d in sorted(template.derogations.items())
+                       if d.expires >= start_day]
+    meeting_rows = [(local_date(e.at).isoformat(), "held", e.event_id) for e in meetings]
+    cadence_rows = [(r.status, None if r.due is None else r.due.astimezone(LONDON).isoformat(),
+                     r.satisfied_by, r.explanation) for r in cadence]
+    group = facts.scrutiny_groups.get(area)
+    tables = [
+        Table("compliance_by_step", f"Compliance by step, {quarter} against {prev}",
+              ("step", *COMPLIANCE_COLUMNS), step_rows,
+              note="Instances due in the quarter whose outcome is decided; rate = met on time "
+                   "÷ due, with Wilson 95% interval; change is in proportion points."),
+        Table("compliance_by_owner", f"Compliance by owner, {quarter} against {prev}",
+              ("owner", *COMPLIANCE_COLUMNS), owner_rows),
+        Table("violations", f"Prohibitions violated in {quarter}",
+              ("step", "at", "case_id", "explanation"), violation_rows),
+        Table("derogations", f"Derogations in force in {quarter}",
+              ("step", "variant", "justification", "approved_by", "expires"), derogation_rows),
+        Table("meetings", "The scrutiny group's meetings, up to the end of the quarter",
+              ("date", "record", "event_id"), meeting_rows),
+        Table("meeting_cadence", "Scrutiny group cadence (step scrutiny_group_meets)",
+              ("status", "due", "satisfied_by", "explanation"), cadence_rows),
+    ]
+    data: dict[str, Any] = {
+        "report": "scrutiny", "area": area, "area_name": facts.area_names[area],
+        "scrutiny_group": group, "quarter": str(quarter), "previous_quarter": str(prev),
+        "as_of": as_of.isoformat(), "generated_at": (now or datetime.now(UTC)).isoformat(),
+        "suppressed": False,
+        "compliance_by_step": [dict(zip(tables[0].columns, r, strict=True)) for r in step_rows],
+        "compliance_by_owner": [dict(zip(tables[1].columns, r, strict=True))
+                                for r in owner_rows],
+        "violations": [dict(zip(tables[2].columns, r, strict=True)) for r in violation_rows],
+        "derogations": [dict(zip(tables[3].columns, r, strict=True)) for r in derogation_rows],
+        "meetings": [dict(zip(tables[4].columns, r, strict=True)) for r in meeting_rows],
+        "meeting_cadence": [instance_json(r) for r in cadence],
+        "sample": {"seed": seed, "size": sample_size, "flagged_cases": len(flagged),
+                   "method": (f"{len(sampled)} of the {len(flagged)} cases with a flag due in "
+                              f"{quarter}, drawn with seed {seed} (Python random.sample over "
+                              "the sorted case ids); the same seed draws the same cases."),
+                   "cases": timelines},
+    }
+    title = f"Scrutiny pack: {facts.area_names[area]}, {quarter}"
+    if group:
+        title += f" ({group})"
+    return Report("scrutiny", title, data, tables)

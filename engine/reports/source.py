@@ -1,0 +1,86 @@
+"""Reads from the store shared by the reports: cases in scope, their events, instances.
+
+Every figure in a report is a count or an order statistic over these rows, which is what
+lets the tests recompute each one with plain SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from engine.events import Event
+from engine.store.tables import cases, events, instances
+
+DECIDED = ("met", "late", "missed")  # instances whose outcome is known: compliance's base
+
+
+def latest_as_of(conn: Connection) -> datetime | None:
+    """The instant the stored verdicts describe: the latest sweep's as-of."""
+    value = conn.execute(select(func.max(cases.c.evaluated_as_of))).scalar()
+    if value is None:
+        value = conn.execute(select(func.max(instances.c.evaluated_as_of))).scalar()
+    return value
+
+
+def case_rows(conn: Connection, areas: Collection[str] | None) -> list[tuple[str, str, str]]:
+    """(case_id, area, stage) for the cases in scope; an unswept case counts as reported."""
+    q = select(cases.c.case_id, cases.c.area, func.coalesce(cases.c.stage, "reported"))
+    if areas is not None:
+        q = q.where(cases.c.area.in_(sorted(areas)))
+    return [(r[0], r[1], r[2]) for r in conn.execute(q.order_by(cases.c.case_id))]
+
+
+def _event(r: Any) -> Event:
+    return Event(r.event_id, r.case_id, r.area, r.type, r.at, r.source, r.data,
+                 r.at.timestamp())
+
+
+def case_events(conn: Connection, case_ids: Collection[str], until: datetime | None = None,
+                chunk: int = 500) -> Iterator[tuple[str, list[Event]]]:
+    """Each case's events in evaluation order (at, event_id), optionally up to `until`."""
+    ids = sorted(case_ids)
+    for i in range(0, len(ids), chunk):
+        q = (select(events).where(events.c.case_id.in_(ids[i:i + chunk]))
+             .order_by(events.c.case_id, events.c.at, events.c.event_id))
+        if until is not None:
+            q = q.where(events.c.at <= until)
+        current: str | None = None
+        batch: list[Event] = []
+        for r in conn.execute(q):
+            if r.case_id != current:
+                if current is not None:
+                    yield current, batch
+                current, batch = r.case_id, []
+            batch.append(_event(r))
+        if current is not None:
+            yield current, batch
+
+
+def area_events(conn: Connection, area: str, types: Collection[str]) -> list[Event]:
+    """Area-level events (no case) of the given types, in time order."""
+    q = (select(events).where(events.c.case_id.is_(None), events.c.area == area,
+                              events.c.type.in_(sorted(types)))
+         .order_by(events.c.at, events.c.event_id))
+    return [_event(r) for r in conn.execute(q)]
+
+
+def instance_counts(conn: Connection, areas: Collection[str] | None,
+                    statuses: Collection[str], by: tuple[str, ...],
+                    due_from: datetime | None = None, due_until: datetime | None = None,
+                    ) -> dict[tuple[Any, ...], int]:
+    """Counts of instances grouped by `by` columns plus status."""
+    cols = [instances.c[name] for name in by]
+    q = (select(*cols, instances.c.status, func.count())
+         .where(instances.c.status.in_(sorted(statuses)))
+         .group_by(*cols, instances.c.status))
+    if areas is not None:
+        q = q.where(instances.c.area.in_(sorted(areas)))
+    if due_from is not None:
+        q = q.where(instances.c.due >= due_from)
+    if due_until is not None:
+        q = q.where(instances.c.due < due_until)
+    return {tuple(r[:-1]): r[-1] for r in conn.execute(q)}

@@ -1,0 +1,39 @@
+"""A store built through the real pipeline (cohort → ingest → sweep), once per session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from engine.config import load_config
+from engine.ingest import ingest_paths
+from engine.reports.facts import Facts, facts_from
+from engine.store.db import engine_for
+from engine.store.migrate import upgrade
+from engine.sweep import run_sweep
+from tests.reports.cohort import AS_OF, write_cohort
+
+
+@dataclass(frozen=True)
+class Store:
+    url: str
+    engine: Engine
+    facts: Facts
+    events_file: Path
+
+
+@pytest.fixture(scope="session")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    root = tmp_path_factory.mktemp("reports-store")
+    url = f"sqlite:///{root / 'liaison.db'}"
+    events_file = root / "events.jsonl"
+    write_cohort(events_file)
+    upgrade(url)
+    report = ingest_paths(url, [str(events_file)], actor="test")
+    assert sum(f.rejected for f in report.files) == 0
+    run_sweep(url, as_of=AS_OF)
+    yield Store(url, engine_for(url), facts_from(load_config()), events_file)
