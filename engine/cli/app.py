@@ -13,6 +13,11 @@ from engine.cli.config_cmd import app as _config_app  # noqa: E402
 
 app.add_typer(_config_app, name="config")
 
+from engine.cli.store_cmd import register as _register_store, register_config  # noqa: E402
+
+_register_store(app)  # db, ingest, sweep, plan, deploy, flags, case, board
+register_config(_config_app)  # config history
+
 
 def main() -> None:
     from engine.logging import configure_logging

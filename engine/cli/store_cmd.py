@@ -1,0 +1,179 @@
+"""`liaison db upgrade`, `liaison ingest`, `liaison sweep`: filling the store and keeping
+its verdicts current. Registered on the root app by `register`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.cli.store_common import (
+    AsOpt,
+    ConfigDirOpt,
+    DbOpt,
+    RoleOpt,
+    actor,
+    err,
+    fail,
+    out,
+    parse_as_of,
+    store_errors,
+)
+
+db_app = typer.Typer(no_args_is_help=True, help="The store's schema.")
+PROGRESS_FROM_LINES = 10_000
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOpt = None) -> None:
+    """Create the schema, or upgrade it to this version of liaison."""
+    from engine.store.db import describe, engine_for
+    from engine.store.migrate import upgrade
+
+    with store_errors():
+        before, after = upgrade(db)
+        where = describe(engine_for(db))
+    if before == after:
+        out.print(f"{where}: schema already at revision {after}")
+    else:
+        out.print(f"{where}: schema upgraded from {before or 'nothing'} to revision {after}")
+
+
+@db_app.command("current")
+def db_current(db: DbOpt = None) -> None:
+    """Show the schema revision of the database and the one this liaison needs."""
+    from engine.store.db import describe, engine_for
+    from engine.store.migrate import current_revision, head_revision
+
+    with store_errors():
+        cur = current_revision(db)
+        out.print(f"{describe(engine_for(db))}: at {cur or 'no schema'}; "
+                  f"this liaison needs {head_revision()}")
+    if cur != head_revision():
+        raise typer.Exit(2)
+
+
+def ingest(
+    files: Annotated[list[str], typer.Argument(help="JSONL or CSV files; '-' for stdin.")],
+    db: DbOpt = None,
+    config_dir: ConfigDirOpt = Path("area_configs"),
+    who: AsOpt = None,
+    role: RoleOpt = None,
+    batch_lines: Annotated[int, typer.Option("--batch-lines", min=1,
+                                             help="Lines per transaction.")] = 5000,
+) -> None:
+    """Validate, deduplicate and store events. Rejected lines go to <file>.rejects.jsonl
+    and to the database. Exit 0: nothing rejected; 1: some lines rejected; 2: an input
+    could not be read (or the schema is missing)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TimeRemainingColumn,
+    )
+
+    from engine.ingest import ingest_paths
+
+    who_ = actor(who, role)
+    bars = Progress("[progress.description]{task.description}", BarColumn(),
+                    MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True)
+    tasks: dict[str, TaskID] = {}
+
+    def progress(path: str, done: int, total: int) -> None:
+        if total < PROGRESS_FROM_LINES:
+            return
+        if path not in tasks:
+            if not tasks:
+                bars.start()
+            tasks[path] = bars.add_task(path, total=total)
+        bars.update(tasks[path], completed=done, total=total)
+
+    try:
+        with store_errors():
+            report = ingest_paths(db, files, actor=who_.who, config_dir=config_dir,
+                                  batch_lines=batch_lines, progress=progress)
+    finally:
+        if tasks:
+            bars.stop()
+    for f in report.files:
+        line = (f"{f.path}: {f.lines} lines: {f.accepted} accepted, {f.duplicate} duplicate, "
+                f"{f.rejected} rejected")
+        if f.resumed_batches:
+            line += f" ({f.resumed_batches} batches already stored by an earlier run)"
+        out.print(line)
+        if f.rejects_path:
+            out.print(f"  rejected lines and reasons: {f.rejects_path}")
+    if len(report.files) > 1:
+        out.print(f"total: {report.lines} lines: {report.accepted} accepted, "
+                  f"{report.duplicate} duplicate, {report.rejected} rejected")
+    if report.rejected:
+        raise typer.Exit(1)
+
+
+AreasOpt = Annotated[list[str] | None, typer.Option("--area", help="Only this area (repeatable).")]
+AsOfOpt = Annotated[str | None, typer.Option(
+    "--as-of", help="RFC 3339 instant with offset (default: now).")]
+FullOpt = Annotated[bool, typer.Option(
+    "--full", help="Re-evaluate every case, not only those that need it.")]
+WorkersOpt = Annotated[int, typer.Option(
+    "--workers", min=1, help="Processes to spread partitions over.")]
+
+
+def sweep(
+    area: AreasOpt = None, as_of: AsOfOpt = None, full: FullOpt = False, workers: WorkersOpt = 1,
+    db: DbOpt = None,
+    config_dir: ConfigDirOpt = Path("area_configs"),
+) -> None:
+    """Evaluate cases from the store with the config versions in force and store their
+    instances and flags. Incremental unless --full."""
+    from engine.sweep import run_sweep
+
+    instant = parse_as_of(as_of)
+    with store_errors():
+        _known_areas(area, config_dir)
+        report = run_sweep(db, instant, area, full, workers, config_dir)
+    out.print(f"swept as of {report.as_of.isoformat()} ({'full' if full else 'incremental'}, "
+              f"{len(report.partitions)} partitions, {workers} worker{'s' * (workers > 1)}): "
+              f"{report.cases_evaluated} cases evaluated, {report.instances} instances, "
+              f"{report.flags} flags, {report.area_instances} area-level instances "
+              f"in {report.seconds:.1f} s")
+
+
+def _known_areas(areas: list[str] | None, config_dir: Path) -> None:
+    if not areas:
+        return
+    from engine.config.national import load_national
+    from engine.vocabulary import did_you_mean
+
+    register = load_national(config_dir / "national").register
+    for a in areas:
+        if a not in register:
+            raise fail(f"--area {a!r} is not a police force area in the register"
+                       f"{did_you_mean(a, register)}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the store's commands to the root app."""
+    from engine.cli import deploy_cmd, read_cmd
+
+    app.add_typer(db_app, name="db")
+    app.command("ingest", short_help="Validate, deduplicate and store events.")(ingest)
+    app.command("sweep", short_help="Evaluate stored cases and store instances and flags.")(sweep)
+    app.command("plan", short_help="What deploying an area's overlay would change.")(
+        deploy_cmd.plan)
+    app.command("deploy", short_help="Deploy an area's overlay as a new version.")(
+        deploy_cmd.deploy)
+    app.command("flags", short_help="Flagged step instances from the last sweep.")(read_cmd.flags)
+    app.command("case", short_help="A case's timeline and instances (audited).")(read_cmd.case)
+    app.command("board", short_help="Cases per stage with ageing and overdue counts.")(
+        read_cmd.board)
+
+
+def register_config(config_app: typer.Typer) -> None:
+    """Add `history` to the `liaison config` group."""
+    from engine.cli import deploy_cmd
+
+    config_app.command("history", short_help="An area's deployed config versions.")(
+        deploy_cmd.history)

@@ -1,0 +1,71 @@
+"""Options and error handling shared by the store's commands (db, ingest, sweep, plan,
+deploy, history, flags, case, board)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from engine.store.audit import Actor
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", envvar="LIAISON_DATABASE_URL", show_envvar=True,
+    help="Database URL (default: SQLite at ./.liaison/liaison.db); "
+         "postgresql+psycopg://USER@HOST:PORT/DB for PostgreSQL.")]
+ConfigDirOpt = Annotated[Path, typer.Option("--config-dir", help="The area_configs directory.")]
+AsOpt = Annotated[str | None, typer.Option("--as", help="Who is acting (default: $LIAISON_USER or "
+                                           "the login name); recorded in the audit log.")]
+RoleOpt = Annotated[str | None, typer.Option("--role", help="force_data_team | cps_unit | "
+                                             "isva_service | national_lead | auditor "
+                                             "(default: $LIAISON_ROLE or force_data_team).")]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", markup=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """Bad input, a missing or old schema, a config with errors: message and exit 2."""
+    from engine.errors import ConfigError, StoreError
+
+    try:
+        yield
+    except ConfigError as exc:
+        raise fail(f"the configuration has errors:\n{exc}") from None
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
+def parse_as_of(text: str | None) -> datetime:
+    from engine.events import parse_timestamp
+
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        return parse_timestamp(text)
+    except ValueError as exc:
+        raise fail(f"--as-of {text!r} {exc}") from None
+
+
+def actor(who: str | None, role: str | None) -> Actor:
+    from engine.store.audit import current_actor
+
+
+    try:
+        return current_actor(who, role)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
