@@ -53,7 +53,10 @@ def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = No
     per_area: dict[str, Counter[str]] = defaultdict(Counter)
     for _cid, area, stage in rows:
         per_area[area][stage] += 1
-    area_list = sorted(per_area if scope is None else scope | set(per_area))
+    # Areas with cases, and areas whose only instances are area-level (a scrutiny group
+    # that never met in an area with no cases yet is still overdue).
+    seen = set(per_area) | {area for (area, _owner, _status) in overdue}
+    area_list = sorted(seen if scope is None else scope | seen)
     per_cps: dict[str, Counter[str]] = defaultdict(Counter)
     for area in area_list:
         for cps in facts.cps_of.get(area, ()):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from engine.calendar import WorkingCalendar, calendar_for
+from engine.config import ConfigSet, compare
 from engine.spec import AnyStep, StageRule, Template
 
 
@@ -23,10 +23,10 @@ class Facts:
     cps_names: dict[str, str]
     national: Template
     templates: dict[str, Template] = field(default_factory=dict)  # areas with an overlay
-    # area -> step -> how the overlay differs from the national framework (the config's
-    # own classification: inherited, unchanged, tightened, loosened, changed, disabled,
-    # local); areas without an overlay inherit everything.
-    diffs: dict[str, dict[str, str]] = field(default_factory=dict)
+    # area -> step -> how the overlay differs from the national framework: the cells of
+    # the config's comparison matrix (inherited, tightened, loosened, disabled, local,
+    # changed; None where the area has no such step). Areas without an overlay inherit.
+    variants: dict[str, dict[str, str | None]] = field(default_factory=dict)
     scrutiny_groups: dict[str, str] = field(default_factory=dict)  # area -> group name
 
     @property
@@ -64,18 +64,17 @@ class Facts:
 
     def variant(self, area: str, step_id: str) -> str:
         """How `area` treats `step_id` relative to the national floor (SPEC §6)."""
-        status = self.diffs.get(area, {}).get(step_id)
-        if status is None:
-            national = any(s.id == step_id for s in self.national.steps)
-            return "inherited" if national else "absent"
-        return "inherited" if status == "unchanged" else status
+        if area in self.variants:
+            return self.variants[area].get(step_id) or "absent"
+        return "inherited" if any(s.id == step_id for s in self.national.steps) else "absent"
 
     def areas_of_cps(self, cps_area: str) -> list[str]:
         return sorted(a for a, cps in self.cps_of.items() if cps_area in cps)
 
 
-def facts_from(config: Any) -> Facts:
-    """Facts from an `engine.config.ConfigSet` (duck-typed to keep imports light)."""
+def facts_from(config: ConfigSet) -> Facts:
+    """Facts from a loaded config set; the variants are the config's own comparison."""
+    variants = compare.matrix(config).cells
     return Facts(
         stages=tuple(config.stages),
         area_names={a: info.name for a, info in config.register.items()},
@@ -83,9 +82,7 @@ def facts_from(config: Any) -> Facts:
         cps_names=dict(config.cps_areas),
         national=config.national,
         templates=dict(config.templates),
-        diffs={area: {sid: d.status for sid, d in built.diffs.items()}
-               for area, built in getattr(config, "built", {}).items()},
+        variants=variants,
         scrutiny_groups={area: built.overlay.scrutiny_group.name
-                         for area, built in getattr(config, "built", {}).items()
-                         if built.overlay is not None},
+                         for area, built in config.built.items() if built.overlay is not None},
     )
