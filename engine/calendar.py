@@ -20,7 +20,7 @@ END_OF_DAY = time(23, 59, 59, 999000)
 
 @lru_cache(maxsize=None)
 def _bank_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.UK(subdiv="ENG", years=year).keys())
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
 
 
 def is_bank_holiday(day: date) -> bool:

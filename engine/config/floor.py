@@ -12,7 +12,7 @@ decide exactly; for hour units every hour of the day is checked as well.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -61,15 +61,15 @@ def _day_instants(day: date, hourly: bool) -> list[datetime]:
     The last instant is SPEC §4.1's end of the day, 23:59:59.999: instants are compared
     at the millisecond, the resolution of a day-unit due instant.
     """
-    first = start_of_day(day).astimezone(timezone.utc)
-    following = start_of_day(day + timedelta(days=1)).astimezone(timezone.utc)
+    first = start_of_day(day).astimezone(UTC)
+    following = start_of_day(day + timedelta(days=1)).astimezone(UTC)
     out = [first]
     if hourly:
         t = first + timedelta(hours=1)
         while t < following:
             out.append(t)
             t += timedelta(hours=1)
-    out.append(end_of_day(day).astimezone(timezone.utc))
+    out.append(end_of_day(day).astimezone(UTC))
     return out
 
 
@@ -79,7 +79,7 @@ def compare_deadlines(base: Deadline, candidate: Deadline, calendar: WorkingCale
     """Exact comparison of two deadlines over `days` trigger days from `start`."""
     if base.unit is Unit.hours and candidate.unit is Unit.hours:
         # Elapsed hours from the same instant: the larger is later for every trigger.
-        t = start_of_day(start).astimezone(timezone.utc)
+        t = start_of_day(start).astimezone(UTC)
         example = (t, base.due(t, calendar), candidate.due(t, calendar))
         return DeadlineVerdict(example if candidate.within > base.within else None,
                                example if candidate.within < base.within else None)

@@ -130,7 +130,8 @@ def check_matcher(m: Matcher, loc: Loc, names: Names, level: str | None = None) 
     vocab = names.vocabulary
     etype = vocab.types.get(m.type)
     if etype is None:
-        return [Issue((*loc, "type"), f'unknown event type "{m.type}"{did_you_mean(m.type, vocab.types)}')]
+        return [Issue((*loc, "type"),
+                      f'unknown event type "{m.type}"{did_you_mean(m.type, vocab.types)}')]
     out: list[Issue] = []
     if level is not None and etype.level != level:
         out.append(Issue((*loc, "type"), f'"{m.type}" is an {etype.level}-level event; '
@@ -192,16 +193,16 @@ def check_condition(cond: Any, loc: Loc, names: Names, event_types: Iterable[str
         out += check_condition(cond.not_, (*loc, "not"), names, event_types)
     elif isinstance(cond, CaseCondition):
         reported = vocab.types["case.reported"].fields
-        for field, value in cond.case.items():
-            values = value if isinstance(value, list) else [value]
+        for fact, facts in cond.case.items():
+            values = facts if isinstance(facts, list) else [facts]
             for i, v in enumerate(values):
-                at = (*loc, "case", field, i) if isinstance(value, list) else (*loc, "case", field)
-                if field in reported:
-                    out += _check_value(reported[field], v, at, f"case {field}", names)
-                elif field == "stage" and v not in names.stages:
+                at = (*loc, "case", fact, i) if isinstance(facts, list) else (*loc, "case", fact)
+                if fact in reported:
+                    out += _check_value(reported[fact], v, at, f"case {fact}", names)
+                elif fact == "stage" and v not in names.stages:
                     out.append(Issue(at, f'unknown stage "{v}"{did_you_mean(v, names.stages)}',
                                      " | ".join(names.stages)))
-                elif field == "area" and v not in names.areas:
+                elif fact == "area" and v not in names.areas:
                     out.append(Issue(at, f'unknown area "{v}"{did_you_mean(v, names.areas)}',
                                      "a police force area id from the register"))
     elif isinstance(cond, PreferenceCondition):

@@ -140,9 +140,9 @@ def load_national(directory: Path) -> National:
         if step is None:
             continue
         if step.id in raw_steps:
+            first = framework.line_of((*paths[step.id], "id"))
             problems.append(framework.problem((*path, "id"), f'duplicate step id "{step.id}" '
-                                              f"(first at line {framework.line_of((*paths[step.id], 'id'))})",
-                                              "each step id once"))
+                                              f"(first at line {first})", "each step id once"))
             continue
         problems += [framework.problem((*path, *issue.loc), issue.message, issue.allowed)
                      for issue in check_step(step, names)]
@@ -163,8 +163,8 @@ def _register(doc: Document, problems: list[ConfigProblem]
     for cid, body in raw_cps.items() if isinstance(raw_cps, dict) else ():
         name = body.get("name") if isinstance(body, dict) else None
         if not isinstance(name, str):
-            problems.append(doc.problem(("cps_areas", cid, "name"), 'required field "name" is missing',
-                                        at="key"))
+            problems.append(doc.problem(("cps_areas", cid, "name"),
+                                        'required field "name" is missing', at="key"))
             continue
         cps[cid] = name
     register: dict[str, AreaInfo] = {}
@@ -193,10 +193,17 @@ def _stages(doc: Document, names: Names, problems: list[ConfigProblem]) -> tuple
         try:
             rule = StageRule.model_validate(body)
         except ValidationError as e:
-            problems += from_validation(e, StageRule, lambda loc, i=i: (doc, ("stages", i)))
+            path: tuple[PathElem, ...] = ("stages", i)
+
+            def place(loc: tuple[PathElem, ...], p: tuple[PathElem, ...] = path
+                      ) -> tuple[Document, tuple[PathElem, ...]]:
+                return doc, p
+
+            problems += from_validation(e, StageRule, place)
             continue
         for j, m in enumerate(rule.set_by):
             problems += [doc.problem(("stages", i, "set_by", j, *issue.loc), issue.message,
-                                     issue.allowed) for issue in check_matcher(m, (), names, "case")]
+                                     issue.allowed)
+                         for issue in check_matcher(m, (), names, "case")]
         out.append(rule)
     return tuple(out)

@@ -104,7 +104,8 @@ def _check_header(national: National, doc: Document, plain: dict[str, Any], stem
         if area not in national.register:
             problems.append(doc.problem(("area",), f'area "{area}" is not in the register'
                                         f"{did_you_mean(area, national.register)}",
-                                        "a police force area id from area_configs/national/areas.yaml"))
+                                        "a police force area id from "
+                                        "area_configs/national/areas.yaml"))
         elif stem is not None and stem != area:
             problems.append(doc.problem(("area",), f'area "{area}" does not match the file name '
                                         f'"{stem}.yaml"', f'area: {stem}, or rename the file'))
@@ -113,7 +114,8 @@ def _check_header(national: National, doc: Document, plain: dict[str, Any], stem
     version = plain.get("framework_version")
     if isinstance(version, str) and version != national.framework_version:
         problems.append(doc.problem(("framework_version",), f'framework version "{version}" is '
-                                    f"not the national framework's", f'"{national.framework_version}"'))
+                                    "not the national framework's",
+                                    f'"{national.framework_version}"'))
 
 
 def _check_cps_area(national: National, doc: Document, area: str, given: Any,
@@ -193,6 +195,7 @@ class _Context:
             if not isinstance(body, dict):
                 continue  # reported by the model
             body = dict(body)
+            given = body.get("derogation") is not None
             derogation = self._derogation(body.pop("derogation", None), (*path, "derogation"))
             if body.get("local") is True:
                 step = self._local(sid, body, path)
@@ -206,11 +209,13 @@ class _Context:
                              f"{did_you_mean(sid, self.national.raw_steps)}",
                              "a national step id, or a new step with local: true", at="key")
                 continue
+            before = len(self.out.problems)
             step = self._merge(base, sid, body, path)
             if step is None:
                 continue
             resolved[sid] = step
-            self._judge(base, step, body, path, derogation)
+            if len(self.out.problems) == before:  # a wrong name is the problem to fix first
+                self._judge(base, step, path, derogation, given)
         return resolved, local
 
     def _derogation(self, raw: Any, path: tuple[PathElem, ...]) -> Derogation | None:
@@ -280,19 +285,21 @@ class _Context:
             self.out.problems.append(doc.problem((*prefix, *issue.loc), issue.message,
                                                  issue.allowed))
 
-    def _judge(self, base: AnyStep, step: AnyStep, body: dict[str, Any],
-               path: tuple[PathElem, ...], derogation: Derogation | None) -> None:
+    def _judge(self, base: AnyStep, step: AnyStep, path: tuple[PathElem, ...],
+               derogation: Derogation | None, given: bool) -> None:
+        """Classify the step's changes; loosening a minimum step needs a derogation (an
+        invalid derogation is reported where it is wrong, not again here)."""
         changes = compare_steps(base, step, self.calendar, self.start)
         looser = [c for c in changes if c.verdict == LOOSER]
         sid = base.id
         if looser and base.minimum:
-            if derogation is None:
+            if derogation is None and not given:
                 for c in looser:
                     self.problem((*path, c.field), f'loosens the minimum step "{sid}": {c.detail}; '
                                  "a derogation is required",
                                  "the national value, something tighter, or a derogation "
                                  "{justification, approved_by, expires}")
-            else:
+            elif derogation is not None:
                 self.derogations[sid] = derogation
             status = "loosened"
         elif any(c.verdict == TIGHTER for c in changes):

@@ -73,8 +73,9 @@ def _union_branch(doc: Document, prefix: tuple[PathElem, ...], loc: tuple[PathEl
                   ) -> int | None:
     """The index in `loc` of a smart-union member name (`str`, `Comparison`, `list[...]`)."""
     for i, elem in enumerate(loc):
-        if isinstance(elem, str) and (elem in ("str", "int", "bool", "float", "date")
-                                      or "[" in elem or elem[:1].isupper()):
+        if isinstance(elem, str) and elem != "[key]" and (
+                elem in ("str", "int", "bool", "float", "date") or "[" in elem
+                or elem[:1].isupper()):
             node = doc.get((*prefix, *loc[:i]))
             if not (isinstance(node, dict) and elem in node):
                 return i

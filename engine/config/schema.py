@@ -38,7 +38,7 @@ def _step_entry() -> type[BaseModel]:
     fields["kind"] = (Literal["deadline", "recurring", "prohibition"] | None, None)
     fields["derogation"] = (Derogation | None, Field(
         default=None, description="Needed when the change loosens a minimum step."))
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    return create_model(
         "StepEntry", __config__=ConfigDict(extra="forbid"),
         __doc__="A change to a national step (any fields) or a local step (local: true, "
                 "every field).", **fields)
