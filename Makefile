@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/python -m engine.demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not postgres and not prefect and not browser and not slow"

@@ -9,10 +9,16 @@ instant is in force; an event at the trigger's instant counts as after it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from engine.evaluate.compiled import CompiledStep, compile_stages, compile_template
+from engine.evaluate.compiled import (
+    CompiledHistory,
+    CompiledStep,
+    CompiledTemplate,
+    compile_history,
+    compile_stages,
+)
 from engine.evaluate.conditions import holds
 from engine.evaluate.instance import Basis, CaseResult, Instance
 from engine.evaluate.recurring import Series
@@ -51,24 +57,18 @@ def _groups(events: Sequence[Event]) -> Iterable[list[Event]]:
 def evaluate_case(rules: Rules, events: Sequence[Event], as_of: datetime) -> CaseResult:
     """The case's stage and every step instance as of `as_of` (events after it ignored)."""
     as_of_ts = as_of.timestamp()
-    evs = sorted((e for e in events if e.ts <= as_of_ts), key=lambda e: (e.ts, e.event_id))
+    evs = sorted((e for e in events if e.ts <= as_of_ts), key=_order)
     if not evs:
         raise ValueError("a case needs at least one event at or before as_of")
-    case_id = evs[0].case_id or ""
     stages = compile_stages(rules.stages)
     state = CaseState(stages)
-    histories: dict[str, object] = {}
+    histories: dict[str, CompiledHistory] = {}
 
-    def template_at(area: str, at: datetime):  # -> CompiledTemplate
+    def template_at(area: str, ts: float) -> CompiledTemplate:
         hist = histories.get(area)
         if hist is None:
-            hist = histories[area] = rules.history(area)
-        return compile_template(hist.at(at))  # type: ignore[attr-defined]
-
-    def recurring_lookup(step_id: str):  # noqa: ANN202
-        def lookup(at: datetime, area: str) -> CompiledStep | None:
-            return template_at(area, at).by_id.get(step_id)
-        return lookup
+            hist = histories[area] = compile_history(rules.history(area))
+        return hist.at(ts)
 
     open_by_type: dict[str, list[_Open]] = {}  # satisfied_by type -> open instances
     cancel_by_type: dict[str, list[_Open]] = {}
@@ -80,33 +80,34 @@ def evaluate_case(rules: Rules, events: Sequence[Event], as_of: datetime) -> Cas
         stage_before = state.stage
         for e in group:
             state.apply(e)
-        at = group[0].at
-        # 1. Triggers open deadline instances (conditions judged as of this instant).
-        for e in group:
-            ct = template_at(e.area, at)
+        cts = [template_at(e.area, e.ts) for e in group]
+        # 1. Triggers open deadline instances and prohibitions are judged, as of this instant.
+        for e, ct in zip(group, cts):
             for cs, matcher in ct.triggers.get(e.type, ()):
-                if not matcher.test(e):
+                if matcher.checks and not matcher.test(e):
                     continue
                 step = cs.step
-                assert isinstance(step, DeadlineStep)
-                if step.when is not None and not holds(step.when, state, e):
+                if step.when is not None and not holds(step.when, state, e):  # type: ignore[union-attr]
                     continue
-                cal = _calendar(ct.template)
-                inst = _Open(cs, e, step.deadline.due(e.at, cal))
+                inst = _Open(cs, e, step.deadline.due(e.at, ct.calendar))  # type: ignore[union-attr]
                 finished.append(inst)
-                assert cs.satisfied_by is not None
-                open_by_type.setdefault(cs.satisfied_by.type, []).append(inst)
+                open_by_type.setdefault(cs.satisfied_by.type, []).append(inst)  # type: ignore[union-attr]
                 for cm in cs.cancelled_by:
                     cancel_by_type.setdefault(cm.type, []).append(inst)
+            prohibitions = ct.prohibitions.get(e.type)
+            if prohibitions:
+                violations.extend(_violations(prohibitions, e, state, as_of))
         # 2. Satisfying events close every open instance of their step (same instant counts).
         for e in group:
             waiting = open_by_type.get(e.type)
             if waiting:
                 keep = []
                 for inst in waiting:
-                    if inst.canceller is None and inst.cs.satisfied_by.test(e):  # type: ignore[union-attr]
+                    if inst.canceller is not None:
+                        continue
+                    if inst.cs.satisfied_by.test(e):  # type: ignore[union-attr]
                         inst.satisfier = e
-                    elif inst.canceller is None:
+                    else:
                         keep.append(inst)
                 open_by_type[e.type] = keep
         # 3. Cancelling events end what is still open.
@@ -122,40 +123,46 @@ def evaluate_case(rules: Rules, events: Sequence[Event], as_of: datetime) -> Cas
                     else:
                         keep.append(inst)
                 cancel_by_type[e.type] = keep
-        # 4. Prohibitions.
-        for e in group:
-            for cs in template_at(e.area, at).prohibitions.get(e.type, ()):
-                if not cs.event.test(e):  # type: ignore[union-attr]
-                    continue
-                step = cs.step
-                assert isinstance(step, ProhibitionStep)
-                if step.unless is not None:
-                    broken = not holds(step.unless, state, e)
-                else:
-                    broken = step.violates_when is not None and holds(step.violates_when, state, e)
-                if broken:
-                    violations.append(Instance(
-                        step.id, Status.violated, e.event_id, None, None, e.source,
-                        step.severity.value, cs.template.version, e.at, cs.order,
-                        Basis(step, e, None, None, as_of)))
-        # 5. Recurring steps.
-        _recurring(group, state, stage_before, template_at, recurring_lookup, series,
-                   as_of, as_of_ts)
+        # 4. Recurring steps, when something at this instant concerns them.
+        entered = state.stage if state.stage != stage_before else None
+        if entered is not None or any(e.type in histories[e.area].recurring_types for e in group):
+            _recurring(group, state, entered, cts[-1], template_at, series, as_of, as_of_ts)
 
     instances: list[Instance] = violations
     for inst in finished:
         instances.append(_deadline_instance(inst, as_of, as_of_ts))
     for s in series.values():
         instances.extend(s.finish(as_of, as_of_ts))
-    instances.sort(key=lambda i: (i.trigger_at, i.order, i.trigger_event or ""))
+    instances.sort(key=_instance_order)
     area = state.area or evs[0].area
-    return CaseResult(case_id, area, state.stage, instances)
+    return CaseResult(evs[0].case_id or "", area, state.stage, instances)
 
 
-def _calendar(template):  # noqa: ANN001, ANN202
-    from engine.calendar import calendar_for
+def _order(e: Event) -> tuple[float, str]:
+    return (e.ts, e.event_id)
 
-    return calendar_for(template.extra_non_working_days)
+
+def _instance_order(i: Instance) -> tuple[datetime, int, str]:
+    return (i.trigger_at, i.order, i.trigger_event or "")
+
+
+def _violations(prohibitions: list[CompiledStep], e: Event, state: CaseState,
+                as_of: datetime) -> list[Instance]:
+    out = []
+    for cs in prohibitions:
+        if not cs.event.test(e):  # type: ignore[union-attr]
+            continue
+        step = cs.step
+        assert isinstance(step, ProhibitionStep)
+        if step.unless is not None:
+            broken = not holds(step.unless, state, e)
+        else:
+            broken = step.violates_when is not None and holds(step.violates_when, state, e)
+        if broken:
+            out.append(Instance(step.id, Status.violated, e.event_id, None, None, e.source,
+                                cs.severity, cs.version, e.at, cs.order,
+                                Basis(step, e, None, None, as_of)))
+    return out
 
 
 def _deadline_instance(inst: _Open, as_of: datetime, as_of_ts: float) -> Instance:
@@ -170,28 +177,24 @@ def _deadline_instance(inst: _Open, as_of: datetime, as_of_ts: float) -> Instanc
             warn = (inst.trigger.at + timedelta(hours=0.75 * step.deadline.within)).timestamp()
         status = timed_status(inst.due, due_ts, as_of, as_of_ts, warn)
     return Instance(step.id, status, inst.trigger.event_id, inst.due,
-                    inst.satisfier.event_id if inst.satisfier else None, step.owner.value,
-                    step.severity.value, inst.cs.template.version, inst.trigger.at, inst.cs.order,
+                    inst.satisfier.event_id if inst.satisfier else None, inst.cs.owner,
+                    inst.cs.severity, inst.cs.version, inst.trigger.at, inst.cs.order,
                     Basis(step, inst.trigger, inst.satisfier, inst.canceller, as_of))
 
 
-def _recurring(group, state, stage_before, template_at, recurring_lookup, series,  # noqa: ANN001
-               as_of, as_of_ts) -> None:  # noqa: ANN001
+def _recurring(group: list[Event], state: CaseState, entered: str | None, ct: CompiledTemplate,
+               template_at: Callable[[str, float], CompiledTemplate], series: dict[str, Series],
+               as_of: datetime, as_of_ts: float) -> None:
     """Advance every case-level recurring step by one instant's events."""
-    at = group[0].at
     ts = group[0].ts
-    area = group[-1].area
-    ct = template_at(area, at)
-    # Steps that may act now: those of the current template plus those already running.
     ids = [cs.step.id for cs in ct.recurring]
     for sid in series:
         if sid not in ids:
             ids.append(sid)
-    entered = state.stage if state.stage != stage_before else None
     for sid in ids:
         s = series.get(sid)
         if s is None:
-            s = series[sid] = Series(sid, recurring_lookup(sid))
+            s = series[sid] = Series(sid, _lookup(template_at, sid))
         cs = s.gap.cs if s.gap is not None else ct.by_id.get(sid)
         if cs is None:
             continue
@@ -202,27 +205,36 @@ def _recurring(group, state, stage_before, template_at, recurring_lookup, series
                 s.pause(e.ts)
             elif cs.resume is not None and cs.resume.matches(e):
                 s.resume(e.ts)
-        if not s.running and cs.start is not None:
+        if s.gap is None and cs.start is not None:
             starter = next((e for e in group if cs.start.matches(e)), None)
-            if starter is not None and not _stops(cs, step, group, entered, state):
+            if starter is not None and _stops(cs, step, group, entered, state) is None:
                 s.begin(starter.at, starter, starter.area, state.preferences)
-        if not s.running:
+        gap = s.gap
+        if gap is None:
             continue
-        gcs = s.gap.cs  # type: ignore[union-attr]
+        gcs = gap.cs
         gstep = gcs.step
-        assert isinstance(gstep, RecurringStep)
-        satisfier = next((e for e in group if gcs.satisfied_by.matches(e)), None)  # type: ignore[union-attr]
-        if satisfier is not None and s.gap.start_event is not satisfier:  # type: ignore[union-attr]
+        assert isinstance(gstep, RecurringStep) and gcs.satisfied_by is not None
+        satisfier = next((e for e in group if gcs.satisfied_by.matches(e)), None)
+        if satisfier is not None and gap.start_event is not satisfier:
             s.close(satisfier, as_of, as_of_ts)
             s.gap = None
+        else:
+            satisfier = None
         stopper = _stops(gcs, gstep, group, entered, state)
         if stopper is not None:
-            if satisfier is not None:
-                s.gap = None
-            else:
+            if satisfier is None:
                 s.stop(stopper, ts, as_of, as_of_ts)
-        elif satisfier is not None and s.gap is None:
+            s.gap = None
+        elif satisfier is not None:
             s.begin(satisfier.at, satisfier, satisfier.area, state.preferences)
+
+
+def _lookup(template_at: Callable[[str, float], CompiledTemplate], step_id: str
+            ) -> Callable[[datetime, str], CompiledStep | None]:
+    def lookup(at: datetime, area: str) -> CompiledStep | None:
+        return template_at(area, at.timestamp()).by_id.get(step_id)
+    return lookup
 
 
 def _stops(cs: CompiledStep, step: RecurringStep, group: list[Event], entered: str | None,

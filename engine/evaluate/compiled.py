@@ -8,9 +8,11 @@ case's events. Compiled forms are cached per template object (templates are immu
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.calendar import WorkingCalendar, calendar_for
 from engine.events import Event
 from engine.spec import (
     Comparison,
@@ -20,6 +22,7 @@ from engine.spec import (
     RecurringStep,
     StageRule,
     Template,
+    TemplateHistory,
 )
 
 _EQ, _IN, _CMP = 0, 1, 2
@@ -71,6 +74,9 @@ class CompiledStep:
     step: DeadlineStep | RecurringStep | ProhibitionStep
     order: int
     template: Template
+    owner: str = ""
+    severity: str = ""
+    version: str = ""
     triggers: tuple[CompiledMatcher, ...] = ()
     satisfied_by: CompiledMatcher | None = None
     cancelled_by: tuple[CompiledMatcher, ...] = ()
@@ -84,12 +90,15 @@ class CompiledStep:
 @dataclass
 class CompiledTemplate:
     template: Template
+    calendar: WorkingCalendar
     by_id: dict[str, CompiledStep] = field(default_factory=dict)
     # event type -> [(step, matcher)] for deadline triggers
     triggers: dict[str, list[tuple[CompiledStep, CompiledMatcher]]] = field(default_factory=dict)
     prohibitions: dict[str, list[CompiledStep]] = field(default_factory=dict)
     recurring: list[CompiledStep] = field(default_factory=list)
     area_recurring: list[CompiledStep] = field(default_factory=list)
+    # every event type a case-level recurring step reacts to
+    recurring_types: frozenset[str] = frozenset()
 
 
 _CACHE: dict[int, tuple[Template, CompiledTemplate]] = {}
@@ -100,9 +109,10 @@ def compile_template(template: Template) -> CompiledTemplate:
     hit = _CACHE.get(id(template))
     if hit is not None and hit[0] is template:
         return hit[1]
-    ct = CompiledTemplate(template)
+    ct = CompiledTemplate(template, calendar_for(template.extra_non_working_days))
     for order, step in enumerate(template.steps):
-        cs = CompiledStep(step, order, template)
+        cs = CompiledStep(step, order, template, step.owner.value, step.severity.value,
+                          template.version)
         if isinstance(step, DeadlineStep):
             cs.triggers = tuple(CompiledMatcher(m) for m in step.trigger)
             cs.satisfied_by = CompiledMatcher(step.satisfied_by)
@@ -120,6 +130,12 @@ def compile_template(template: Template) -> CompiledTemplate:
             cs.event = CompiledMatcher(step.event)
             ct.prohibitions.setdefault(step.event.type, []).append(cs)
         ct.by_id[step.id] = cs
+    types: set[str] = set()
+    for cs in ct.recurring:
+        for m in (cs.start, cs.satisfied_by, cs.pause, cs.resume, *cs.stop):
+            if m is not None:
+                types.add(m.type)
+    ct.recurring_types = frozenset(types)
     _CACHE[id(template)] = (template, ct)
     return ct
 
@@ -148,3 +164,38 @@ def compile_stages(stages: tuple[StageRule, ...]) -> CompiledStages:
                         tuple(r.id for r in stages))
     _STAGES[id(stages)] = (stages, cs)
     return cs
+
+
+class CompiledHistory:
+    """An area's templates, compiled, with their start instants as timestamps."""
+
+    __slots__ = ("starts", "compiled", "single", "recurring_types")
+
+    def __init__(self, history: TemplateHistory):
+        self.starts = [t.effective_from.timestamp() for t in history.templates]
+        self.compiled = [compile_template(t) for t in history.templates]
+        self.single = self.compiled[0] if len(self.compiled) == 1 else None
+        # what any version's recurring steps react to: a running gap may be judged by
+        # an older version than the one in force now
+        self.recurring_types = frozenset().union(*(c.recurring_types for c in self.compiled))
+
+    def at(self, ts: float) -> CompiledTemplate:
+        """The compiled template in force at timestamp `ts`."""
+        if self.single is not None:
+            return self.single
+        if ts >= self.starts[-1]:
+            return self.compiled[-1]
+        i = bisect_right(self.starts, ts) - 1
+        return self.compiled[max(i, 0)]
+
+
+_HISTORIES: dict[int, tuple[TemplateHistory, CompiledHistory]] = {}
+
+
+def compile_history(history: TemplateHistory) -> CompiledHistory:
+    hit = _HISTORIES.get(id(history))
+    if hit is not None and hit[0] is history:
+        return hit[1]
+    ch = CompiledHistory(history)
+    _HISTORIES[id(history)] = (history, ch)
+    return ch

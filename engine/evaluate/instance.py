@@ -15,7 +15,7 @@ from engine.events import Event
 from engine.spec import AnyStep, Status
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Basis:
     """What the explanation needs beyond the verdict itself."""
 

@@ -132,5 +132,5 @@ class Series:
                       pause_days=added, stopper=stopper)
         self.out.append(Instance(
             step.id, status, gap.start_event.event_id if gap.start_event else None, due,
-            satisfier.event_id if satisfier else None, step.owner.value, step.severity.value,
-            gap.cs.template.version, gap.start, gap.cs.order, basis, self.area_label))
+            satisfier.event_id if satisfier else None, gap.cs.owner, gap.cs.severity,
+            gap.cs.version, gap.start, gap.cs.order, basis, self.area_label))
