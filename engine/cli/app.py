@@ -17,6 +17,14 @@ from engine.cli.store_cmd import register as _register_store, register_config  #
 
 _register_store(app)  # db, ingest, sweep, plan, deploy, flags, case, board
 register_config(_config_app)  # config history
+from engine.cli.report_cmd import app as _report_app  # noqa: E402
+from engine.cli.serve_cmd import serve as _serve, token_app as _token_app  # noqa: E402
+from engine.cli.export_cmd import export as _export  # noqa: E402
+
+app.add_typer(_report_app, name="report")
+app.add_typer(_token_app, name="token")
+app.command("serve")(_serve)
+app.command("export")(_export)
 
 
 def main() -> None:

@@ -1,0 +1,76 @@
+"""The FastAPI application: the read API under /api and the dashboard under /dashboard.
+
+`create_app()` loads the configuration once and checks the store's schema, so a
+misconfigured server fails at start, not on the first request.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import RedirectResponse
+
+from engine.api.auth import principal_of
+from engine.api.roles import Principal
+from engine.api.service import FlagFilter, Reader
+
+
+def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs")) -> FastAPI:
+    from engine.config import load_config
+    from engine.reports.facts import facts_from
+    from engine.store.db import checked_engine
+
+    app = FastAPI(title="liaison", version="1", docs_url="/docs", redoc_url=None,
+                  description="Read API of the liaison engine: cases, flags, the stage board "
+                              "and the national comparison, under SPEC §8 access rules.")
+    engine = checked_engine(db_url)
+    app.state.engine = engine
+    app.state.reader = Reader(engine, facts_from(load_config(config_dir)))
+
+    def reader(request: Request) -> Reader:
+        r: Reader = request.app.state.reader
+        return r
+
+    Caller = Annotated[Principal, Depends(principal_of)]
+    Service = Annotated[Reader, Depends(reader)]
+
+    @app.get("/api/cases/{case_id}", tags=["cases"],
+             summary="One case: events, step instances and explanations (case-level, audited)")
+    def get_case(case_id: str, request: Request, who: Caller, svc: Service) -> dict[str, Any]:
+        return svc.case(request, who, case_id)
+
+    @app.get("/api/flags", tags=["cases"],
+             summary="Flagged instances in the token's scope (case-level, audited)")
+    def get_flags(request: Request, who: Caller, svc: Service,
+                  area: str | None = None, step: str | None = None,
+                  status: str | None = None, owner: str | None = None,
+                  severity: str | None = None) -> dict[str, Any]:
+        f = FlagFilter(area, step, status, owner, severity)
+        rows = svc.flags(request, who, f)
+        return {"filters": f.as_dict(), "count": len(rows), "flags": rows}
+
+    @app.get("/api/board", tags=["aggregates"],
+             summary="Stage board for the token's scope (suppressed for national leads)")
+    def get_board(request: Request, who: Caller, svc: Service) -> dict[str, Any]:
+        return svc.board(request, who).data
+
+    @app.get("/api/reports/national", tags=["aggregates"],
+             summary="National variant comparison (counts 1-4 suppressed)")
+    def get_national(request: Request, who: Caller, svc: Service) -> dict[str, Any]:
+        return svc.national(request, who).data
+
+    @app.get("/api/audit", tags=["audit"], summary="The latest audit entries (auditors)")
+    def get_audit(request: Request, who: Caller, svc: Service,
+                  limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> dict[str, Any]:
+        return {"entries": svc.audit_entries(request, who, limit)}
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/dashboard/board")
+
+    from engine.api.dashboard import router
+
+    app.include_router(router)
+    return app

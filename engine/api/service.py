@@ -1,0 +1,138 @@
+"""What each role may read, as one service used by both the JSON API and the dashboard,
+so a page can never show what the API would refuse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import Engine, select
+
+from engine.api.auth import audit, refuse
+from engine.api.roles import Principal, Role, isva_related
+from engine.reports.board import build_board
+from engine.reports.facts import Facts
+from engine.reports.model import Report
+from engine.reports.national import build_national
+from engine.reports.timeline import case_timeline, instance_json
+from engine.spec import FLAG_STATUSES
+from engine.store.db import reading
+from engine.store.tables import audit_log, cases, instances
+
+FLAG_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class FlagFilter:
+    """The flags view's filters; None means any."""
+
+    area: str | None = None
+    step: str | None = None
+    status: str | None = None
+    owner: str | None = None
+    severity: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v}
+
+
+class Reader:
+    def __init__(self, engine: Engine, facts: Facts):
+        self.engine = engine
+        self.facts = facts
+
+    # --- scope -------------------------------------------------------------------------
+
+    def areas(self, principal: Principal) -> frozenset[str] | None:
+        return principal.areas(self.facts.cps_of)
+
+    def visible_steps(self, principal: Principal, area: str) -> frozenset[str] | None:
+        """An ISVA service sees its area's ISVA-related steps only; others see all."""
+        if principal.role is not Role.isva_service:
+            return None
+        return frozenset(s.id for s in self.facts.template(area).steps if isva_related(s))
+
+    def _case_reader(self, request: Request, principal: Principal) -> frozenset[str]:
+        if not principal.reads_cases:
+            raise refuse(self.engine, request, principal, 403,
+                         f"role {principal.role} reads aggregates only"
+                         if principal.role is Role.national_lead
+                         else f"role {principal.role} reads no case data")
+        return self.areas(principal) or frozenset()
+
+    # --- case-level reads ----------------------------------------------------------------
+
+    def case(self, request: Request, principal: Principal, case_id: str) -> dict[str, Any]:
+        allowed = self._case_reader(request, principal)
+        with reading(self.engine) as conn:
+            area = conn.execute(select(cases.c.area).where(cases.c.case_id == case_id)).scalar()
+        if area is None or area not in allowed:
+            # Another area's case is as invisible as a case that does not exist.
+            raise refuse(self.engine, request, principal, 404,
+                         "no such case" if area is None else "case outside the token's scope",
+                         case_id=case_id)
+        with reading(self.engine) as conn:
+            found = case_timeline(conn, case_id, self.visible_steps(principal, area))
+        assert found is not None
+        audit(self.engine, principal, "api.case.read", {"case_id": case_id, "area": area,
+                                                        "path": request.url.path})
+        return found
+
+    def flags(self, request: Request, principal: Principal, f: FlagFilter) -> list[dict[str, Any]]:
+        allowed = self._case_reader(request, principal)
+        if f.area is not None and f.area not in allowed:
+            raise refuse(self.engine, request, principal, 404, "area outside the token's scope",
+                         area=f.area)
+        areas = sorted({f.area} if f.area else allowed)
+        statuses = [f.status] if f.status else sorted(FLAG_STATUSES)
+        q = select(instances).where(instances.c.area.in_(areas),
+                                    instances.c.status.in_(statuses))
+        for column, value in (("step", f.step), ("owner", f.owner), ("severity", f.severity)):
+            if value:
+                q = q.where(instances.c[column] == value)
+        q = q.order_by(instances.c.due, instances.c.case_id, instances.c.id).limit(FLAG_LIMIT)
+        with reading(self.engine) as conn:
+            rows = conn.execute(q).all()
+        out = []
+        for r in rows:
+            visible = self.visible_steps(principal, r.area)
+            if visible is None or r.step in visible:
+                out.append({"case_id": r.case_id, "area": r.area, **instance_json(r)})
+        audit(self.engine, principal, "api.flags.read",
+              {"path": request.url.path, "filters": f.as_dict(), "areas": areas,
+               "instances": len(out), "cases": sorted({r["case_id"] for r in out
+                                                        if r["case_id"]})})
+        return out
+
+    # --- aggregates ------------------------------------------------------------------------
+
+    def board(self, request: Request, principal: Principal) -> Report:
+        if principal.role is Role.auditor:
+            raise refuse(self.engine, request, principal, 403, "auditors read the audit log")
+        areas = self.areas(principal)
+        label = ("all areas" if areas is None else
+                 self.facts.cps_names.get(principal.cps_area or "", principal.scope))
+        return build_board(self.engine, self.facts, areas,
+                           suppress=principal.role is Role.national_lead, scope_label=label)
+
+    def national(self, request: Request, principal: Principal) -> Report:
+        if principal.role is Role.auditor:
+            raise refuse(self.engine, request, principal, 403, "auditors read the audit log")
+        return build_national(self.engine, self.facts)
+
+    def audit_entries(self, request: Request, principal: Principal,
+                      limit: int = 200) -> list[dict[str, Any]]:
+        if principal.role is not Role.auditor:
+            raise refuse(self.engine, request, principal, 403, "only auditors read the audit log")
+        with reading(self.engine) as conn:
+            rows = conn.execute(select(audit_log).order_by(audit_log.c.id.desc())
+                                .limit(limit)).all()
+        audit(self.engine, principal, "api.audit.read", {"entries": len(rows)})
+        return [{"id": r.id, "at": r.at.isoformat(), "who": r.who, "role": r.role,
+                 "action": r.action, "detail": r.detail} for r in rows]
+
+
+FILTER_CHOICES = {"status": sorted(str(s) for s in FLAG_STATUSES),
+                  "severity": ["low", "medium", "high", "critical"],
+                  "owner": ["police", "cps", "wcu", "isva", "probation", "area"]}

@@ -1,0 +1,122 @@
+"""`liaison report board|national|scrutiny`: write a report as JSON, CSV and HTML and
+print the paths written, one per line (stdout carries nothing else)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from engine.cli.store_common import (
+    AsOpt,
+    ConfigDirOpt,
+    DbOpt,
+    RoleOpt,
+    actor,
+    fail,
+    out,
+    store_errors,
+)
+
+if TYPE_CHECKING:
+    from engine.reports.facts import Facts
+    from engine.reports.model import Report
+
+app = typer.Typer(no_args_is_help=True, help="Write the board, national comparison or "
+                  "scrutiny pack as JSON, CSV and self-contained HTML.")
+
+OutOpt = Annotated[Path, typer.Option("--out", help="Directory for the files.")]
+
+
+def _facts(config_dir: Path) -> Facts:
+    from engine.config import load_config
+    from engine.reports.facts import facts_from
+
+    return facts_from(load_config(config_dir))
+
+
+def _write(report: Report, out_dir: Path, stem: str) -> None:
+    from engine.reports.output import write_report
+
+    for path in write_report(report, out_dir, stem):
+        out.print(str(path))
+
+
+@app.command("board")
+def board(area: Annotated[list[str] | None, typer.Option("--area", help="A police force area "
+                                                           "(repeatable).")] = None,
+          cps_area: Annotated[str | None, typer.Option("--cps-area", help="Every force area "
+                                                        "in this CPS Area.")] = None,
+          suppress: Annotated[bool, typer.Option("--suppress", help="Show counts 1-4 as <5 "
+                                                 "(for readers outside the area).")] = False,
+          out_dir: OutOpt = Path("reports"), db: DbOpt = None,
+          config_dir: ConfigDirOpt = Path("area_configs")) -> None:
+    """Cases per stage per area and CPS Area, ageing in stage, overdue steps by owner."""
+    from engine.reports.board import build_board
+    from engine.store.db import checked_engine
+
+    with store_errors():
+        facts = _facts(config_dir)
+        areas: set[str] | None = None
+        label = "all areas"
+        if area or cps_area:
+            areas = set(area or ())
+            unknown = sorted(a for a in areas if a not in facts.area_names)
+            if unknown:
+                raise fail(f"unknown area {', '.join(unknown)}")
+            if cps_area:
+                if cps_area not in facts.cps_names:
+                    raise fail(f"unknown CPS Area {cps_area!r}; allowed: "
+                               f"{', '.join(sorted(facts.cps_names))}")
+                areas |= set(facts.areas_of_cps(cps_area))
+            names = [facts.cps_names[cps_area]] if cps_area else []
+            label = ", ".join(names + sorted(area or ()))
+        report = build_board(checked_engine(db), facts, areas, suppress=suppress,
+                             scope_label=label)
+        stem = "board" if areas is None else "board-" + "-".join(
+            ([cps_area] if cps_area else []) + sorted(area or ()))
+        _write(report, out_dir, stem)
+
+
+@app.command("national")
+def national(out_dir: OutOpt = Path("reports"), db: DbOpt = None,
+             config_dir: ConfigDirOpt = Path("area_configs")) -> None:
+    """Areas × steps: overlay differences and compliance, funnel, derogations (with
+    counts 1-4 suppressed)."""
+    from engine.reports.national import build_national
+    from engine.store.db import checked_engine
+
+    with store_errors():
+        _write(build_national(checked_engine(db), _facts(config_dir)), out_dir, "national")
+
+
+@app.command("scrutiny")
+def scrutiny(area: Annotated[str, typer.Option("--area", help="The police force area.")],
+             quarter: Annotated[str, typer.Option("--quarter", help="e.g. 2026Q2")],
+             seed: Annotated[int, typer.Option("--seed", help="Seed of the case sample.")] = 1,
+             sample: Annotated[int, typer.Option("--sample", min=0,
+                                                 help="Flagged cases to sample.")] = 5,
+             out_dir: OutOpt = Path("reports"), db: DbOpt = None,
+             config_dir: ConfigDirOpt = Path("area_configs"), who: AsOpt = None,
+             role: RoleOpt = None) -> None:
+    """The scrutiny group's pack for one area and quarter. Its sampled case timelines are
+    case-level reads, so they are written to the audit log."""
+    from engine.reports.quarter import Quarter
+    from engine.reports.scrutiny import build_scrutiny
+    from engine.store.audit import record
+    from engine.store.db import checked_engine, writing
+
+    with store_errors():
+        q = Quarter.parse(quarter)
+        facts = _facts(config_dir)
+        if area not in facts.area_names:
+            raise fail(f"unknown area {area!r}")
+        by = actor(who, role)
+        engine = checked_engine(db)
+        report = build_scrutiny(engine, facts, area, q, seed=seed, sample_size=sample)
+        cases = [c["case_id"] for c in report.data["sample"]["cases"]]
+        with writing(engine) as conn:
+            record(conn, by.who, by.role, "report.scrutiny",
+                   {"area": area, "quarter": str(q), "seed": seed, "cases": cases})
+        _write(report, out_dir, f"scrutiny-{area}-{q}")
