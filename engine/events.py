@@ -186,7 +186,7 @@ def read_lines(stream: IO[str], vocabulary: Vocabulary, fmt: str, source: str | 
             continue
         try:
             obj = json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             yield ReadLine(number, text, None, None,
                            EventProblem(number, f"not valid JSON: {exc.msg} at column {exc.colno}",
                                         source=source))

@@ -131,10 +131,9 @@ def compile_template(template: Template) -> CompiledTemplate:
             ct.prohibitions.setdefault(step.event.type, []).append(cs)
         ct.by_id[step.id] = cs
     types: set[str] = set()
-    for cs in ct.recurring:
-        for m in (cs.start, cs.satisfied_by, cs.pause, cs.resume, *cs.stop):
-            if m is not None:
-                types.add(m.type)
+    for rs in ct.recurring:
+        matchers: list[CompiledMatcher | None] = [rs.start, rs.satisfied_by, rs.pause, rs.resume]
+        types.update(m.type for m in [*matchers, *rs.stop] if m is not None)
     ct.recurring_types = frozenset(types)
     _CACHE[id(template)] = (template, ct)
     return ct
