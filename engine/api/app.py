@@ -17,6 +17,17 @@ from engine.api.roles import Principal
 from engine.api.service import FlagFilter, Reader
 
 
+def reader(request: Request) -> Reader:
+    """The app's read service (scope rules and audit)."""
+    r: Reader = request.app.state.reader
+    return r
+
+
+# Module level, not inside create_app: FastAPI resolves these annotations by name.
+Caller = Annotated[Principal, Depends(principal_of)]
+Service = Annotated[Reader, Depends(reader)]
+
+
 def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs")) -> FastAPI:
     from engine.config import load_config
     from engine.reports.facts import facts_from
@@ -28,13 +39,6 @@ def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs"
     engine = checked_engine(db_url)
     app.state.engine = engine
     app.state.reader = Reader(engine, facts_from(load_config(config_dir)))
-
-    def reader(request: Request) -> Reader:
-        r: Reader = request.app.state.reader
-        return r
-
-    Caller = Annotated[Principal, Depends(principal_of)]
-    Service = Annotated[Reader, Depends(reader)]
 
     @app.get("/api/cases/{case_id}", tags=["cases"],
              summary="One case: events, step instances and explanations (case-level, audited)")

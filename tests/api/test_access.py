@@ -1,0 +1,162 @@
+"""Role isolation and the audit trail of the read API (SPEC §8)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import text
+
+from engine.api.roles import isva_related
+from tests.api.conftest import bearer
+
+
+def sql(store, query, **params):
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(query), params)]
+
+
+def last_audit(store):
+    row = sql(store, "SELECT who, role, action, detail FROM audit_log ORDER BY id DESC LIMIT 1")
+    import json
+
+    who, role, action, detail = row[0]
+    return who, role, action, json.loads(detail) if isinstance(detail, str) else detail
+
+
+def a_case(store, area):
+    return sql(store, "SELECT case_id FROM cases WHERE area = :a ORDER BY case_id LIMIT 1",
+               a=area)[0][0]
+
+
+def test_no_token_or_a_bad_one_is_a_401_and_is_audited(client, store, token):
+    r = client.get("/api/board")
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    assert last_audit(store)[:3] == ("anonymous", "none", "api.refused")
+    assert last_audit(store)[3]["reason"] == "no token"
+    good = token("force_data_team", area="kent")
+    for bad in (good[:-1] + ("A" if good[-1] != "A" else "B"), "lia_nothere_x", "junk"):
+        r = client.get("/api/board", headers=bearer(bad))
+        assert r.status_code == 401
+        assert last_audit(store)[3]["reason"] == "unknown or revoked token"
+
+
+def test_a_force_token_reads_its_own_area_case_and_the_read_is_audited(client, store, token):
+    tok = token("force_data_team", area="kent")
+    case_id = a_case(store, "kent")
+    r = client.get(f"/api/cases/{case_id}", headers=bearer(tok))
+    assert r.status_code == 200
+    body = r.json()
+    assert body["case_id"] == case_id and body["area"] == "kent"
+    stored = sql(store, "SELECT count(*) FROM instances WHERE case_id = :c", c=case_id)[0][0]
+    assert len(body["instances"]) == stored and all(i["explanation"] for i in body["instances"])
+    assert [e["event_id"] for e in body["events"]] == [r[0] for r in sql(
+        store, "SELECT event_id FROM events WHERE case_id = :c ORDER BY at, event_id", c=case_id)]
+    who, role, action, detail = last_audit(store)
+    assert (role, action, detail["case_id"]) == ("force_data_team", "api.case.read", case_id)
+    assert who == "token:" + tok.split("_")[1]
+
+
+def test_a_force_token_cannot_read_another_areas_case_and_the_refusal_is_audited(
+        client, store, token):
+    tok = token("force_data_team", area="kent")
+    other = a_case(store, "avon-and-somerset")
+    before = sql(store, "SELECT count(*) FROM audit_log")[0][0]
+    r = client.get(f"/api/cases/{other}", headers=bearer(tok))
+    missing = client.get("/api/cases/KE-26-999999", headers=bearer(tok))
+    # Indistinguishable from a case that does not exist.
+    assert r.status_code == missing.status_code == 404
+    assert r.json() == missing.json() == {"detail": "not found"}
+    rows = sql(store, "SELECT role, action, detail FROM audit_log WHERE id > :n ORDER BY id",
+               n=before)
+    import json
+
+    details = [json.loads(d) if isinstance(d, str) else d for _r, _a, d in rows]
+    assert [(r_, a) for r_, a, _d in rows] == [("force_data_team", "api.refused")] * 2
+    assert (details[0]["status"], details[0]["reason"], details[0]["case_id"]) == (
+        404, "case outside the token's scope", other)
+    assert details[1]["reason"] == "no such case"
+    assert "api.case.read" not in [a for _r, a, _d in rows]
+
+
+def test_a_cps_unit_reads_the_forces_of_its_cps_area_only(client, store, token):
+    met = a_case(store, "metropolitan")
+    for london in ("london-north", "london-south"):
+        r = client.get(f"/api/cases/{met}", headers=bearer(token("cps_unit", cps_area=london)))
+        assert r.status_code == 200
+    south_east = token("cps_unit", cps_area="south-east")
+    assert client.get(f"/api/cases/{a_case(store, 'kent')}",
+                      headers=bearer(south_east)).status_code == 200
+    assert client.get(f"/api/cases/{met}", headers=bearer(south_east)).status_code == 404
+
+
+def test_national_leads_get_aggregates_only_and_suppressed(client, store, token):
+    tok = token("national_lead")
+    r = client.get(f"/api/cases/{a_case(store, 'kent')}", headers=bearer(tok))
+    assert r.status_code == 403
+    assert last_audit(store)[2:] == ("api.refused", {
+        "method": "GET", "path": f"/api/cases/{a_case(store, 'kent')}", "status": 403,
+        "reason": "role national_lead reads aggregates only"})
+    assert client.get("/api/flags", headers=bearer(tok)).status_code == 403
+    board = client.get("/api/board", headers=bearer(tok)).json()
+    assert board["suppressed"] is True and board["by_area"]["cumbria"]["total"] == "<5"
+    national = client.get("/api/reports/national", headers=bearer(tok)).json()
+    assert {r["area"]: r for r in national["funnel"]}["cumbria"]["reported"] == "<5"
+
+
+def test_a_cps_unit_board_covers_its_areas_unsuppressed(client, token):
+    board = client.get("/api/board", headers=bearer(token("cps_unit", cps_area="north-west")))
+    assert board.status_code == 200
+    data = board.json()
+    assert data["suppressed"] is False and set(data["by_cps_area"]) == {"north-west"}
+    assert data["by_area"]["cumbria"]["total"] == 3
+
+
+def test_flags_are_scoped_filtered_and_audited(client, store, token):
+    tok = token("force_data_team", area="kent")
+    body = client.get("/api/flags", headers=bearer(tok)).json()
+    expected = sql(store, "SELECT count(*) FROM instances WHERE area = 'kent' AND status IN "
+                          "('late', 'missed', 'due_soon', 'violated')")[0][0]
+    assert body["count"] == expected and {f["area"] for f in body["flags"]} == {"kent"}
+    missed = client.get("/api/flags", params={"status": "missed", "owner": "cps"},
+                        headers=bearer(tok)).json()
+    assert missed["count"] == sql(store, "SELECT count(*) FROM instances WHERE area = 'kent' "
+                                         "AND status = 'missed' AND owner = 'cps'")[0][0] > 0
+    assert {(f["status"], f["owner"]) for f in missed["flags"]} == {("missed", "cps")}
+    assert last_audit(store)[2] == "api.flags.read"
+    assert last_audit(store)[3]["filters"] == {"status": "missed", "owner": "cps"}
+    r = client.get("/api/flags", params={"area": "avon-and-somerset"}, headers=bearer(tok))
+    assert r.status_code == 404 and last_audit(store)[3]["reason"] == \
+        "area outside the token's scope"
+
+
+def test_an_isva_service_sees_only_isva_related_steps(client, store, token):
+    tok = token("isva_service", area="kent")
+    body = client.get(f"/api/cases/{a_case(store, 'kent')}", headers=bearer(tok)).json()
+    allowed = {s.id for s in store.facts.template("kent").steps if isva_related(s)}
+    assert {"police_refer_to_support", "no_isva_sharing_without_consent"} <= allowed
+    assert body["instances"] and {i["step"] for i in body["instances"]} <= allowed
+    flags = client.get("/api/flags", headers=bearer(tok)).json()["flags"]
+    assert flags and {f["step"] for f in flags} <= allowed
+
+
+def test_only_auditors_read_the_audit_log(client, token):
+    assert client.get("/api/audit", headers=bearer(token("national_lead"))).status_code == 403
+    tok = token("auditor")
+    entries = client.get("/api/audit", headers=bearer(tok)).json()["entries"]
+    assert entries and entries[0]["action"] == "api.refused"
+    assert client.get("/api/board", headers=bearer(tok)).status_code == 403
+
+
+def test_tokens_are_stored_only_as_their_hash(store, token):
+    tok = token("cps_unit", cps_area="wessex")
+    token_id = tok.split("_")[1]
+    rows = sql(store, "SELECT * FROM api_tokens WHERE token_id = :t", t=token_id)
+    assert len(rows) == 1 and tok not in [str(v) for v in rows[0]]
+    assert sql(store, "SELECT token_hash FROM api_tokens WHERE token_id = :t", t=token_id)[0][0] \
+        == hashlib.sha256(tok.encode()).hexdigest()
+
+
+def test_openapi_describes_the_read_api(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/cases/{case_id}", "/api/flags", "/api/board", "/api/reports/national",
+            "/api/audit"} <= set(paths)
