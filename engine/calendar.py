@@ -38,8 +38,10 @@ def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time(0), LONDON)
 
 
+@lru_cache(maxsize=65536)
 def end_of_day(day: date) -> datetime:
-    """23:59:59.999 Europe/London on `day` (SPEC §4.1's end of a day)."""
+    """23:59:59.999 Europe/London on `day` (SPEC §4.1's end of a day). Memoised: every
+    deadline and recurring gap ends on one of relatively few days."""
     return datetime.combine(day, END_OF_DAY, LONDON)
 
 

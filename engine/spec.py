@@ -392,7 +392,7 @@ class TemplateHistory:
     deployed or configured version from its `effective_from`.
     """
 
-    __slots__ = ("templates", "_starts")
+    __slots__ = ("templates", "_starts", "__weakref__")
 
     def __init__(self, templates: list[Template]):
         self.templates = sorted(templates, key=lambda t: t.effective_from)

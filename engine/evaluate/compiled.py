@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 from typing import Any
 
 from engine.calendar import WorkingCalendar, calendar_for
@@ -188,13 +189,12 @@ class CompiledHistory:
         return self.compiled[max(i, 0)]
 
 
-_HISTORIES: dict[int, tuple[TemplateHistory, CompiledHistory]] = {}
+# Weak: callers may build a new history per run; a compiled one lives as long as it does.
+_HISTORIES: WeakKeyDictionary[TemplateHistory, CompiledHistory] = WeakKeyDictionary()
 
 
 def compile_history(history: TemplateHistory) -> CompiledHistory:
-    hit = _HISTORIES.get(id(history))
-    if hit is not None and hit[0] is history:
-        return hit[1]
-    ch = CompiledHistory(history)
-    _HISTORIES[id(history)] = (history, ch)
+    ch = _HISTORIES.get(history)
+    if ch is None:
+        ch = _HISTORIES[history] = CompiledHistory(history)
     return ch

@@ -100,6 +100,8 @@ class Series:
     # --- the verdict on one gap -----------------------------------------------------
     def _due(self, gap: _Gap, end_ts: float | None, as_of_ts: float) -> tuple[datetime, int]:
         due = end_of_day(local_date(gap.start) + timedelta(days=gap.interval))
+        if not self.pauses and self.paused_since is None:
+            return due, 0
         g0 = gap.start.timestamp()
         g1 = as_of_ts if end_ts is None else end_ts
         pauses = list(self.pauses)
@@ -123,7 +125,7 @@ class Series:
         due, added = self._due(gap, end_ts, as_of_ts)
         due_ts = due.timestamp()
         status = closed_status(due_ts, satisfier.ts if satisfier else None,
-                               end_ts if stopper is not None or (satisfier is None and end_ts is not None) else None)
+                               end_ts if satisfier is None else None)
         if status is None:
             status = timed_status(due, due_ts, as_of, as_of_ts, None)
         step = gap.cs.step
