@@ -106,8 +106,8 @@ def plan_partitions(db_url: str | None, areas: Sequence[str] | None = None,
     a pool finishes evenly."""
     eng = checked_engine(db_url)
     with reading(eng) as conn:
-        counts: dict[str, int] = dict(conn.execute(select(cases.c.area, func.count())
-                                   .group_by(cases.c.area)).tuples().all())
+        counts: dict[str, int] = {a: n for a, n in conn.execute(
+            select(cases.c.area, func.count()).group_by(cases.c.area))}
         area_event_areas = {a for (a,) in conn.execute(
             select(events.c.area).where(events.c.case_id.is_(None)).distinct())}
     templated = rules_in_force(db_url, config_dir).areas_with_templates
@@ -123,13 +123,14 @@ def plan_partitions(db_url: str | None, areas: Sequence[str] | None = None,
 
 def run_sweep(db_url: str | None, as_of: datetime | None = None,
               areas: Sequence[str] | None = None, full: bool = False, workers: int = 1,
-              config_dir: Path = Path("area_configs")) -> SweepReport:
+              config_dir: Path = Path("area_configs"),
+              cases_per_partition: int = CASES_PER_PARTITION) -> SweepReport:
     """Sweep every partition (of `areas`, or all), in a process pool when workers > 1."""
     as_of = as_of or datetime.now(UTC)
     if as_of.tzinfo is None:
         raise ValueError("as_of needs a UTC offset")
     started = time.perf_counter()
-    parts = plan_partitions(db_url, areas, config_dir=config_dir)
+    parts = plan_partitions(db_url, areas, cases_per_partition, config_dir)
     results: list[PartitionResult]
     if workers > 1 and len(parts) > 1:
         # spawn, not fork: each worker opens its own connections (never inherited ones)
