@@ -25,6 +25,9 @@ app.add_typer(_report_app, name="report")
 app.add_typer(_token_app, name="token")
 app.command("serve")(_serve)
 app.command("export")(_export)
+from engine.cli.simulate_cmd import simulate as _simulate  # noqa: E402
+
+app.command("simulate")(_simulate)
 
 
 def main() -> None:

@@ -62,19 +62,27 @@ class CaseDraft:
     preferences: dict[str, Any] = field(default_factory=dict)
     has_isva: bool = False
     pauses: list[tuple[int, int | None]] = field(default_factory=list)
+    by_type: dict[str, list[Ev]] = field(default_factory=dict)
     _seq: int = 0
 
     def add(self, ts: float, type_: str, source: str, data: dict[str, Any] | None = None) -> Ev:
         self._seq += 1
         ev = Ev(minute(ts), type_, source, data if data is not None else {}, self._seq)
         self.events.append(ev)
+        self.by_type.setdefault(type_, []).append(ev)
         return ev
+
+    def reindex(self) -> None:
+        """Rebuilds `by_type` after events were dropped."""
+        self.by_type = {}
+        for ev in self.events:
+            self.by_type.setdefault(ev.type, []).append(ev)
 
     def ordered(self) -> list[Ev]:
         return sorted(self.events, key=lambda e: (e.ts, e.seq))
 
     def of_type(self, type_: str) -> list[Ev]:
-        return sorted((e for e in self.events if e.type == type_), key=lambda e: (e.ts, e.seq))
+        return self.by_type.get(type_, [])
 
 
 class Timeline:

@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.simulate.draft import DAY, HOUR, MINUTE, CaseDraft, Ev, Failure, minute
 from engine.simulate.failures import FailureRates
-from engine.simulate.view import Facts, History, any_match, day_due, matches
+from engine.simulate.view import Facts, History, StageIndex, any_match, day_due, matches
 from engine.spec import (
     Comparison,
     ConsentCondition,
@@ -57,16 +57,19 @@ class Liaison:
     def __init__(self, stages: tuple[StageRule, ...], vocabulary: Vocabulary,
                  rates: FailureRates, as_of: int):
         self.stages = stages
+        self.stage_index = StageIndex(stages)
         self.vocabulary = vocabulary
         self.rates = rates
         self.as_of = as_of
         self.unintended = 0
 
     def apply(self, rng: Random, case: CaseDraft, history: History) -> None:
-        facts = Facts(case, self.stages)
+        facts = Facts(case, self.stage_index)
+        triggers = self._triggers(case, history, facts)
         for step_id in history.kinds(DeadlineStep):
-            self._deadline(rng, case, history, facts, step_id)
-        facts = Facts(case, self.stages)
+            if step_id in triggers:
+                self._deadline(rng, case, step_id, triggers[step_id])
+        facts = Facts(case, self.stage_index)
         for step_id in history.kinds(RecurringStep):
             self._recurring(rng, case, history, facts, step_id)
         self._contacts(case, facts)
@@ -94,25 +97,33 @@ class Liaison:
         return case.add(ts, m.type, source, data)
 
     # --- deadline steps (SPEC §4.1) -------------------------------------------------
-    def _deadline(self, rng: Random, case: CaseDraft, history: History, facts: Facts,
-                  step_id: str) -> None:
-        instances: list[tuple[Ev, DeadlineStep, int]] = []
+    @staticmethod
+    def _triggers(case: CaseDraft, history: History, facts: Facts
+                  ) -> dict[str, list[tuple[Ev, DeadlineStep, int]]]:
+        """Every deadline instance the story opens: its trigger, the step in force at the
+        trigger and its due instant. (Liaison events trigger no deadline step.)"""
+        out: dict[str, list[tuple[Ev, DeadlineStep, int]]] = {}
         for ev in case.ordered():
             version = history.at(ev.ts)
-            step = version.deadline(step_id)
-            if step is None or not any_match(step.trigger, ev):
-                continue
-            if step.when is not None and not facts.holds(step.when, ev.ts):
-                continue
-            instances.append((ev, step, version.due(step.deadline, ev.ts)))
+            for step in version.triggers.get(ev.type, ()):
+                if not any_match(step.trigger, ev):
+                    continue
+                if step.when is not None and not facts.holds(step.when, ev.ts):
+                    continue
+                out.setdefault(step.id, []).append((ev, step, version.due(step.deadline, ev.ts)))
+        return out
+
+    def _deadline(self, rng: Random, case: CaseDraft, step_id: str,
+                  instances: list[tuple[Ev, DeadlineStep, int]]) -> None:
         rates = self.rates.for_step(step_id, case.area)
         for n, (trigger, step, due) in enumerate(instances):
             t = trigger.ts
             after = _key(trigger)
-            sats = [e.ts for e in case.events
-                    if _key(e) >= after and matches(step.satisfied_by, e.type, e.data)]
-            cancels = [e.ts for e in case.events
-                       if _key(e) > after and any_match(step.cancelled_by, e)]
+            sat = step.satisfied_by
+            sats = [e.ts for e in case.of_type(sat.type)
+                    if _key(e) >= after and matches(sat, e.type, e.data)]
+            cancels = [e.ts for m in step.cancelled_by for e in case.of_type(m.type)
+                       if _key(e) > after and matches(m, e.type, e.data)]
             first_sat = min(sats, default=None)
             first_cancel = min(cancels, default=None)
             if first_sat is not None and (first_cancel is None or first_sat < first_cancel):
@@ -177,9 +188,10 @@ class Liaison:
                 stop = ev
                 break
         end = stop.ts if stop is not None else NEVER
-        contacts = [e for e in ordered if _key(start) < _key(e)
-                    and (stop is None or _key(e) < _key(stop))
-                    and matches(first.satisfied_by, e.type, e.data)]
+        sat = first.satisfied_by
+        contacts = sorted((e for e in case.of_type(sat.type) if _key(start) < _key(e)
+                           and (stop is None or _key(e) < _key(stop))
+                           and matches(sat, e.type, e.data)), key=_key)
         rates = self.rates.for_step(step_id, case.area)
         source = _OWNER_SOURCE.get(first.owner.value, "police")
         g, i = start, 0
@@ -249,9 +261,7 @@ class Liaison:
     # --- contacts and prohibitions (SPEC §4.3) --------------------------------------
     def _contacts(self, case: CaseDraft, facts: Facts) -> None:
         """Every contact follows the preferences in force: a safe channel, the language."""
-        for ev in case.events:
-            if ev.type != "complainant.informed":
-                continue
+        for ev in case.of_type("complainant.informed"):
             unsafe = facts.pref("unsafe_channels", ev.ts) or []
             channel = facts.pref("channel", ev.ts) or "phone"
             if channel in unsafe:
@@ -277,7 +287,7 @@ class Liaison:
                 case.failures.append(Failure(step_id, ev, "violated"))
                 chosen.add((step_id, id(ev)))
         for ev in case.events:
-            for step in history.at(ev.ts).prohibitions():
+            for step in history.at(ev.ts).prohibited.get(ev.type, ()):
                 if (step.id, id(ev)) not in chosen and facts.violates(step, ev):
                     self.unintended += 1
                     case.failures.append(Failure(step.id, ev, "violated"))

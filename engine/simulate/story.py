@@ -65,6 +65,7 @@ class Story:
         end_pre_charge = self._investigation(rng, case, t0)
         self._pause_and_changes(rng, case, t0, end_pre_charge)
         case.events = [e for e in case.events if e.ts < self.as_of]
+        case.reindex()
         case.pauses = [(p, r if r is not None and r < self.as_of else None)
                        for p, r in case.pauses if p < self.as_of]
         return case

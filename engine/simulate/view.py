@@ -72,6 +72,15 @@ class Version:
         self.calendar: WorkingCalendar = calendar_for(frozenset(template.extra_non_working_days))
         self.steps: dict[str, AnyStep] = {s.id: s for s in template.steps}
         self.effective = int(template.effective_from.timestamp())
+        # by event type: the deadline steps it may trigger, the prohibitions it may break
+        self.triggers: dict[str, list[DeadlineStep]] = {}
+        self.prohibited: dict[str, list[ProhibitionStep]] = {}
+        for s in template.steps:
+            if isinstance(s, DeadlineStep):
+                for t in dict.fromkeys(m.type for m in s.trigger):
+                    self.triggers.setdefault(t, []).append(s)
+            elif isinstance(s, ProhibitionStep):
+                self.prohibited.setdefault(s.event.type, []).append(s)
 
     def deadline(self, step_id: str) -> DeadlineStep | None:
         s = self.steps.get(step_id)
@@ -112,26 +121,49 @@ class History:
             for s in v.template.steps:
                 seen.setdefault(s.id, None)
         self.step_ids = list(seen)
+        self._kinds: dict[type, list[str]] = {}
 
     def at(self, ts: int) -> Version:
+        if len(self.starts) == 1:
+            return self.versions[0]
         i = bisect_right(self.starts, ts) - 1
         return self.versions[max(i, 0)]
 
     def kinds(self, kind: type) -> list[str]:
         """Step ids of one kind, in framework order, across every version."""
-        return [sid for sid in self.step_ids
-                if any(isinstance(v.steps.get(sid), kind) for v in self.versions)]
+        hit = self._kinds.get(kind)
+        if hit is None:
+            hit = self._kinds[kind] = [sid for sid in self.step_ids if any(
+                isinstance(v.steps.get(sid), kind) for v in self.versions)]
+        return hit
+
+
+class StageIndex:
+    """The stage rules (SPEC §4.5) by event type, to find the stage an event sets."""
+
+    def __init__(self, stages: tuple[StageRule, ...]):
+        self.rules = stages
+        self.by_type: dict[str, list[tuple[StageRule, list[Matcher]]]] = {}
+        for rule in stages:
+            for m in rule.set_by:
+                self.by_type.setdefault(m.type, []).append((rule, [m]))
+
+    def stage_of(self, ev: Ev) -> StageRule | None:
+        for rule, ms in self.by_type.get(ev.type, ()):
+            if matches(ms[0], ev.type, ev.data):
+                return rule
+        return None
 
 
 class Facts:
     """A generated case's facts over time: consent, preferences and stage (SPEC §4.4)."""
 
-    def __init__(self, case: CaseDraft, stages: tuple[StageRule, ...]):
+    def __init__(self, case: CaseDraft, stages: StageIndex):
         self.case = case
         self.consent: dict[str, Timeline] = {}
         self.prefs: dict[str, Timeline] = {}
         self.stage = Timeline()
-        self.stage_rules = stages
+        self.stage_of = stages.stage_of
         for ev in case.ordered():
             if ev.type == "consent.recorded":
                 scope = self.consent.setdefault(ev.data["scope"], Timeline())
@@ -142,12 +174,6 @@ class Facts:
             rule = self.stage_of(ev)
             if rule is not None:
                 self.stage.record(ev.ts, rule.id)
-
-    def stage_of(self, ev: Ev) -> StageRule | None:
-        for rule in self.stage_rules:
-            if any_match(rule.set_by, ev):
-                return rule
-        return None
 
     def pref(self, name: str, ts: int) -> Any:
         tl = self.prefs.get(name)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
+import multiprocessing
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -60,9 +61,66 @@ def case_lines(draft: CaseDraft) -> tuple[list[str], list[tuple[Any, ...]]]:
     return lines, rows
 
 
+@dataclass
+class Chunk:
+    """The output of a run of consecutive cases: text, CSV rows, truth and counts."""
+
+    text: str
+    rows: list[tuple[Any, ...]]
+    truth: list[tuple[str, str, str, str | None, str]]
+    events: int
+    unintended: int
+
+
+_GENERATOR: Generator | None = None  # set in a forked worker
+
+
+def _set_generator(gen: Generator) -> None:
+    global _GENERATOR
+    _GENERATOR = gen
+
+
+def _chunk_in_worker(bounds: tuple[int, int, bool]) -> Chunk:
+    assert _GENERATOR is not None
+    return generate_chunk(_GENERATOR, *bounds)
+
+
+def generate_chunk(gen: Generator, lo: int, hi: int, with_rows: bool) -> Chunk:
+    """Cases `lo` to `hi - 1`, formatted."""
+    before = gen.unintended
+    block: list[str] = []
+    rows: list[tuple[Any, ...]] = []
+    truth: list[tuple[str, str, str, str | None, str]] = []
+    for index in range(lo, hi):
+        draft = gen.case(index)
+        lines, case_rows = case_lines(draft)
+        block.extend(lines)
+        if with_rows:
+            rows.extend(case_rows)
+        for f in draft.failures:
+            assert f.trigger is not None
+            truth.append((draft.case_id, "", f.step, f.trigger.eid, f.failure))
+    return Chunk("".join(block), rows, truth, len(block), gen.unintended - before)
+
+
+def _chunks(gen: Generator, cases: int, with_rows: bool, workers: int) -> Iterator[Chunk]:
+    bounds = [(lo, min(lo + BLOCK, cases), with_rows) for lo in range(0, cases, BLOCK)]
+    if workers <= 1 or len(bounds) < 2:
+        for b in bounds:
+            yield generate_chunk(gen, *b)
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_set_generator, initargs=(gen,)) as pool:
+        yield from pool.imap(_chunk_in_worker, bounds)
+
+
 def write_cohort(spec: CohortSpec, config: ConfigSet, out: Path, *, csv_too: bool = False,
-                 progress: Callable[[int], None] | None = None) -> CohortSummary:
-    """Generates the cohort and writes its four files into `out` (created if needed)."""
+                 progress: Callable[[int], None] | None = None,
+                 workers: int = 1) -> CohortSummary:
+    """Generates the cohort and writes its four files into `out` (created if needed).
+
+    With `workers` > 1, blocks of cases are drawn in forked processes; each case has its
+    own seed, so the files are the same whatever the number of workers."""
     out.mkdir(parents=True, exist_ok=True)
     gen = Generator(spec, config)
     summary = CohortSummary(out)
@@ -75,27 +133,17 @@ def write_cohort(spec: CohortSpec, config: ConfigSet, out: Path, *, csv_too: boo
             writer = csv.writer(csv_file, lineterminator="\n")
             writer.writerow(CSV_COLUMNS)
         try:
-            block: list[str] = []
-            rows: list[tuple[Any, ...]] = []
-            for index in range(spec.cases):
-                draft = gen.case(index)
-                lines, case_rows = case_lines(draft)
-                block.extend(lines)
+            done = 0
+            for chunk in _chunks(gen, spec.cases, writer is not None, workers):
+                jsonl.write(chunk.text)
                 if writer is not None:
-                    rows.extend(case_rows)
-                for f in draft.failures:
-                    assert f.trigger is not None
-                    truth.append((draft.case_id, "", f.step, f.trigger.eid, f.failure))
-                    summary.failures[f.failure] = summary.failures.get(f.failure, 0) + 1
-                summary.events += len(lines)
-                if (index + 1) % BLOCK == 0 or index + 1 == spec.cases:
-                    jsonl.write("".join(block))
-                    block.clear()
-                    if writer is not None:
-                        writer.writerows(rows)
-                        rows.clear()
-                    if progress is not None:
-                        progress(index + 1)
+                    writer.writerows(chunk.rows)
+                truth.extend(chunk.truth)
+                summary.events += chunk.events
+                summary.unintended += chunk.unintended
+                done = min(done + BLOCK, spec.cases)
+                if progress is not None:
+                    progress(done)
             summary.cases = spec.cases
             for area in gen.areas():
                 for k, ts in enumerate(area.meetings):
@@ -110,11 +158,11 @@ def write_cohort(spec: CohortSpec, config: ConfigSet, out: Path, *, csv_too: boo
                 for step, trigger, failure in area.failures:
                     tid = area_event_id(area.area, trigger) if trigger >= 0 else None
                     truth.append(("", area.area, step, tid, failure))
-                    summary.failures[failure] = summary.failures.get(failure, 0) + 1
         finally:
             if csv_file is not None:
                 csv_file.close()
-    summary.unintended = gen.unintended
+    for t in truth:
+        summary.failures[t[4]] = summary.failures.get(t[4], 0) + 1
     truth.sort(key=lambda t: (t[0], t[1], t[2], t[3] or "", t[4]))
     with open(out / "truth.jsonl", "w", encoding="utf-8", newline="\n") as fh:
         for case_id, area_id, step, trigger_id, failure in truth:
