@@ -24,17 +24,17 @@ def _fail(message: str) -> typer.Exit:
 
 
 def simulate(
-    areas: Annotated[str, typer.Option("--areas", help="Comma-separated area ids, 'all' (the 43 forces) or 'overlays' (areas with an overlay).")],
+    areas: Annotated[str, typer.Option("--areas", help="Comma-separated area ids, 'all' (the 43 forces) or 'overlays' (areas with an overlay).")],  # noqa: E501
     cases: Annotated[int, typer.Option("--cases", help="Number of cases.")],
-    seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed gives byte-identical files.")],
-    out: Annotated[Path, typer.Option("--out", help="Directory for events.jsonl, truth.jsonl and manifest.json.")],
-    years: Annotated[float, typer.Option("--years", help="Reports spread over this many years before --as-of.")] = 3.0,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="RFC 3339 instant at which the truth holds (default 2026-11-27T12:00:00+00:00).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed gives byte-identical files.")],  # noqa: E501
+    out: Annotated[Path, typer.Option("--out", help="Directory for events.jsonl, truth.jsonl and manifest.json.")],  # noqa: E501
+    years: Annotated[float, typer.Option("--years", help="Reports spread over this many years before --as-of.")] = 3.0,  # noqa: E501
+    as_of: Annotated[str | None, typer.Option("--as-of", help="RFC 3339 instant at which the truth holds (default 2026-11-27T12:00:00+00:00).")] = None,  # noqa: E501
     csv_too: Annotated[bool, typer.Option("--csv", help="Also write events.csv.")] = False,
-    rates: Annotated[Path | None, typer.Option("--rates", help="JSON file of failure rates: {default, steps, areas}.")] = None,
-    calibration: Annotated[Path | None, typer.Option("--calibration", help="JSON file overriding calibration fields.")] = None,
-    workers: Annotated[int, typer.Option("--workers", help="Processes drawing cases (0: one per core).")] = 0,
-    config_dir: Annotated[Path, typer.Option("--config-dir", help="The area_configs directory.")] = Path("area_configs"),
+    rates: Annotated[Path | None, typer.Option("--rates", help="JSON file of failure rates: {default, steps, areas}.")] = None,  # noqa: E501
+    calibration: Annotated[Path | None, typer.Option("--calibration", help="JSON file overriding calibration fields.")] = None,  # noqa: E501
+    workers: Annotated[int, typer.Option("--workers", help="Processes drawing cases (0: one per core).")] = 0,  # noqa: E501
+    config_dir: Annotated[Path, typer.Option("--config-dir", help="The area_configs directory.")] = Path("area_configs"),  # noqa: E501
 ) -> None:
     """Generate a synthetic cohort: events, the injected failures (truth) and a manifest."""
     from engine.config import load_config
