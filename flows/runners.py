@@ -48,9 +48,15 @@ def dask_runner(address: str) -> TaskRunner[Any]:
     return runner
 
 
+def thread_runner(max_workers: int | None = None) -> TaskRunner[Any]:
+    """A thread pool bounded by `max_workers`, else `default_workers()`."""
+    runner: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=max_workers or default_workers())
+    return runner
+
+
 def choose_runner(address: str | None = None, max_workers: int | None = None) -> TaskRunner[Any]:
     """The runner for a flow: Dask when an address is given or configured, else threads."""
     address = address or dask_address()
     if address:
         return dask_runner(address)
-    return ThreadPoolTaskRunner(max_workers=max_workers or default_workers())
+    return thread_runner(max_workers)

@@ -1,0 +1,68 @@
+"""Serve the scheduled deployments: `python -m flows.serve` or `liaison flows serve`.
+
+One long-running process polls the Prefect API and runs each scheduled flow in its own
+subprocess:
+
+- `sweep/nightly`: `sweep_flow` at 02:00 Europe/London every night (a cron schedule
+  with a time zone, so it stays at 02:00 local across the clock changes);
+- `ingest/drop-folder`: `ingest_flow` every 15 minutes over the drop folder, never two
+  at once (a slow run must finish before the next claims files).
+
+Stopping the process leaves the schedules active (`pause_on_shutdown=False`): a
+restart of the service should not silently stop the nightly sweep.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from prefect import serve
+from prefect.schedules import Cron, Interval
+
+from flows import settings
+from flows.ingest import ingest_flow
+from flows.sweep import sweep_flow
+
+TIMEZONE = "Europe/London"
+SWEEP_CRON = "0 2 * * *"
+INGEST_EVERY = timedelta(minutes=15)
+
+
+def deployments(drop_dir: Path | str | None = None) -> list[Any]:
+    """The deployments `serve_all` serves (built, not yet registered)."""
+    folder = str(settings.drop_dir(drop_dir))
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return [
+        sweep_flow.to_deployment(
+            name="nightly", schedule=Cron(SWEEP_CRON, timezone=TIMEZONE),
+            description="Evaluate every area's cases and store their flags, nightly.",
+            tags=["liaison", "sweep"]),
+        ingest_flow.to_deployment(
+            name="drop-folder", schedule=Interval(INGEST_EVERY),
+            parameters={"drop_dir": folder}, concurrency_limit=1,
+            description=f"Ingest event files dropped into {folder}.",
+            tags=["liaison", "ingest"]),
+    ]
+
+
+def serve_all(drop_dir: Path | str | None = None, limit: int = 2) -> None:
+    """Register the deployments with the Prefect API and run them until stopped."""
+    serve(*deployments(drop_dir), limit=limit, pause_on_shutdown=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m flows.serve", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--drop-dir", default=None,
+                        help="drop folder for the ingest deployment (default: "
+                             f"${settings.DROP_DIR_ENV}, else ./drop)")
+    parser.add_argument("--limit", type=int, default=2, help="concurrent flow runs at most")
+    args = parser.parse_args(argv)
+    serve_all(drop_dir=args.drop_dir, limit=args.limit)
+
+
+if __name__ == "__main__":
+    main()
