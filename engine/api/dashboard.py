@@ -43,13 +43,13 @@ def guarded(request: Request, render: Callable[[Principal, Reader], Response]) -
     try:
         return render(who, request.app.state.reader)
     except HTTPException as exc:
-        return page("error.html.j2", exc.status_code, who=who, status=exc.status_code,
+        return page("error.html.j2", exc.status_code, who=who, status=exc.status_code, active="",
                     message=exc.detail)
 
 
 @router.get("/login")
 def login_form() -> HTMLResponse:
-    return page("login.html.j2", who=None, error=None)
+    return page("login.html.j2", who=None, error=None, active="")
 
 
 @router.post("/login")
@@ -60,7 +60,7 @@ async def login(request: Request) -> Response:
     who = authenticate(engine, token) if token else None
     if who is None:
         refuse(engine, request, None, 401, "sign-in with an unknown or revoked token")
-        return page("login.html.j2", 401, who=None, error="That token is not valid.")
+        return page("login.html.j2", 401, who=None, error="That token is not valid.", active="")
     response = RedirectResponse("/dashboard/board", status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
     return response

@@ -1,0 +1,89 @@
+"""Headless Chromium (Debian's) driven by Playwright against a live `liaison serve` app.
+
+Never `playwright install`: the browser is /usr/bin/chromium. Without it these tests
+skip, unless LIAISON_REQUIRE_BROWSER=1 (CI), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.api.roles import Role
+from engine.api.tokens import create_token
+from tests.reports.conftest import store  # noqa: F401  (the shared session fixture)
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/tests/browser/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        if os.environ.get("LIAISON_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing and LIAISON_REQUIRE_BROWSER=1")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def server(store) -> Iterator[str]:  # noqa: F811
+    """The app served by uvicorn on a free local port, in a background thread."""
+    import uvicorn
+
+    from engine.api.app import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(store.url), host="127.0.0.1", port=port,
+                                        log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture()
+def signed_in(browser, server, store):  # noqa: F811
+    """signed_in(role, area=None, cps_area=None) -> a page signed in with a new token."""
+    contexts = []
+
+    def make(role: str, area: str | None = None, cps_area: str | None = None):
+        token = create_token(store.engine, Role(role), area, cps_area).token
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{server}/dashboard/login")
+        page.fill("#token", token)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server}/dashboard/board")
+        return page
+
+    yield make
+    for c in contexts:
+        c.close()

@@ -1,0 +1,104 @@
+"""The dashboard in headless Chromium: pages load, filters work, the heat map renders."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import text
+
+from tests.browser.png import decode
+
+
+def sql(store, query, **params):
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(query), params)]
+
+
+def test_the_stage_board_loads_with_its_tables_and_ageing_chart(signed_in, store):
+    page = signed_in("cps_unit", cps_area="south-east")
+    assert page.locator("h1").inner_text() == "Stage board: CPS South East"
+    assert page.locator("#chart-ageing svg").count() == 1
+    kent_row = page.locator("#table-stages_by_area tbody tr", has_text="kent")
+    total = sql(store, "SELECT count(*) FROM cases WHERE area = 'kent'")[0][0]
+    assert kent_row.locator("td").last.inner_text() == str(total)
+
+
+def test_flag_filters_narrow_the_list_to_what_was_asked(signed_in, store, server):
+    page = signed_in("force_data_team", area="kent")
+    page.click("text=Flags")
+    page.wait_for_url(f"{server}/dashboard/flags")
+    everything = sql(store, "SELECT count(*) FROM instances WHERE area = 'kent' AND status IN "
+                            "('late', 'missed', 'due_soon', 'violated')")[0][0]
+    assert page.locator("tr.flag-row").count() == everything
+    page.select_option("#filter-status", "missed")
+    page.select_option("#filter-owner", "cps")
+    page.click("#apply-filters")
+    page.wait_for_url("**/dashboard/flags?*status=missed*")
+    rows = page.locator("tr.flag-row")
+    expected = sql(store, "SELECT count(*) FROM instances WHERE area = 'kent' AND "
+                          "status = 'missed' AND owner = 'cps'")[0][0]
+    assert 0 < rows.count() == expected < everything
+    assert set(rows.evaluate_all("rs => rs.map(r => r.dataset.status + '/' + r.dataset.owner)")) \
+        == {"missed/cps"}
+    assert page.locator("#flag-count").inner_text() == f"{expected} flagged instances"
+    # The selects keep the filter, and a case link opens its timeline with explanations.
+    assert page.locator("#filter-status").input_value() == "missed"
+    first = rows.first.locator("a")
+    case_id = first.inner_text()
+    first.click()
+    page.wait_for_url(f"{server}/dashboard/cases/{case_id}")
+    assert page.locator("h1").inner_text() == f"Case {case_id}"
+    assert page.locator(".timeline li.instance .status-missed").count() >= 1
+    assert "working day" in page.locator(".timeline").inner_text()
+
+
+def test_the_national_heat_map_renders_and_its_screenshot_is_not_blank(signed_in, tmp_path):
+    page = signed_in("national_lead")
+    page.click("text=National comparison")
+    page.wait_for_selector("#chart-heat_map svg")
+    fills = page.locator("#chart-heat_map g.cell rect").evaluate_all(
+        "rs => rs.map(r => r.getAttribute('fill'))")
+    assert len(fills) == 43 * len(set(page.locator("#chart-heat_map g.cell").evaluate_all(
+        "gs => gs.map(g => g.dataset.col)")))
+    assert len(set(fills)) >= 6
+    out_dir = Path(os.environ.get("LIAISON_SCREENSHOT_DIR", tmp_path))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shot = out_dir / "heat_map.png"
+    page.locator("#chart-heat_map svg").screenshot(path=str(shot))
+    width, height, pixels = decode(shot.read_bytes())
+    assert width >= 500 and height >= 700
+    colours = Counter(pixels)
+    white = colours[(255, 255, 255)]
+    assert len(colours) >= 20, "a heat map has many colours, not a blank box"
+    assert white < 0.8 * len(pixels)
+    # The viridis extremes of the scale appear as cells (0% and 100% met on time).
+    assert (253, 231, 37) in colours and (68, 1, 84) in colours
+
+
+def test_a_national_lead_is_refused_case_pages(signed_in, store, server):
+    page = signed_in("national_lead")
+    case_id = sql(store, "SELECT case_id FROM cases LIMIT 1")[0][0]
+    response = page.goto(f"{server}/dashboard/cases/{case_id}")
+    assert response.status == 403
+    assert page.locator("h1").inner_text() == "403"
+    response = page.goto(f"{server}/dashboard/flags")
+    assert response.status == 403
+
+
+def test_another_areas_case_is_not_found_in_the_dashboard_either(signed_in, store, server):
+    page = signed_in("force_data_team", area="kent")
+    other = sql(store, "SELECT case_id FROM cases WHERE area = 'metropolitan' LIMIT 1")[0][0]
+    assert page.goto(f"{server}/dashboard/cases/{other}").status == 404
+
+
+def test_signing_in_with_a_bad_token_stays_on_the_form(browser, server):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server}/dashboard/board")
+    assert page.url == f"{server}/dashboard/login"
+    page.fill("#token", "lia_nope_nope")
+    page.click("button[type=submit]")
+    assert page.locator("[role=alert]").inner_text() == "That token is not valid."
+    context.close()
