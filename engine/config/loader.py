@@ -124,8 +124,11 @@ def parse(text: str, file: str) -> Document:
     doc = Document(file, text)
     y = _yaml()
     try:
-        root = y.compose(text)
-        doc.data = y.load(text)
+        # Compose once, then construct from the same node tree: the nodes give the
+        # duplicate keys, the constructed data keeps line and column for everything else.
+        constructor, _ = y.get_constructor_parser(text)
+        root = constructor.composer.get_single_node()
+        doc.data = constructor.construct_document(root) if root is not None else None
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         message = "invalid YAML: " + (e.problem or "syntax error")

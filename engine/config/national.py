@@ -105,8 +105,27 @@ def provenance_of(doc: Document, path: tuple[PathElem, ...], step: AnyStep
     return out
 
 
+_CACHE: dict[tuple[str, tuple[bytes, ...]], National] = {}
+_FILES = ("areas.yaml", "events.yaml", "stages.yaml", "framework.yaml")
+
+
 def load_national(directory: Path) -> National:
-    """Read `directory` (area_configs/national); problems are collected, not raised."""
+    """Read `directory` (area_configs/national); problems are collected, not raised.
+
+    Parsing YAML with positions is the slow part of building a config, and the national
+    files rarely change within a process, so results are cached by the files' content.
+    """
+    try:
+        key = (str(directory), tuple((directory / f).read_bytes() for f in _FILES))
+    except OSError:
+        return _load_national(directory)
+    hit = _CACHE.get(key)
+    if hit is None:
+        hit = _CACHE[key] = _load_national(directory)
+    return hit
+
+
+def _load_national(directory: Path) -> National:
     problems: list[ConfigProblem] = []
     register_doc = read(directory / "areas.yaml")
     problems += register_doc.problems

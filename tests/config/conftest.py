@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.config import ConfigSet, collect
+from engine.config import ConfigSet, build_overlay_text, load_config
 from engine.errors import ConfigProblem
-from tests.config.configkit import NATIONAL, TODAY, Build
+from tests.config.configkit import NATIONAL, ROOT, TODAY, Build
 
 
 @pytest.fixture
@@ -29,14 +29,24 @@ def config_tree(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
     return make
 
 
+@pytest.fixture(scope="session")
+def shipped() -> ConfigSet:
+    """The shipped configuration, loaded once."""
+    return load_config(ROOT / "area_configs", today=TODAY)
+
+
 @pytest.fixture
-def build(config_tree: Callable[[dict[str, str]], Path]) -> Build:
-    """Build a tree of overlays; return the set and the problems other than the
-    register's "no overlay" warnings."""
+def build(shipped: ConfigSet) -> Build:
+    """Resolve overlay texts (file stem -> text) against the shipped national framework,
+    as `areas/<stem>.yaml`; return the set and every problem found."""
 
     def run(overlays: dict[str, str], today: date = TODAY
             ) -> tuple[ConfigSet, list[ConfigProblem]]:
-        cs, problems = collect(config_tree(overlays), today=today)
-        return cs, [p for p in problems if "no overlay" not in p.message]
+        problems: list[ConfigProblem] = []
+        for stem, text in overlays.items():
+            built = build_overlay_text(shipped, text, f"areas/{stem}.yaml", today=today,
+                                       stem=stem)
+            problems += built.problems
+        return shipped, problems
 
     return run
