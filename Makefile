@@ -13,7 +13,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m engine.demo
+	@if [ -f engine/demo.py ]; then $(BIN)/python -m engine.demo; else \
+	  $(BIN)/liaison config validate area_configs && $(BIN)/liaison config compare; fi
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
