@@ -91,6 +91,10 @@ def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
         gaps = [_median_shown(f.gaps.get(g, []) if f else [], suppress) for g in gap_keys()]
         funnel_rows.append((area, *reached, *gaps))
     total = {k: sum(f.reached[k] for f in area_funnels.values()) for k in KEYS}
+    all_gaps = {g: [d for f in area_funnels.values() for d in f.gaps.get(g, [])]
+                for g in gap_keys()}
+    funnel_rows.append(("all areas", *(c(total[k]) for k in KEYS),
+                        *(_median_shown(all_gaps[g], suppress) for g in gap_keys())))
     today = local_date(as_of)
     derogation_rows = []
     for area in sorted(facts.templates):

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Engine, and_, or_, select
 
 from engine.calendar import LONDON, local_date
-from engine.reports import source
+from engine.reports import source, svg
 from engine.reports.facts import Facts
+from engine.reports.funnel import KEYS, LABELS, funnels
 from engine.reports.model import Report, Table
 from engine.reports.quarter import Quarter
 from engine.reports.timeline import case_timeline, instance_json
@@ -110,6 +111,7 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
             select(instances).where(instances.c.area == area, instances.c.case_id.is_(None),
                                     instances.c.step == MEETING_STEP)
             .order_by(instances.c.trigger_at, instances.c.id)).all()
+        area_funnel = funnels(conn, facts, {area}).get(area)
     flagged = flagged_cases(engine, area, quarter)
     sampled = sample_cases(flagged, seed, sample_size)
     with reading(engine) as conn:
@@ -170,4 +172,15 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
     title = f"Scrutiny pack: {facts.area_names[area]}, {quarter}"
     if group:
         title += f" ({group})"
-    return Report("scrutiny", title, data, tables)
+    charts = {
+        "compliance_by_step": svg.paired_bars(
+            [(str(r[0]), _as_rate(r[10]), _as_rate(r[5])) for r in step_rows],
+            f"Met on time by step: {prev} and {quarter}", str(prev), str(quarter)),
+        "funnel": svg.funnel([(LABELS[k], area_funnel.reached[k] if area_funnel else 0)
+                              for k in KEYS], f"Funnel of {facts.area_names[area]}'s cases"),
+    }
+    return Report("scrutiny", title, data, tables, charts)
+
+
+def _as_rate(value: object) -> float | None:
+    return value if isinstance(value, float) else None

@@ -160,3 +160,29 @@ def ageing(rows: Sequence[tuple[str, float | None, float | None]], title: str) -
     height = 12 + len(rows) * (bh + 8)
     desc = "; ".join(f"{label}: median {m}, p90 {p}" for label, m, p in rows)
     return _svg(label_w + bar_w + 170, height, title, desc, body)
+
+
+def paired_bars(rows: Sequence[tuple[str, float | None, float | None]], title: str,
+                before: str, after: str) -> str:
+    """For each row, two bars on a 0-100% scale: the previous period (light) and this
+    one (dark), so a scrutiny group sees at a glance what got better or worse."""
+    label_w, bar_w, bh = 230, 300, 9
+    body = []
+    for i, (label, prev, now) in enumerate(rows):
+        y = 24 + i * (2 * bh + 8)
+        body.append(_label(label_w - 6, y + 2 * bh - 3, label))
+        for k, (value, shade, name) in enumerate(((prev, 0.75, before), (now, 0.25, after))):
+            if value is None:
+                continue
+            body.append(f"<rect x='{label_w}' y='{y + k * bh}' width='{max(bar_w * value, 1):.1f}' "
+                        f"height='{bh - 1}' fill='{colour(shade)}'><title>{escape(label)}, "
+                        f"{escape(name)}: {value:.0%}</title></rect>")
+        text = " → ".join("–" if v is None else f"{v:.0%}" for v in (prev, now))
+        body.append(f"<text x='{label_w + bar_w + 6}' y='{y + 2 * bh - 3}'>{escape(text)}</text>")
+    body.append(f"<rect x='{label_w}' y='4' width='10' height='10' fill='{colour(0.75)}'/>"
+                f"<text x='{label_w + 14}' y='13'>{escape(before)}</text>"
+                f"<rect x='{label_w + 110}' y='4' width='10' height='10' fill='{colour(0.25)}'/>"
+                f"<text x='{label_w + 124}' y='13'>{escape(after)}</text>")
+    height = 30 + len(rows) * (2 * bh + 8)
+    desc = "; ".join(f"{label}: {p} then {n}" for label, p, n in rows)
+    return _svg(label_w + bar_w + 110, height, title, desc, body)
