@@ -121,7 +121,8 @@ def test_trial_dates_change_in_about_half(funnel: Funnel) -> None:
 
 def test_preferences_consent_pauses_reviews_and_custody(funnel: Funnel) -> None:
     granted = Counter(e.data["granted"] for c in funnel.cases
-                      for e in c.of_type("consent.recorded") if e.data["scope"] == "share_with_isva")
+                      for e in c.of_type("consent.recorded")
+                      if e.data["scope"] == "share_with_isva")
     assert granted[True] > granted[False] > 0
     welsh_forces = {"north-wales", "dyfed-powys", "south-wales", "gwent"}
     langs: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
