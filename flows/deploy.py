@@ -16,7 +16,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
-from engine.config import validate_paths
+from engine.config import collect
 from engine.deploy import Plan, deploy, overlay_path, plan
 from engine.errors import ConfigError, ConfigProblem, LiaisonError
 from engine.logging import bound_contextvars, configure_logging
@@ -31,32 +31,40 @@ def plan_key(area: str) -> str:
     return f"deploy-plan-{area}"
 
 
+def candidate_path(config_dir: str, area: str, overlay: str | None) -> Path:
+    """The overlay to deploy: the given file, else CONFIG_DIR/areas/AREA.yaml."""
+    return Path(overlay).resolve() if overlay else overlay_path(Path(config_dir), area)
+
+
 @task
-def validate_overlay(config_dir: str, area: str) -> list[str]:
-    """Every problem of the overlay (and the national framework): raise on any error,
-    return the warnings."""
-    path = overlay_path(Path(config_dir), area)
+def validate_overlay(config_dir: str, area: str, overlay: str | None) -> list[str]:
+    """Every problem of the overlay and of the national framework it extends: raise on
+    any error, return the warnings."""
+    path = candidate_path(config_dir, area, overlay)
     if not path.is_file():
         raise ConfigError([ConfigProblem(str(path), None, None, "",
                                          f"no overlay for area {area!r}",
                                          f"a file {path.name} in {path.parent}")])
-    _, problems = validate_paths([path])
+    _, problems = collect(Path(config_dir), overlay_paths=[path])
     if any(p.severity == "error" for p in problems):
         raise ConfigError(problems)
     return [p.render() for p in problems]
 
 
 @task
-def plan_deploy(db_url: str, area: str, config_dir: str, effective_from: date | None) -> Plan:
+def plan_deploy(db_url: str, area: str, config_dir: str, overlay: str | None,
+                effective_from: date | None) -> Plan:
     with bound_contextvars(area=area):
-        return plan(db_url, area, Path(config_dir), effective_from=effective_from)
+        return plan(db_url, area, Path(config_dir), candidate_path(config_dir, area, overlay),
+                    effective_from=effective_from)
 
 
 @task
 def apply_deploy(db_url: str, area: str, config_dir: str, planned: Plan, who: str | None,
                  role: str | None) -> int:
     with bound_contextvars(area=area):
-        done = deploy(db_url, area, current_actor(who, role), Path(config_dir), planned=planned)
+        done = deploy(db_url, area, current_actor(who, role), Path(config_dir),
+                      Path(planned.file), planned=planned)
     return done.version_id
 
 
@@ -88,18 +96,19 @@ def refusal_markdown(area: str, error: Exception) -> str:
 
 
 @flow(name="deploy")
-def deploy_flow(area: str, effective_from: date | None = None, db_url: str | None = None,
-                config_dir: str | None = None, who: str | None = None,
-                role: str | None = None) -> dict[str, Any]:
-    """Validate `area`'s overlay, publish the plan, deploy it from `effective_from`
-    (default: the overlay's own). Raises, deploying nothing, on any error."""
+def deploy_flow(area: str, effective_from: date | None = None, overlay: str | None = None,
+                db_url: str | None = None, config_dir: str | None = None,
+                who: str | None = None, role: str | None = None) -> dict[str, Any]:
+    """Validate `area`'s overlay (`overlay`, else CONFIG_DIR/areas/AREA.yaml), publish
+    the plan, deploy it from `effective_from` (default: the overlay's own). Raises,
+    deploying nothing, on any error."""
     configure_logging()
     logger = get_run_logger()
     url = settings.database_url(db_url)
     configs = str(settings.config_dir(config_dir))
     try:
-        warnings = validate_overlay(configs, area)
-        planned = plan_deploy(url, area, configs, effective_from)
+        warnings = validate_overlay(configs, area, overlay)
+        planned = plan_deploy(url, area, configs, overlay, effective_from)
     except LiaisonError as exc:
         create_markdown_artifact(key=plan_key(area), markdown=refusal_markdown(area, exc),
                                  description=f"Deploy of {area} refused")

@@ -62,3 +62,15 @@ def new_store(path: Path) -> str:
     url = f"sqlite:///{path}"
     upgrade(url)
     return url
+
+
+def instance_rows(db_url: str) -> list[tuple[Any, ...]]:
+    """Every stored instance, in a stable order, without the surrogate id."""
+    from sqlalchemy import select
+
+    from engine.store.db import engine_for
+    from engine.store.tables import instances
+
+    cols = [c for c in instances.c if c.name != "id"]
+    with engine_for(db_url).connect() as conn:
+        return [tuple(r) for r in conn.execute(select(*cols).order_by(*cols))]
