@@ -201,7 +201,11 @@ class _Context:
                 step = self._local(sid, body, path)
                 if step is not None:
                     local.append(step)
-                    self.out.diffs[sid] = StepDiff(sid, "local", derogation=derogation)
+                    self.out.diffs[sid] = StepDiff(sid, "local")
+                if given:
+                    self.problem((*path, "derogation"), f'derogation on the local step "{sid}" '
+                                 "is not needed: only national minimum steps have a floor",
+                                 "no derogation", at="key", severity="warning")
                 continue
             base = self.national.step(sid)
             if base is None:

@@ -220,6 +220,74 @@ CASES: list[tuple[str, str, str, list[str]]] = [
 """, ["areas/essex.yaml:24:20: error: steps.welsh_language_respected.violates_when: a prohibition "
       "needs exactly one of unless and violates_when (allowed: unless: CONDITION | "
       "violates_when: CONDITION)"]),
+    ("a number out of range", "essex", HEADER + """steps:
+  police_inform_arrest:
+    deadline: {within: 0, unit: hours}
+""", ["areas/essex.yaml:13:24: error: steps.police_inform_arrest.deadline.within: 0 is out of "
+      "range (allowed: a whole number more than 0)"]),
+    ("a matcher value of no allowed shape", "essex", HEADER + """steps:
+  police_inform_arrest:
+    satisfied_by: {type: complainant.informed, data: {topic: {gt: 3}}}
+""", ['areas/essex.yaml:13:62: error: steps.police_inform_arrest.satisfied_by.data.topic: '
+      '{"gt": 3} is not allowed here (allowed: text | true or false | an integer | a list of '
+      "values | {gte: N} or {lte: N})"]),
+    ("not a condition", "essex", HEADER + """steps:
+  isva_informed_police_nfa:
+    when: {consnt: x}
+""", ['areas/essex.yaml:13:11: error: steps.isva_informed_police_nfa.when: {"consnt": "x"} is '
+      "not a condition (allowed: one of case, consent, preference, event, all, any, not)"]),
+    ("an unknown step kind", "essex", HEADER + """steps:
+  local_x:
+    local: true
+    kind: deadlines
+""", ['areas/essex.yaml:14:11: error: steps.local_x.kind: "deadlines" is not a step kind (did you '
+      'mean "deadline"?) (allowed: deadline | recurring | prohibition)']),
+    ("an area-level event in a case-level step", "essex", HEADER + """steps:
+  police_inform_arrest:
+    trigger: [{type: police.suspect_arrested}, {type: area.spoc_changed}]
+""", ['areas/essex.yaml:13:55: error: steps.police_inform_arrest.trigger[1].type: '
+      '"area.spoc_changed" is an area-level event; this step matches case-level events '
+      "(allowed: an event type of level case)"]),
+    ("a comparison on a field that is not a number", "essex", HEADER + """steps:
+  cps_inform_decision:
+    trigger:
+      - {type: cps.charging_decision, data: {outcome: {gte: 2}}}
+""", ["areas/essex.yaml:14:55: error: steps.cps_inform_decision.trigger[0].data.outcome: "
+      "cps.charging_decision.outcome is not a number, so it cannot be compared (allowed: "
+      "charge | nfa | action_plan | admin_finalised)"]),
+    ("a recurring step without start, and pause without resume", "essex", HEADER + """steps:
+  local_check_in:
+    local: true
+    kind: recurring
+    title: Check in with the ISVA
+    owner: police
+    standard: partnership
+    basis: local
+    source: https://example.org
+    verification: assumed
+    minimum: false
+    severity: low
+    satisfied_by: {type: isva.notified}
+    pause: {type: complainant.contact_paused}
+    every: {days: 7}
+""", ["areas/essex.yaml:13:5: error: steps.local_check_in.start: a case-level recurring step "
+      "needs a start event (allowed: start: {type: ...})",
+      "areas/essex.yaml:13:5: error: steps.local_check_in.resume: pause and resume come together "
+      "(allowed: both pause and resume, or neither)"]),
+    ("a step disabled twice", "essex", HEADER + """disabled:
+  - step: cps_offer_pre_trial_meeting
+    derogation: {justification: x, approved_by: y, expires: 2027-01-01}
+  - step: cps_offer_pre_trial_meeting
+    derogation: {justification: x, approved_by: y, expires: 2027-01-01}
+""", ['areas/essex.yaml:14:11: error: disabled[1].step: step "cps_offer_pre_trial_meeting" is '
+      "disabled twice (allowed: each step once)"]),
+    ("a derogation that is not needed", "essex", HEADER + """steps:
+  police_inform_arrest:
+    severity: critical
+    derogation: {justification: x, approved_by: y, expires: 2027-01-01}
+""", ["areas/essex.yaml:14:5: warning: steps.police_inform_arrest.derogation: derogation on "
+      '"police_inform_arrest" is not needed: the change does not loosen the floor (allowed: no '
+      "derogation)"]),
 ]
 
 
