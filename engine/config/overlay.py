@@ -260,9 +260,11 @@ class _Context:
         national_raw = self.national.raw_steps[sid]
         national_path = self.national.step_paths[sid]
         for f in FIXED_FIELDS:
-            if f in body and body[f] != national_raw.get(f, getattr(base, f, None)):
-                self.problem((*path, f), f"the {f} of a national step cannot change",
-                             f"the national value {show(national_raw.get(f, getattr(base, f)))}")
+            national_value = national_raw.get(f, getattr(base, f, None))
+            if f in body and body[f] != national_value:
+                allowed = ("no such field for this kind" if national_value is None
+                           else f"the national value {show(national_value)}")
+                self.problem((*path, f), f"the {f} of a national step cannot change", allowed)
                 return None
         merged = {**national_raw, **body}
 
