@@ -35,4 +35,12 @@ def serve(
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "liaison")
     from flows.serve import serve_all
 
-    serve_all(drop_dir=drop_dir, limit=limit)
+    try:
+        serve_all(drop_dir=drop_dir, limit=limit)
+    except ValueError as exc:
+        if "PREFECT_API_URL" not in str(exc):
+            raise
+        typer.echo("liaison flows serve: no Prefect API to serve against. Start one with "
+                   "`prefect server start` and set "
+                   "PREFECT_API_URL=http://127.0.0.1:4200/api", err=True)
+        raise typer.Exit(2) from None

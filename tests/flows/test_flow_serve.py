@@ -1,0 +1,40 @@
+"""The served deployments: schedules, parameters and limits, and the CLI's fast failure
+without a Prefect API."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from flows.serve import deployments
+
+
+def test_sweep_nightly_at_two_london_time_and_ingest_every_fifteen_minutes(
+        tmp_path: Path) -> None:
+    sweep, ingest = deployments(tmp_path / "drop")
+    assert (sweep.name, sweep.flow_name) == ("nightly", "sweep")
+    [nightly] = sweep.schedules
+    assert (nightly.schedule.cron, nightly.schedule.timezone) == ("0 2 * * *", "Europe/London")
+    assert (ingest.name, ingest.flow_name) == ("drop-folder", "ingest")
+    [every] = ingest.schedules
+    assert every.schedule.interval == timedelta(minutes=15)
+    assert ingest.parameters == {"drop_dir": str((tmp_path / "drop").resolve())}
+    assert ingest.concurrency_limit == 1
+    assert (tmp_path / "drop").is_dir()
+
+
+def test_flows_serve_without_an_api_fails_fast_with_a_next_step(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "home")
+    done = subprocess.run(
+        [sys.executable, "-c", "from engine.cli.app import main; main()", "flows", "serve",
+         "--drop-dir", str(tmp_path / "drop")],
+        capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == ("liaison flows serve: no Prefect API to serve against. Start one "
+                           "with `prefect server start` and set "
+                           "PREFECT_API_URL=http://127.0.0.1:4200/api\n")
