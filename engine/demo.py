@@ -203,7 +203,8 @@ def step_reports(demo: Demo) -> None:
     from engine.store.db import engine_for
 
     assert demo.db_url is not None and demo.spec is not None, "the store step runs first"
-    facts, engine, out = facts_from(demo.need_config()), engine_for(demo.db_url), demo.out / "reports"
+    facts, engine = facts_from(demo.need_config()), engine_for(demo.db_url)
+    out = demo.out / "reports"
     area = sorted(demo.spec.areas)[0]
     quarter = Quarter.containing(demo.spec.as_of).previous()
     for report, stem in ((build_board(engine, facts), "board"),
@@ -211,8 +212,9 @@ def step_reports(demo: Demo) -> None:
                          (build_scrutiny(engine, facts, area, quarter, seed=SEED),
                           f"scrutiny-{area}-{quarter}")):
         paths = write_report(report, out, stem)
-        demo.console.print(f"[bold]{report.title}[/]: {paths[-1]}  {paths[0]}  "
-                           + "  ".join(str(p) for p in paths[1:-1]), highlight=False)
+        demo.console.print(f"[bold]{report.title}[/]\n  {paths[-1]}\n  {paths[0]}\n  "
+                           f"{out / stem}-*.csv ({len(paths) - 2} tables)", highlight=False,
+                           soft_wrap=True)
 
 
 def _flag(inst: Instance) -> bool:
