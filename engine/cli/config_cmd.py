@@ -172,8 +172,11 @@ def diff(
     cs = _load(config_dir)
     _area_template(cs, area)
     rows = diff_rows(cs, area)
+    tpl = cs.templates.get(area)
+    extra = sorted(d.isoformat() for d in tpl.extra_non_working_days) if tpl else []
     if fmt == "json":
-        out.print(json.dumps({"area": area, "steps": rows}, indent=2), markup=False)
+        out.print(json.dumps({"area": area, "extra_non_working_days": extra, "steps": rows},
+                             indent=2), markup=False)
         return
     if area not in cs.templates:
         out.print(f"{area} has no overlay: every step is the national one.", markup=False)
@@ -187,6 +190,9 @@ def diff(
         table.add_row(r["step"], r["status"], changes,
                       f"{d['approved_by']}, expires {d['expires']}" if d else "")
     out.print(table)
+    if extra:
+        out.print("extra non-working days (working-day deadlines run over them): "
+                  + ", ".join(extra), markup=False)
 
 
 @app.command()

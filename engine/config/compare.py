@@ -36,11 +36,13 @@ class Matrix:
     steps: tuple[str, ...]
     cells: dict[str, dict[str, str | None]]  # area -> step -> cell
     derogations: tuple[dict[str, Any], ...]
+    extra_non_working_days: dict[str, list[str]]  # areas that list any
 
     def to_json(self) -> dict[str, Any]:
         return {"areas": list(self.areas), "steps": list(self.steps),
                 "cells": {a: dict(c) for a, c in self.cells.items()},
-                "derogations": list(self.derogations)}
+                "derogations": list(self.derogations),
+                "extra_non_working_days": self.extra_non_working_days}
 
 
 def cell(diff: StepDiff | None) -> str:
@@ -73,7 +75,9 @@ def matrix(config: ConfigSet, today: date | None = None) -> Matrix:
                     "approved_by": d.derogation.approved_by,
                     "expires": d.derogation.expires.isoformat(),
                     "expired": d.derogation.expires < today})
-    return Matrix(areas, tuple(steps), cells, tuple(derogations))
+    extra = {a: sorted(d.isoformat() for d in config.templates[a].extra_non_working_days)
+             for a in areas if config.templates[a].extra_non_working_days}
+    return Matrix(areas, tuple(steps), cells, tuple(derogations), extra)
 
 
 def render_matrix(config: ConfigSet, fmt: str = "table", console: Console | None = None,
@@ -109,6 +113,8 @@ def render_matrix(config: ConfigSet, fmt: str = "table", console: Console | None
         flag = " (EXPIRED)" if d["expired"] else ""
         out.print(f"derogation: {d['area']} {d['step']} ({d['status']}), approved by "
                   f"{d['approved_by']}, expires {d['expires']}{flag}")
+    for area, days in m.extra_non_working_days.items():
+        out.print(f"extra non-working days: {area}: {', '.join(days)}")
     return out.export_text() if console is None else ""
 
 

@@ -105,6 +105,7 @@ def test_compare_json_lists_derogations_and_expiry() -> None:
         ("kent", "wcu_inform_hearing", "loosened", False),
         ("lancashire", "police_vrr_acknowledge", "loosened", True),
         ("northumbria", "cps_offer_pre_trial_meeting", "disabled", False)]
+    assert doc["extra_non_working_days"] == {"devon-and-cornwall": ["2027-03-05", "2028-03-06"]}
 
 
 def test_compare_table_shows_the_legend() -> None:
@@ -126,6 +127,10 @@ def test_diff_classifies_each_step() -> None:
     assert steps["police_inform_arrest"] == {"step": "police_inform_arrest",
                                              "status": "unchanged", "changes": [],
                                              "derogation": None}
+    assert json.loads(out)["extra_non_working_days"] == []
+    code, out = run("config", "diff", "devon-and-cornwall", "--config-dir", CONFIGS,
+                    "--format", "json")
+    assert json.loads(out)["extra_non_working_days"] == ["2027-03-05", "2028-03-06"]
     code, out = run("config", "diff", "south-wales", "--config-dir", CONFIGS, "--format", "json")
     assert json.loads(out)["steps"][-1]["status"] == "local"
     code, out = run("config", "diff", "northumbria", "--config-dir", CONFIGS, "--format", "json")
