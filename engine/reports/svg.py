@@ -159,7 +159,7 @@ def ageing(rows: Sequence[tuple[str, float | None, float | None]], title: str) -
         body.append(f"<text x='{label_w + bar_w + 6}' y='{y + bh - 5}'>{escape(text)}</text>")
     height = 12 + len(rows) * (bh + 8)
     desc = "; ".join(f"{label}: median {m}, p90 {p}" for label, m, p in rows)
-    return _svg(label_w + bar_w + 170, height, title, desc, body)
+    return _svg(label_w + bar_w + 230, height, title, desc, body)
 
 
 def paired_bars(rows: Sequence[tuple[str, float | None, float | None]], title: str,
