@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 
 from engine.api.auth import principal_of
 from engine.api.roles import Principal
-from engine.api.service import FlagFilter, Reader
+from engine.api.service import FLAG_LIMIT, FlagFilter, Reader
 
 
 def reader(request: Request) -> Reader:
@@ -50,10 +50,13 @@ def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs"
     def get_flags(request: Request, who: Caller, svc: Service,
                   area: str | None = None, step: str | None = None,
                   status: str | None = None, owner: str | None = None,
-                  severity: str | None = None) -> dict[str, Any]:
+                  severity: str | None = None,
+                  limit: Annotated[int, Query(ge=1, le=FLAG_LIMIT)] = FLAG_LIMIT,
+                  offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
         f = FlagFilter(area, step, status, owner, severity)
-        rows = svc.flags(request, who, f)
-        return {"filters": f.as_dict(), "count": len(rows), "flags": rows}
+        rows = svc.flags(request, who, f, limit, offset)
+        return {"filters": f.as_dict(), "count": len(rows), "offset": offset, "limit": limit,
+                "more": len(rows) == limit, "flags": rows}
 
     @app.get("/api/board", tags=["aggregates"],
              summary="Stage board for the token's scope (suppressed for national leads)")

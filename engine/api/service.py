@@ -20,7 +20,7 @@ from engine.spec import FLAG_STATUSES
 from engine.store.db import reading
 from engine.store.tables import audit_log, cases, instances
 
-FLAG_LIMIT = 1000
+FLAG_LIMIT = 1000  # a page of flags; the caller pages on with `offset`
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,9 @@ class Reader:
                                                         "path": request.url.path})
         return found
 
-    def flags(self, request: Request, principal: Principal, f: FlagFilter) -> list[dict[str, Any]]:
+    def flags(self, request: Request, principal: Principal, f: FlagFilter,
+              limit: int = FLAG_LIMIT, offset: int = 0) -> list[dict[str, Any]]:
+        """Flagged instances in scope, oldest due first, one page of `limit` rows."""
         allowed = self._case_reader(request, principal)
         if f.area is not None and f.area not in allowed:
             raise refuse(self.engine, request, principal, 404, "area outside the token's scope",
@@ -91,16 +93,17 @@ class Reader:
         for column, value in (("step", f.step), ("owner", f.owner), ("severity", f.severity)):
             if value:
                 q = q.where(instances.c[column] == value)
-        q = q.order_by(instances.c.due, instances.c.case_id, instances.c.id).limit(FLAG_LIMIT)
+        if principal.role is Role.isva_service:
+            q = q.where(instances.c.step.in_(sorted(set().union(
+                *(self.visible_steps(principal, a) or () for a in areas)))))
+        q = (q.order_by(instances.c.due, instances.c.case_id, instances.c.id)
+             .limit(limit).offset(offset))
         with reading(self.engine) as conn:
             rows = conn.execute(q).all()
-        out = []
-        for r in rows:
-            visible = self.visible_steps(principal, r.area)
-            if visible is None or r.step in visible:
-                out.append({"case_id": r.case_id, "area": r.area, **instance_json(r)})
+        out = [{"case_id": r.case_id, "area": r.area, **instance_json(r)} for r in rows]
         audit(self.engine, principal, "api.flags.read",
               {"path": request.url.path, "filters": f.as_dict(), "areas": areas,
+               "offset": offset,
                "instances": len(out), "cases": sorted({r["case_id"] for r in out
                                                         if r["case_id"]})})
         return out

@@ -160,3 +160,14 @@ def test_openapi_describes_the_read_api(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/cases/{case_id}", "/api/flags", "/api/board", "/api/reports/national",
             "/api/audit"} <= set(paths)
+
+
+def test_flags_page_on_with_limit_and_offset(client, store, token):
+    tok = token("force_data_team", area="kent")
+    everything = client.get("/api/flags", headers=bearer(tok)).json()["flags"]
+    first = client.get("/api/flags", params={"limit": 5}, headers=bearer(tok)).json()
+    second = client.get("/api/flags", params={"limit": 5, "offset": 5},
+                        headers=bearer(tok)).json()
+    assert first["more"] is True and (first["count"], second["count"]) == (5, 5)
+    assert first["flags"] + second["flags"] == everything[:10]
+    assert client.get("/api/flags", params={"limit": 0}, headers=bearer(tok)).status_code == 422
