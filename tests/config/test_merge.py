@@ -155,3 +155,19 @@ def test_build_overlay_collects_problems_without_raising() -> None:
     assert [p.render() for p in built.problems] == [
         'nowhere.yaml:1:7: error: area: area "nowhere" is not in the register (allowed: a '
         "police force area id from area_configs/national/areas.yaml)"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(sorted(CONFIG.register)),
+       st.dates(min_value=date(2026, 1, 1), max_value=date(2030, 12, 31)))
+def test_an_empty_overlay_for_any_area_and_date_resolves_to_national(area: str, day: date
+                                                                    ) -> None:
+    cps = list(CONFIG.register[area].cps_areas)
+    text = (HEADER.replace("area: essex", f"area: {area}")
+            .replace("cps_area: east-of-england", f"cps_area: [{', '.join(cps)}]")
+            .replace("effective_from: 2026-04-01", f"effective_from: {day.isoformat()}"))
+    tpl = build_template(CONFIG, text, f"{area}.yaml", today=TODAY, stem=area)
+    assert tpl.steps == CONFIG.national.steps
+    assert tpl.provenance == CONFIG.national.provenance
+    assert tpl.effective_from == datetime(day.year, day.month, day.day, tzinfo=LONDON)
+    assert tpl.area == area
