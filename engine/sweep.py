@@ -33,8 +33,8 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from engine.calendar import local_date, start_of_day
 from engine.events import Event
-from engine.ingest import EVENT_COLUMNS, rows_to_events
 from engine.spec import DeadlineStep, RecurringStep, Status, Unit
+from engine.store.bulk import insert_rows, placeholders, read_events
 from engine.store.db import checked_engine, reading, writing
 from engine.store.tables import cases, events, instances
 from engine.store.versions import StoreRules, rules_in_force
@@ -158,7 +158,7 @@ def sweep_partition(db_url: str | None, partition: Partition, as_of: datetime, f
     evaluated = n_instances = n_flags = 0
     for page in _pages(eng, partition, as_of, full, key):
         evs = events_of(eng, [cid for cid, _ in page])
-        inst_rows: list[dict[str, Any]] = []
+        inst_rows: list[tuple[Any, ...]] = []
         case_rows: list[dict[str, Any]] = []
         now = datetime.now(UTC)
         for cid, version in page:
@@ -216,28 +216,30 @@ def _pages(eng: Any, p: Partition, as_of: datetime, full: bool, key: str
 
 
 def events_of(eng: Any, case_ids: list[str]) -> dict[str, list[Event]]:
+    """Every event of these cases, by case (unordered: the evaluator sorts)."""
     out: dict[str, list[Event]] = {}
     with reading(eng) as conn:
-        for ev in rows_to_events(conn.execute(
-                select(*EVENT_COLUMNS).where(events.c.case_id.in_(case_ids)))):
+        for ev in read_events(conn, f"case_id IN ({placeholders(len(case_ids))})", case_ids):
             out.setdefault(ev.case_id or "", []).append(ev)
     return out
 
 
-def _instance_row(inst: Any, case_id: str | None, area: str, as_of: datetime) -> dict[str, Any]:
-    return {"case_id": case_id, "area": inst.area or area, "step": inst.step,
-            "trigger_event": inst.trigger_event, "trigger_at": inst.trigger_at,
-            "status": str(inst.status), "due": inst.due, "satisfied_by": inst.satisfied_by,
-            "owner": str(inst.owner), "severity": str(inst.severity),
-            "explanation": inst.explanation, "version": inst.version, "evaluated_as_of": as_of}
+INSTANCE_COLUMNS = ("case_id", "area", "step", "trigger_event", "trigger_at", "status", "due",
+                    "satisfied_by", "owner", "severity", "explanation", "version",
+                    "evaluated_as_of")
 
 
-def _store_page(eng: Any, case_ids: list[str], inst_rows: list[dict[str, Any]],
+def _instance_row(inst: Any, case_id: str | None, area: str, as_of: datetime) -> tuple[Any, ...]:
+    return (case_id, inst.area or area, inst.step, inst.trigger_event, inst.trigger_at,
+            str(inst.status), inst.due, inst.satisfied_by, str(inst.owner), str(inst.severity),
+            inst.explanation, inst.version, as_of)
+
+
+def _store_page(eng: Any, case_ids: list[str], inst_rows: list[tuple[Any, ...]],
                 case_rows: list[dict[str, Any]]) -> None:
     with writing(eng) as conn:
         conn.execute(instances.delete().where(instances.c.case_id.in_(case_ids)))
-        if inst_rows:
-            conn.execute(instances.insert(), inst_rows)
+        insert_rows(conn, instances, INSTANCE_COLUMNS, inst_rows)
         conn.execute(update(cases).where(cases.c.case_id == bindparam("b_case_id")), case_rows)
 
 
@@ -295,14 +297,12 @@ def _sweep_area_level(eng: Any, sr: StoreRules, p: Partition, as_of: datetime) -
     from engine.evaluate import evaluate_area
 
     with reading(eng) as conn:
-        area_events = list(rows_to_events(conn.execute(
-            select(*EVENT_COLUMNS).where(events.c.case_id.is_(None), events.c.area == p.area,
-                                         events.c.at <= as_of))))
+        area_events = [e for e in read_events(conn, "case_id IS NULL AND area = ?", [p.area])
+                       if e.at <= as_of]
     result = evaluate_area(sr.rules, p.area, area_events, as_of)
     rows = [_instance_row(i, None, p.area, as_of) for i in result]
     with writing(eng) as conn:
         conn.execute(instances.delete().where(instances.c.case_id.is_(None),
                                               instances.c.area == p.area))
-        if rows:
-            conn.execute(instances.insert(), rows)
+        insert_rows(conn, instances, INSTANCE_COLUMNS, rows)
     return len(rows)

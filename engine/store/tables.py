@@ -80,7 +80,7 @@ events = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("source", String(16), nullable=False),
     Column("data", JSON, nullable=False),
-    # sha256 of engine.events.canonical_body: equal hash = duplicate, else conflict.
+    # engine.ingest.body_hash of the parsed event: equal = duplicate, else conflict.
     Column("body_hash", String(64), nullable=False),
     Column("batch_id", String(96), ForeignKey("ingest_batches.batch_id"), nullable=False),
     Index("ix_events_case_at", "case_id", "at", "event_id"),
@@ -108,7 +108,7 @@ cases = Table(
     # The earliest instant at which an open instance can change status (due -> due_soon,
     # due_soon -> missed) or a future-dated event comes into force.
     Column("next_check", UTCDateTime, nullable=True),
-    Index("ix_cases_area_bucket", "area", "bucket", "case_id"),
+    Index("ix_cases_area_case", "area", "case_id"),
     Index("ix_cases_next_check", "next_check"),
 )
 

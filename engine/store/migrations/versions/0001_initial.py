@@ -66,7 +66,7 @@ def upgrade() -> None:
         sa.Column("rules_key", sa.String(64), nullable=True),
         sa.Column("next_check", TS, nullable=True),
     )
-    op.create_index("ix_cases_area_bucket", "cases", ["area", "bucket", "case_id"])
+    op.create_index("ix_cases_area_case", "cases", ["area", "case_id"])
     op.create_index("ix_cases_next_check", "cases", ["next_check"])
     op.create_table(
         "config_versions",
