@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader
 
 from engine.api.auth import COOKIE, principal_of, refuse
 from engine.api.roles import Principal
-from engine.api.service import FILTER_CHOICES, FlagFilter, Reader
+from engine.api.service import FILTER_CHOICES, FLAG_LIMIT, FlagFilter, Reader
 from engine.api.tokens import authenticate
 from engine.reports.output import environment
 
@@ -100,6 +100,7 @@ def flags(request: Request, area: str | None = None, step: str | None = None,
         rows = svc.flags(request, who, f)
         areas = sorted(svc.areas(who) or ())
         return page("flags.html.j2", who=who, rows=rows, filters=f, active="flags",
+                    limit=FLAG_LIMIT,
                     choices={**FILTER_CHOICES, "area": areas,
                              "step": svc.facts.step_order()})
 

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import text
-
 from engine.api.roles import isva_related
 from tests.api.conftest import bearer
-
-
-def sql(store, query, **params):
-    with store.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(query), params)]
+from tests.reports.sql import sql
 
 
 def last_audit(store):

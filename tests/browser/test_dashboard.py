@@ -6,14 +6,8 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import text
-
 from tests.browser.png import decode
-
-
-def sql(store, query, **params):
-    with store.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(query), params)]
+from tests.reports.sql import sql
 
 
 def test_the_stage_board_loads_with_its_tables_and_ageing_chart(signed_in, store):

@@ -10,21 +10,18 @@ from datetime import datetime
 from xml.etree import ElementTree as ET
 
 import jsonschema
-from sqlalchemy import text
 from typer.testing import CliRunner
 
 from engine.cli.app import app
 from engine.export.log import read_traces
 from engine.export.ocel import build_ocel
 from engine.export.xes import write_xes
+from tests.reports.sql import sql
 
 NS = "{http://www.xes-standard.org/}"
 TYPED = {"string", "date", "int", "float", "boolean", "id"}
 
 
-def sql(store, query, **params):
-    with store.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(query), params)]
 
 
 def _attrs(element):

@@ -7,7 +7,6 @@ import statistics
 from collections import Counter, defaultdict
 
 import pytest
-from sqlalchemy import text
 
 from engine.calendar import local_date
 from engine.reports.board import build_board
@@ -15,11 +14,7 @@ from engine.reports.national import build_national
 from engine.reports.quarter import Quarter
 from engine.reports.scrutiny import build_scrutiny
 from tests.reports.cohort import AS_OF
-
-
-def sql(store, query, **params):
-    with store.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(query), params)]
+from tests.reports.sql import sql
 
 
 @pytest.fixture(scope="module")
