@@ -69,7 +69,7 @@ def build_overlay(national: National, doc: Document, *, today: date,
                   stem: str | None = None) -> BuiltOverlay:
     """Resolve `doc` onto `national`; `stem` is the file name's stem when read from disk."""
     out = BuiltOverlay(doc.file, None, problems=list(doc.problems))
-    if not isinstance(doc.data, dict) or not doc.ok:
+    if not isinstance(doc.data, dict):  # unparsable: nothing more can be said
         return out
     plain: dict[str, Any] = to_plain(doc.data)
     try:

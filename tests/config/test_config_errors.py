@@ -288,6 +288,20 @@ CASES: list[tuple[str, str, str, list[str]]] = [
 """, ["areas/essex.yaml:14:5: warning: steps.police_inform_arrest.derogation: derogation on "
       '"police_inform_arrest" is not needed: the change does not loosen the floor (allowed: no '
       "derogation)"]),
+    ("duplicate keys do not hide the other problems", "essex", HEADER + """steps:
+  police_inform_arrest:
+    deadline: {within: 4, unit: hours}
+  police_inform_arrest:
+    deadline: {within: 8, unit: hours}
+  police_inform_nfa:
+    deadline: {within: 4, unit: days}
+name: Again
+""", ['areas/essex.yaml:14:3: error: steps.police_inform_arrest: duplicate key '
+      '"police_inform_arrest" (first given at line 12) (allowed: each key once per mapping)',
+      'areas/essex.yaml:18:1: error: name: duplicate key "name" (first given at line 2) '
+      "(allowed: each key once per mapping)",
+      'areas/essex.yaml:17:33: error: steps.police_inform_nfa.deadline.unit: "days" is not '
+      "allowed (allowed: working_days | calendar_days | hours)"]),
 ]
 
 
