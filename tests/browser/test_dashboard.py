@@ -96,3 +96,31 @@ def test_signing_in_with_a_bad_token_stays_on_the_form(browser, server):
     page.click("button[type=submit]")
     assert page.locator("[role=alert]").inner_text() == "That token is not valid."
     context.close()
+
+
+def test_report_html_files_render_offline_with_their_charts(browser, store, tmp_path):
+    """Each written report opens from disk with every request other than the file itself
+    blocked: charts and styles are all inline."""
+    from engine.reports.board import build_board
+    from engine.reports.national import build_national
+    from engine.reports.output import write_report
+    from engine.reports.quarter import Quarter
+    from engine.reports.scrutiny import build_scrutiny
+
+    reports = [build_board(store.engine, store.facts), build_national(store.engine, store.facts),
+               build_scrutiny(store.engine, store.facts, "kent", Quarter.parse("2026Q2"))]
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith("file:") else None)
+    for report in reports:
+        html = write_report(report, tmp_path, report.kind)[-1]
+        page.goto(html.as_uri())
+        assert page.locator("h1").inner_text() == report.title
+        charts = page.locator(".chart svg")
+        assert charts.count() == len(report.charts) >= 1
+        for i in range(charts.count()):
+            box = charts.nth(i).bounding_box()
+            assert box is not None and box["width"] > 200 and box["height"] > 50
+    assert outside == []
+    context.close()
