@@ -10,7 +10,7 @@ instant is in force; an event at the trigger's instant counts as after it).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from engine.evaluate.compiled import (
     CompiledHistory,
@@ -174,7 +174,7 @@ def _deadline_instance(inst: _Open, as_of: datetime, as_of_ts: float) -> Instanc
     if status is None:
         warn = None
         if step.deadline.unit is Unit.hours:
-            warn = (inst.trigger.at + timedelta(hours=0.75 * step.deadline.within)).timestamp()
+            warn = inst.trigger.ts + 0.75 * step.deadline.within * 3600  # elapsed, not wall-clock
         status = timed_status(inst.due, due_ts, as_of, as_of_ts, warn)
     return Instance(step.id, status, inst.trigger.event_id, inst.due,
                     inst.satisfier.event_id if inst.satisfier else None, inst.cs.owner,
