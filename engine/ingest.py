@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from engine.errors import EventProblem, StoreError
 from engine.events import Event, ReadLine, area_problems, canonical_body, detect_format, read_lines
-from engine.store.bulk import insert_rows, placeholders, read_events
+from engine.store.bulk import insert_rows, instant_param, placeholders, read_events
 from engine.store.db import checked_engine, writing
 from engine.store.tables import cases, events, ingest_batches, rejects
 from engine.vocabulary import Vocabulary
@@ -99,10 +99,14 @@ def body_hash(event: Event) -> str:
     """The duplicate/conflict key: sha256 over every field of the parsed event, with the
     data object in canonical JSON (key order ignored, as `canonical_body` does). Cheaper
     than dumping the whole event, and equal exactly when the parsed bodies are equal."""
+    return _hash_and_data(event)[0]
+
+
+def _hash_and_data(event: Event) -> tuple[str, str]:
     data = canonical_body(event.data) if event.data else "{}"
     key = "\x1f".join((event.event_id, event.case_id or "", event.area, event.type,
                        event.at.isoformat(), event.source, data))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return hashlib.sha256(key.encode("utf-8")).hexdigest(), data
 
 
 def rejects_path_for(path: str) -> Path:
@@ -238,7 +242,7 @@ def _write_rejects_file(eng: Engine, file_key: str, path: str) -> Path | None:
 class _Plan:
     """What one batch will write."""
 
-    new: list[tuple[int, Event, str]] = field(default_factory=list)  # (line, event, hash)
+    new: list[tuple[int, Event, str, str]] = field(default_factory=list)  # line, event, hash, data
     duplicate: int = 0
     rejects: list[tuple[ReadLine, EventProblem]] = field(default_factory=list)
 
@@ -267,17 +271,18 @@ def _commit_batch(eng: Engine, bid: str, file_key: str, name: str, chunk: list[R
 def _plan(conn: Connection, chunk: list[ReadLine], name: str) -> _Plan:
     """Decide every line of a batch: new, duplicate or rejected (with why)."""
     plan = _Plan()
-    firsts: dict[str, tuple[ReadLine, Event, str]] = {}  # event id -> its first line here
+    firsts: dict[str, tuple[ReadLine, Event, str, str]] = {}  # event id -> first line here
     repeats: dict[str, list[ReadLine]] = {}  # later lines with the same id and body
     for rl in chunk:
         if rl.event is None:
             assert rl.problem is not None
             plan.rejects.append((rl, rl.problem))
             continue
-        ev, h = rl.event, body_hash(rl.event)
+        ev = rl.event
+        h, data = _hash_and_data(ev)
         first = firsts.get(ev.event_id)
         if first is None:
-            firsts[ev.event_id] = (rl, ev, h)
+            firsts[ev.event_id] = (rl, ev, h, data)
         elif first[2] == h:
             repeats.setdefault(ev.event_id, []).append(rl)
         else:
@@ -285,12 +290,12 @@ def _plan(conn: Connection, chunk: list[ReadLine], name: str) -> _Plan:
                 rl.line, f"conflict: event {ev.event_id} appears on line {first[0].line} with "
                 "a different body", ev.event_id, "event_id", name)))
     stored = _stored_hashes(conn, list(firsts))
-    fresh: list[tuple[ReadLine, Event, str]] = []
+    fresh: list[tuple[ReadLine, Event, str, str]] = []
     refused: dict[str, EventProblem] = {}
-    for rl, ev, h in firsts.values():
+    for rl, ev, h, data in firsts.values():
         old = stored.get(ev.event_id)
         if old is None:
-            fresh.append((rl, ev, h))
+            fresh.append((rl, ev, h, data))
         elif old == h:
             plan.duplicate += 1
         else:
@@ -298,10 +303,10 @@ def _plan(conn: Connection, chunk: list[ReadLine], name: str) -> _Plan:
                 rl.line, f"conflict: event {ev.event_id} is already stored with a different "
                 "body", ev.event_id, "event_id", name)
     refused.update(_area_rule(conn, fresh, name))
-    for rl, ev, h in fresh:
+    for rl, ev, h, data in fresh:
         if ev.event_id not in refused:
-            plan.new.append((rl.line, ev, h))
-    for eid, (rl, _, _) in firsts.items():
+            plan.new.append((rl.line, ev, h, data))
+    for eid, (rl, _, _, _) in firsts.items():
         problem = refused.get(eid)
         if problem is not None:
             plan.rejects.append((rl, problem))
@@ -335,13 +340,13 @@ def _stored_events(conn: Connection, case_ids: list[str]) -> dict[str, list[Even
     return out
 
 
-def _area_rule(conn: Connection, fresh: list[tuple[ReadLine, Event, str]], name: str
+def _area_rule(conn: Connection, fresh: list[tuple[ReadLine, Event, str, str]], name: str
                ) -> dict[str, EventProblem]:
     """SPEC §3's area rule over each case's stored and new events. A new event that
     breaks it is rejected; when the rule fails on a stored event, the new event that
     precedes it (and so changed the case's area history) is rejected instead."""
     by_case: dict[str, list[tuple[int, Event]]] = {}
-    for rl, ev, _ in fresh:
+    for rl, ev, _, _ in fresh:
         if ev.case_id is not None:
             by_case.setdefault(ev.case_id, []).append((rl.line, ev))
     stored = _stored_events(conn, list(by_case))
@@ -389,9 +394,10 @@ def _write(conn: Connection, bid: str, file_key: str, name: str, chunk: list[Rea
         batch_id=bid, file_key=file_key, file_name=name, first_line=chunk[0].line,
         last_line=chunk[-1].line, accepted=len(plan.new), duplicate=plan.duplicate,
         rejected=len(plan.rejects), actor=actor, committed_at=now))
+    instant = instant_param(conn)
     insert_rows(conn, events, EVENT_INSERT, [
-        (e.event_id, e.case_id, e.area, e.type, e.at, e.source, e.data, h, bid)
-        for _, e, h in plan.new])
+        (e.event_id, e.case_id, e.area, e.type, instant(e.at), e.source, data, h, bid)
+        for _, e, h, data in plan.new], prepared=True)
     # Rejects of this line range from an earlier run with another batch size go first.
     conn.execute(rejects.delete().where(rejects.c.file_key == file_key,
                                         rejects.c.line.between(chunk[0].line, chunk[-1].line)))
@@ -400,7 +406,7 @@ def _write(conn: Connection, bid: str, file_key: str, name: str, chunk: list[Rea
             {"file_key": file_key, "line": rl.line, "file_name": name,
              "event_id": p.event_id, "field": p.field, "reason": p.message, "raw": rl.raw,
              "batch_id": bid} for rl, p in plan.rejects])
-    _touch_cases(conn, [e for _, e, _ in plan.new if e.case_id is not None])
+    _touch_cases(conn, [e for _, e, _, _ in plan.new if e.case_id is not None])
 
 
 def _touch_cases(conn: Connection, new: list[Event]) -> None:

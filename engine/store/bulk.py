@@ -34,9 +34,15 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def instant_param(conn: Connection) -> Any:
+    """The function turning an aware instant into this driver's parameter."""
+    return _instant_sqlite if conn.dialect.name == "sqlite" else _identity
+
+
 def insert_rows(conn: Connection, table: Table, columns: Sequence[str],
-                rows: Sequence[Sequence[Any]]) -> None:
-    """INSERT many rows (tuples in `columns` order) with one executemany."""
+                rows: Sequence[Sequence[Any]], prepared: bool = False) -> None:
+    """INSERT many rows (tuples in `columns` order) with one executemany. `prepared`
+    rows already hold driver values (instants from `instant_param`, JSON as text)."""
     if not rows:
         return
     sqlite = conn.dialect.name == "sqlite"
@@ -52,7 +58,7 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str],
     mark = "?" if sqlite else "%s"
     sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
            f"VALUES ({', '.join(mark for _ in columns)})")
-    plain = all(c is _identity for c in convert)
+    plain = prepared or all(c is _identity for c in convert)
     params = list(rows) if plain else [
         tuple(f(v) for f, v in zip(convert, row, strict=True)) for row in rows]
     conn.exec_driver_sql(sql, params)
