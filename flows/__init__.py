@@ -5,9 +5,15 @@ means, what is late, what a report says) is the engine's. Importing this package
 imports Prefect, so nothing in `engine/` or the CLI's import path may import it.
 """
 
-from flows.deploy import deploy_flow
-from flows.ingest import ingest_flow
-from flows.report import national_report_flow
-from flows.sweep import sweep_flow
+import os
+
+# Prefect reads this when it is first imported: engine lines (the `liaison` loggers) then
+# go to the run logs as well as stderr. An explicit setting, even empty, wins.
+os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "liaison")
+
+from flows.deploy import deploy_flow  # noqa: E402
+from flows.ingest import ingest_flow  # noqa: E402
+from flows.report import national_report_flow  # noqa: E402
+from flows.sweep import sweep_flow  # noqa: E402
 
 __all__ = ["deploy_flow", "ingest_flow", "national_report_flow", "sweep_flow"]

@@ -65,7 +65,8 @@ def new_store(path: Path) -> str:
 
 
 def instance_rows(db_url: str) -> list[tuple[Any, ...]]:
-    """Every stored instance, in a stable order, without the surrogate id."""
+    """Every stored instance without the surrogate id, sorted in Python (database
+    collations differ)."""
     from sqlalchemy import select
 
     from engine.store.db import engine_for
@@ -73,4 +74,4 @@ def instance_rows(db_url: str) -> list[tuple[Any, ...]]:
 
     cols = [c for c in instances.c if c.name != "id"]
     with engine_for(db_url).connect() as conn:
-        return [tuple(r) for r in conn.execute(select(*cols).order_by(*cols))]
+        return sorted((tuple(r) for r in conn.execute(select(*cols))), key=repr)

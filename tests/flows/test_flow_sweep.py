@@ -59,15 +59,30 @@ def test_sweep_flow_stores_what_the_engine_sweep_stores(
     assert (again["cases_evaluated"], again["new_flags"]) == (0, 0)  # incremental: nothing new
 
 
-def test_sweep_flow_on_a_dask_cluster_gives_the_same_flags(
-        stores: dict[str, str], config_dir: Path) -> None:
+def _sweep_on_dask(db_url: str, config_dir: Path) -> dict[str, object]:
     from distributed import LocalCluster
 
-    run_sweep(stores["engine"], AS_OF, config_dir=config_dir)
     with LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
                       dashboard_address=None) as cluster:
         on_dask = sweep_flow.with_options(task_runner=dask_runner(cluster.scheduler_address))
-        totals = on_dask(AS_OF, db_url=stores["dask"], config_dir=str(config_dir),
-                         cases_per_partition=10)
+        totals: dict[str, object] = on_dask(AS_OF, db_url=db_url, config_dir=str(config_dir),
+                                            cases_per_partition=10)
+    return totals
+
+
+def test_sweep_flow_on_a_dask_cluster_gives_the_same_flags(
+        stores: dict[str, str], config_dir: Path) -> None:
+    run_sweep(stores["engine"], AS_OF, config_dir=config_dir)
+    totals = _sweep_on_dask(stores["dask"], config_dir)
     assert instance_rows(stores["dask"]) == instance_rows(stores["engine"])
+    assert totals["cases_evaluated"] == 90
+
+
+@pytest.mark.postgres
+def test_sweep_flow_on_dask_against_postgresql_gives_the_same_flags(
+        stores: dict[str, str], pg_url: str, config_dir: Path, tmp_path: Path) -> None:
+    ingest_paths(pg_url, [str(tmp_path / "cohort.jsonl")], config_dir=config_dir)
+    run_sweep(stores["engine"], AS_OF, config_dir=config_dir)
+    totals = _sweep_on_dask(pg_url, config_dir)
+    assert instance_rows(pg_url) == instance_rows(stores["engine"])
     assert totals["cases_evaluated"] == 90
