@@ -22,7 +22,8 @@ DbOpt = Annotated[str | None, typer.Option(
     "--db", envvar="LIAISON_DATABASE_URL", show_envvar=True,
     help="Database URL (default: SQLite at ./.liaison/liaison.db); "
          "postgresql+psycopg://USER@HOST:PORT/DB for PostgreSQL.")]
-ConfigDirOpt = Annotated[Path, typer.Option("--config-dir", help="The area_configs directory.")]
+ConfigDirOpt = Annotated[Path, typer.Option("--config-dir", envvar="LIAISON_CONFIG_DIR",
+                                           help="The area_configs directory.")]
 AsOpt = Annotated[str | None, typer.Option("--as", help="Who is acting (default: $LIAISON_USER or "
                                            "the login name); recorded in the audit log.")]
 RoleOpt = Annotated[str | None, typer.Option("--role", help="force_data_team | cps_unit | "
