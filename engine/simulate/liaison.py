@@ -13,7 +13,7 @@ from random import Random
 from typing import Any
 
 from engine.simulate.draft import DAY, HOUR, MINUTE, CaseDraft, Ev, Failure, minute
-from engine.simulate.failures import FailureRates
+from engine.simulate.failures import FailureRates, StepRates
 from engine.simulate.view import Facts, History, StageIndex, any_match, day_due, matches
 from engine.spec import (
     Comparison,
@@ -23,7 +23,6 @@ from engine.spec import (
     InPreference,
     Matcher,
     ProhibitionStep,
-    RecurringStep,
     StageRule,
 )
 from engine.vocabulary import Vocabulary
@@ -62,6 +61,13 @@ class Liaison:
         self.rates = rates
         self.as_of = as_of
         self.unintended = 0
+        self._rates: dict[tuple[str, str], StepRates] = {}
+
+    def rates_for(self, step_id: str, area: str) -> StepRates:
+        hit = self._rates.get((step_id, area))
+        if hit is None:
+            hit = self._rates[(step_id, area)] = self.rates.for_step(step_id, area)
+        return hit
 
     def apply(self, rng: Random, case: CaseDraft, history: History) -> None:
         facts = Facts(case, self.stage_index)
@@ -70,7 +76,7 @@ class Liaison:
             if step_id in triggers:
                 self._deadline(rng, case, step_id, triggers[step_id])
         facts = Facts(case, self.stage_index)
-        for step_id in history.kinds(RecurringStep):
+        for step_id in history.case_recurring():
             self._recurring(rng, case, history, facts, step_id)
         self._contacts(case, facts)
         self._prohibitions(rng, case, history, facts)
@@ -115,7 +121,7 @@ class Liaison:
 
     def _deadline(self, rng: Random, case: CaseDraft, step_id: str,
                   instances: list[tuple[Ev, DeadlineStep, int]]) -> None:
-        rates = self.rates.for_step(step_id, case.area)
+        rates = self.rates_for(step_id, case.area)
         for n, (trigger, step, due) in enumerate(instances):
             t = trigger.ts
             after = _key(trigger)
@@ -192,7 +198,7 @@ class Liaison:
         contacts = sorted((e for e in case.of_type(sat.type) if _key(start) < _key(e)
                            and (stop is None or _key(e) < _key(stop))
                            and matches(sat, e.type, e.data)), key=_key)
-        rates = self.rates.for_step(step_id, case.area)
+        rates = self.rates_for(step_id, case.area)
         source = _OWNER_SOURCE.get(first.owner.value, "police")
         g, i = start, 0
         while True:
@@ -279,7 +285,7 @@ class Liaison:
                       facts: Facts) -> None:
         chosen: set[tuple[str, int]] = set()
         for step_id in history.kinds(ProhibitionStep):
-            rate = self.rates.for_step(step_id, case.area).violated
+            rate = self.rates_for(step_id, case.area).violated
             if rng.random() >= rate:
                 continue
             ev = self._violate(case, history, facts, step_id)

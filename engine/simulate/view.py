@@ -9,7 +9,7 @@ a difference instead of being copied into both.
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -106,8 +106,12 @@ def _due(deadline: Deadline, ts: int, calendar: WorkingCalendar) -> int:
 
 def day_due(ts: int, days: int) -> int:
     """The end of the local day `days` after the local date of `ts` (recurring gaps)."""
-    day = datetime.fromtimestamp(ts, LONDON).date() + timedelta(days=days)
-    return int(end_of_day(day).timestamp())
+    return _day_end(datetime.fromtimestamp(ts, LONDON).date(), days)
+
+
+@lru_cache(maxsize=100_000)
+def _day_end(day: date, days: int) -> int:
+    return int(end_of_day(day + timedelta(days=days)).timestamp())
 
 
 class History:
@@ -128,6 +132,12 @@ class History:
             return self.versions[0]
         i = bisect_right(self.starts, ts) - 1
         return self.versions[max(i, 0)]
+
+    def case_recurring(self) -> list[str]:
+        """Case-level recurring step ids (the area-level cadence has no start event)."""
+        return [sid for sid in self.kinds(RecurringStep)
+                if any(isinstance(s := v.steps.get(sid), RecurringStep) and s.scope == "case"
+                       for v in self.versions)]
 
     def kinds(self, kind: type) -> list[str]:
         """Step ids of one kind, in framework order, across every version."""

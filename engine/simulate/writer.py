@@ -44,6 +44,25 @@ def _at(ts: int) -> str:
     return datetime.fromtimestamp(ts, LONDON).isoformat()
 
 
+_DATA: dict[tuple[Any, ...], str] = {}
+
+
+def _data(data: dict[str, Any]) -> str:
+    """`json.dumps(data)`, remembered for the small set of data bodies that recur."""
+    if not data:
+        return "{}"
+    try:
+        key = tuple(data.items())
+        hit = _DATA.get(key)
+    except TypeError:  # a list value (unsafe_channels): not hashable
+        return json.dumps(data)
+    if hit is None:
+        hit = json.dumps(data)
+        if len(_DATA) < 50_000:
+            _DATA[key] = hit
+    return hit
+
+
 def case_lines(draft: CaseDraft) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Gives the case's events their ids (in evaluation order) and returns the JSONL
     lines and the CSV rows."""
@@ -54,7 +73,7 @@ def case_lines(draft: CaseDraft) -> tuple[list[str], list[tuple[Any, ...]]]:
     for k, ev in enumerate(draft.ordered(), start=1):
         ev.eid = eid = f"{cid}-{k:04d}"
         at = _at(ev.ts)
-        data = json.dumps(ev.data) if ev.data else "{}"
+        data = _data(ev.data)
         lines.append(f'{{"event_id": "{eid}", {head}{ev.type}", "at": "{at}", '
                      f'"source": "{ev.source}", "data": {data}}}\n')
         rows.append((eid, cid, area, ev.type, at, ev.source, data))
