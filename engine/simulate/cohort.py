@@ -50,7 +50,7 @@ class Generator:
             raise ValueError(f"not police force areas in the register: {', '.join(unknown)}")
         self.spec = spec
         self.as_of = int(spec.as_of.timestamp())
-        start = self.as_of - int(spec.years * 365.25 * DAY)
+        start = self.start = self.as_of - int(spec.years * 365.25 * DAY)
         self.story = Story(spec.calibration, spec.areas, start, self.as_of, self.as_of)
         self.liaison = Liaison(config.stages, config.vocabulary, spec.rates, self.as_of)
         rules = config.rules()
@@ -66,7 +66,8 @@ class Generator:
         out = []
         for area in self.spec.areas:
             rng = Random((self.spec.seed << 32) ^ (zlib.crc32(area.encode()) << 1) ^ 1)
-            out.append(meetings(rng, area, self.histories[area], self.spec.rates, self.as_of))
+            out.append(meetings(rng, area, self.histories[area], self.spec.rates, self.start,
+                                self.as_of))
         return out
 
     @property

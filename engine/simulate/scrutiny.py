@@ -32,12 +32,17 @@ def area_steps(history: History) -> list[str]:
 
 
 def meetings(rng: Random, area: str, history: History, rates: FailureRates,
-             as_of: int) -> AreaDraft:
+             start: int, as_of: int) -> AreaDraft:
     """Meetings from the first overlay's `effective_from` until `as_of`, on time unless a
-    late or missed gap is drawn."""
+    late or missed gap is drawn. An area without an overlay owes none, but its group
+    still meets now and then from `start` (no instance judges those)."""
     draft = AreaDraft(area)
     overlays = [v for v in history.versions if v.template.has_overlay]
     if not overlays:
+        t = minute(start + rng.uniform(10, 90) * DAY)
+        while t < as_of:
+            draft.meetings.append(t)
+            t = minute(t + rng.uniform(60, 100) * DAY)
         return draft
     for step_id in area_steps(history):
         r = rates.for_step(step_id, area)
