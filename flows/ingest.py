@@ -3,6 +3,8 @@
 The flow claims files (see `flows.dropfolder`), ingests each in its own task with
 retries through the engine's `ingest_paths`, and files it under processed/ (with its
 rejects file beside it when lines were rejected) or failed/ (when it could not be read).
+A file that fails for any other reason (the database is down) stays in processing/ for
+the next run to resume, and the run ends Failed so that monitoring notices.
 Files of one area are ingested in name order, one after another, because the first of
 two conflicting bodies for an event id wins and that must not depend on thread timing;
 different areas run side by side.
@@ -25,16 +27,21 @@ from flows import settings
 from flows.dropfolder import FAILED, PROCESSED, Claim, DropFolder
 from flows.runners import thread_runner
 
+PENDING = "pending"  # not ingested for a reason other than the file: resumed next run
 INGEST_TABLE_KEY = "ingest-files"
 INGEST_SUMMARY_KEY = "ingest-summary"
 COLUMNS = ("file", "area", "outcome", "lines", "accepted", "duplicate", "rejected",
            "resumed", "rejects_file", "error")
 
 
+def _unreadable(error: object) -> bool:
+    """The file itself is bad (missing, not UTF-8): retrying cannot help."""
+    return isinstance(error, InputError | UnicodeDecodeError)
+
+
 def _worth_retrying(task: Any, task_run: TaskRun, state: State[Any]) -> bool:
     """Retry database and I/O hiccups; an unreadable file stays unreadable."""
-    exc = state.data if isinstance(state.data, BaseException) else None
-    return not isinstance(exc, InputError | UnicodeDecodeError)
+    return not _unreadable(state.data if isinstance(state.data, BaseException) else None)
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_worth_retrying,
@@ -66,11 +73,12 @@ def _row(claim: Claim, outcome: str, final: str, **values: Any) -> dict[str, Any
 def _summary_markdown(drop_dir: str, rows: list[dict[str, Any]], totals: dict[str, int]) -> str:
     lines = [f"# Ingest of `{drop_dir}`", "",
              f"{totals['files']} file(s): {totals['processed']} processed, "
-             f"{totals['failed']} failed; {totals['accepted']} events accepted, "
+             f"{totals['failed']} failed, {totals['pending']} pending; "
+             f"{totals['accepted']} events accepted, "
              f"{totals['duplicate']} duplicate, {totals['rejected']} rejected.", ""]
     for row in rows:
-        if row["outcome"] == FAILED:
-            lines.append(f"- **failed** `{row['file']}`: {row['error']}")
+        if row["outcome"] in (FAILED, PENDING):
+            lines.append(f"- **{row['outcome']}** `{row['file']}`: {row['error']}")
         elif row["rejected"]:
             lines.append(f"- `{row['file']}`: {row['rejected']} line(s) rejected, "
                          f"see `{row['rejects_file']}`")
@@ -112,14 +120,18 @@ def ingest_flow(drop_dir: str, db_url: str | None = None, actor: str = "ingest-f
         error = future.result(raise_on_failure=False)
         message = (str(error) if isinstance(error, BaseException)
                    else future.state.message or "ingest failed")
-        final = folder.finish(claim, FAILED,
-                              (str(Path(claim.path)) + ".rejects.jsonl",))
-        logger.error("%s moved to failed/: %s", claim.name, message)
-        rows.append(_row(claim, FAILED, final, error=message))
+        if _unreadable(error):
+            final = folder.finish(claim, FAILED, (claim.path + ".rejects.jsonl",))
+            logger.error("%s moved to failed/: %s", claim.name, message)
+            rows.append(_row(claim, FAILED, final, error=message))
+        else:  # the store, not the file: leave it claimed for the next run to resume
+            logger.error("%s left in processing/ for the next run: %s", claim.name, message)
+            rows.append(_row(claim, PENDING, claim.path, error=message))
 
     totals = {"files": len(rows),
               "processed": sum(r["outcome"] == PROCESSED for r in rows),
               "failed": sum(r["outcome"] == FAILED for r in rows),
+              "pending": sum(r["outcome"] == PENDING for r in rows),
               "resumed": resumed}
     for column in ("lines", "accepted", "duplicate", "rejected"):
         totals[column] = sum(int(r[column]) for r in rows)
@@ -129,4 +141,8 @@ def ingest_flow(drop_dir: str, db_url: str | None = None, actor: str = "ingest-f
     create_markdown_artifact(key=INGEST_SUMMARY_KEY,
                              markdown=_summary_markdown(str(folder.root), rows, totals),
                              description="Ingest summary")
+    if totals["pending"]:
+        # Fail the run so that monitoring sees it; the files wait in processing/.
+        raise RuntimeError(f"{totals['pending']} file(s) could not be ingested and stay in "
+                           f"{folder.root / 'processing'} for the next run")
     return totals

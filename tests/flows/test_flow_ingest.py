@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from engine.ingest import ingest_paths
@@ -46,7 +47,8 @@ def test_good_duplicate_and_bad_files(tmp_path: Path, db_url: str, config_dir: P
 
     totals, run_id = _run(drop, db_url, config_dir)
 
-    assert totals == {"files": 3, "processed": 2, "failed": 1, "resumed": 0, "lines": 13,
+    assert totals == {"files": 3, "processed": 2, "failed": 1, "pending": 0, "resumed": 0,
+                      "lines": 13,
                       "accepted": 8, "duplicate": 4, "rejected": 1}
     assert _files(drop) == [
         "dorset/2026-03-12.jsonl.part",
@@ -72,8 +74,8 @@ def test_good_duplicate_and_bad_files(tmp_path: Path, db_url: str, config_dir: P
         (drop / "processed/dorset/2026-03-11.jsonl.rejects.jsonl").resolve())
     assert "cannot be read" in rows[2]["error"]
     summary = artifact_data(run_id, "ingest-summary")
-    assert "3 file(s): 2 processed, 1 failed; 8 events accepted, 4 duplicate, 1 rejected." \
-        in summary
+    assert "3 file(s): 2 processed, 1 failed, 0 pending; 8 events accepted, 4 duplicate, " \
+        "1 rejected." in summary
     # the engine's own log line reached the run log, with the area bound
     engine_lines = [json.loads(m) for m in run_log_messages(run_id) if m.startswith("{")]
     assert [(e["logger"], e["event"], e["area"], e["accepted"]) for e in engine_lines] == [
@@ -98,7 +100,7 @@ def test_an_interrupted_run_resumes_without_loss_or_duplicates(
 
     totals, _ = _run(drop, db_url, config_dir)
 
-    assert totals == {"files": 3, "processed": 3, "failed": 0, "resumed": 2,
+    assert totals == {"files": 3, "processed": 3, "failed": 0, "pending": 0, "resumed": 2,
                       "lines": len(first) + len(second) + len(third),
                       "accepted": len(second) + len(third), "duplicate": len(first),
                       "rejected": 0}
@@ -111,3 +113,29 @@ def test_an_interrupted_run_resumes_without_loss_or_duplicates(
 
     again, _ = _run(drop, db_url, config_dir)  # nothing left: nothing ingested twice
     assert (again["files"], again["accepted"]) == (0, 0)
+
+
+def test_a_file_the_store_cannot_take_waits_in_processing_for_the_next_run(
+        tmp_path: Path, config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import flows.ingest
+    from engine.store.migrate import upgrade
+
+    monkeypatch.setattr(flows.ingest, "ingest_file",
+                        flows.ingest.ingest_file.with_options(retries=0))
+    drop = tmp_path / "drop"
+    evs = case_events(1, "kent")
+    write_jsonl(drop / "kent" / "a.jsonl", evs)
+    url = f"sqlite:///{tmp_path / 'not-upgraded.db'}"  # no schema yet: the store refuses
+
+    state = ingest_flow(str(drop), db_url=url, config_dir=str(config_dir), return_state=True)
+
+    assert state.is_failed()
+    assert _files(drop) == ["processing/kent/a.jsonl"]
+    [row] = artifact_data(state.state_details.flow_run_id, "ingest-files")
+    assert (row["file"], row["outcome"]) == ("kent/a.jsonl", "pending")
+    assert "has no liaison schema" in row["error"]
+
+    upgrade(url)
+    totals, _ = _run(drop, url, config_dir)
+    assert (totals["processed"], totals["resumed"], totals["accepted"]) == (1, 1, len(evs))
+    assert _files(drop) == ["processed/kent/a.jsonl"]
