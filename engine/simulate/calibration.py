@@ -183,7 +183,14 @@ class Calibration:
         unknown = sorted(set(overrides) - names)
         if unknown:
             raise ValueError(f"unknown calibration field(s): {', '.join(unknown)}")
-        return dataclasses.replace(self, **dict(overrides))
+        fixed: dict[str, Any] = {}
+        for name, value in overrides.items():
+            current = getattr(self, name)
+            if isinstance(value, Mapping) and isinstance(current, Mapping) and current \
+                    and all(isinstance(k, int) for k in current):
+                value = {int(k): v for k, v in value.items()}  # JSON keys are strings
+            fixed[name] = value
+        return dataclasses.replace(self, **fixed)
 
     def isva_base_withdrawal(self) -> float:
         """The post-charge withdrawal rate without an ISVA, chosen so the cohort's overall

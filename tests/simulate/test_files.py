@@ -103,3 +103,28 @@ def test_cli_rejects_an_unknown_area(tmp_path: Path) -> None:
                                       "--seed", "1", "--out", str(tmp_path / "x")])
     assert result.exit_code == 2
     assert not (tmp_path / "x").exists()
+
+
+def test_cli_takes_calibration_and_rates_files(tmp_path: Path) -> None:
+    (tmp_path / "cal.json").write_text(json.dumps({
+        "cps_referral": {"rape": 1.0, "assault_by_penetration": 1.0, "sexual_assault": 1.0,
+                         "other_sexual": 1.0},
+        "outcome_mix": {"16": 1.0}}))
+    (tmp_path / "rates.json").write_text(json.dumps({
+        "default": {"missed": 0, "late": 0, "violated": 0}, "steps": {
+            "police_regular_update": {"missed": 0, "late": 0, "violated": 0},
+            "no_isva_sharing_without_consent": {"missed": 0, "late": 0, "violated": 0},
+            "no_contact_by_unsafe_channel": {"missed": 0, "late": 0, "violated": 0},
+            "scrutiny_group_meets": {"missed": 0, "late": 0, "violated": 0}}}))
+    out = tmp_path / "cohort"
+    result = CliRunner().invoke(app, [
+        "simulate", "--areas", "kent", "--cases", "200", "--seed", "2", "--out", str(out),
+        "--years", "8", "--calibration", str(tmp_path / "cal.json"),
+        "--rates", str(tmp_path / "rates.json"), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert (out / "truth.jsonl").read_text() == ""
+    events = [json.loads(x) for x in (out / "events.jsonl").read_text().splitlines()]
+    reported = [e for e in events if e["type"] == "case.reported"]
+    submitted = {e["case_id"] for e in events if e["type"] == "police.file_submitted"}
+    assert len(reported) == 200 and len(submitted) > 150  # the newest are still investigated
+    assert not any(e["type"] == "police.nfa" for e in events)  # every case was referred
