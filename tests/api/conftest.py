@@ -11,7 +11,7 @@ from engine.api.tokens import create_token
 from tests.reports.conftest import store  # noqa: F401  (the shared session fixture)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def client(store):  # noqa: F811
     with TestClient(create_app(store.url)) as c:
         yield c

@@ -30,7 +30,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API leaves its event loop marked as
+# running in the main thread while it is open, which would make later tests (Prefect's
+# flows) believe they run inside an event loop.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         if os.environ.get("LIAISON_REQUIRE_BROWSER") == "1":
@@ -44,7 +47,7 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(store) -> Iterator[str]:  # noqa: F811
     """The app served by uvicorn on a free local port, in a background thread."""
     import uvicorn
