@@ -48,6 +48,12 @@ def national_cohort(cases: int = NATIONAL_CASES, seed: int = NATIONAL_SEED,
     return out
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the forked workers)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def generate(out: Path, cases: int, seed: int, workers: int | None = None) -> float:
     """Writes the cohort into `out` (via a temporary sibling, so an interrupted run never
     leaves a half cohort that looks complete); returns the seconds taken."""
@@ -131,15 +137,22 @@ def main() -> None:
     if cached:
         print(f"cached: {out}")
     else:
+        cpu = cpu_seconds()
         seconds = generate(out, args.cases, args.seed, args.workers)
+        cpu = cpu_seconds() - cpu
         manifest = json.loads((out / "manifest.json").read_text())
+        base_cpu = cpu_seconds()
         base = floor(manifest["events"], CACHE / "floor.jsonl")
+        base_cpu = cpu_seconds() - base_cpu
         (CACHE / "floor.jsonl").unlink()
         print(f"cases: {manifest['cases']:,}  events: {manifest['events']:,}  "
               f"areas: {len(manifest['areas'])}  as_of: {manifest['as_of']}")
-        print(f"floor (format and write the same number of lines): {base:.1f} s")
-        print(f"generate: {seconds:.1f} s  ({manifest['cases'] / seconds:,.0f} cases/s)")
-        print(f"ratio generate / floor: {seconds / base:.1f}x")
+        print(f"floor (format and write the same number of lines): {base:.1f} s wall, "
+              f"{base_cpu:.1f} s CPU")
+        print(f"generate: {seconds:.1f} s wall ({manifest['cases'] / seconds:,.0f} cases/s), "
+              f"{cpu:.1f} s CPU over all workers")
+        print(f"ratio generate / floor: {seconds / base:.1f}x wall, {cpu / base_cpu:.1f}x CPU; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     manifest = json.loads((out / "manifest.json").read_text())
     truth = Counter(json.loads(line)["failure"]
                     for line in open(out / "truth.jsonl", encoding="utf-8"))
