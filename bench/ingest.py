@@ -81,10 +81,6 @@ def run(cases: int, kind: str, batch_lines: int) -> dict[str, float]:
           f"{report.rejected:,} rejected)")
     ratio = rate / (rows / floor_s)
     print(f"ratio ingest rate / floor rate: {ratio:.1%} (goal: at least 40%)")
-    started = time.perf_counter()
-    again = ingest_paths(url, [str(events_file)], actor="bench", batch_lines=batch_lines)
-    print(f"re-ingest of the same file (every batch already stored): "
-          f"{time.perf_counter() - started:.1f} s, {again.duplicate:,} duplicate")
     return {"floor_rows_per_s": rows / floor_s, "ingest_lines_per_s": rate, "ratio": ratio}
 
 
