@@ -69,3 +69,33 @@ def test_rates_per_step_and_area_steer_the_failures(config: ConfigSet, tmp_path:
     assert {k[0].split("-")[0] for k in t if k[0]} == {"KE"}
     assert {k[4] for k in t} == {"missed", "late"}
     assert found(tmp_path, config) == t
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("as_of", ["2026-03-29T01:30:00+00:00",   # the March clock change
+                                   "2026-10-25T01:30:00+00:00",   # the October one
+                                   "2026-12-25T09:00:00+00:00",   # a bank holiday
+                                   "2026-04-01T00:00:00+01:00"])  # the overlays take effect
+def test_exact_at_awkward_instants(config: ConfigSet, tmp_path: Path, as_of: str) -> None:
+    from datetime import datetime
+
+    spec = CohortSpec(resolve_areas("overlays", config), 1200, seed=len(as_of) + int(as_of[5:7]),
+                      years=2.5, as_of=datetime.fromisoformat(as_of))
+    write_cohort(spec, config, tmp_path)
+    f, t, difference = _diff(tmp_path, config)
+    assert sorted(difference, key=str)[:10] == []
+
+
+@pytest.mark.slow
+def test_exact_when_failures_are_frequent(config: ConfigSet, tmp_path: Path) -> None:
+    """High rates make failures meet each other: a late contact beside a missed one, a
+    violation on a late contact, consecutive late gaps."""
+    from engine.simulate import StepRates
+
+    often = StepRates(missed=0.3, late=0.4, violated=0.5)
+    rates = FailureRates(default=often, steps={}, areas={a: 1.0 for a in config.register})
+    spec = CohortSpec(resolve_areas("all", config), 1500, seed=501, years=4, rates=rates)
+    summary = write_cohort(spec, config, tmp_path)
+    f, t, difference = _diff(tmp_path, config)
+    assert sorted(difference, key=str)[:10] == []
+    assert summary.failures["missed"] > 1000 and summary.unintended == 0
