@@ -1,4 +1,5 @@
-"""Sweep benchmark (issue 5 item 7), on the database bench/ingest.py left:
+"""Sweep benchmark (issue 5 item 7), on the database bench/ingest.py left (run that
+first; this one does not read the cohort files again):
 
 - full sweep against a floor measured in the same run: a plain SELECT of all events
   ordered by case and time, read in Python (goal: at most 3x);
@@ -19,8 +20,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bench.cohort import CACHE, NATIONAL_CASES, NATIONAL_SEED, national_cohort
+from bench.cohort import CACHE, NATIONAL_CASES
 from bench.store_common import db_url, raw_connection
+from engine.simulate.cohort import DEFAULT_AS_OF
 
 
 def floor(url: str) -> tuple[int, float]:
@@ -80,11 +82,12 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=NATIONAL_CASES)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--as-of", default=DEFAULT_AS_OF.isoformat(),
+                        help="the cohort's as_of (default: the simulator's)")
     args = parser.parse_args()
     from engine.ingest import ingest_paths
 
-    cohort = national_cohort(args.cases, NATIONAL_SEED)
-    as_of = datetime.fromisoformat(json.loads((cohort / "manifest.json").read_text())["as_of"])
+    as_of = datetime.fromisoformat(args.as_of)
     url = db_url(args.db, f"store-{args.cases}")
     rows, floor_s = floor(url)
     print(f"floor (SELECT all {rows:,} events ordered by case and time, read in Python): "
