@@ -61,11 +61,12 @@ def floor(url: str, events_file: Path, sqlite: bool) -> tuple[int, float]:
     return rows, spent
 
 
-def run(cases: int, kind: str, batch_lines: int) -> dict[str, float]:
+def run(cases: int, kind: str, batch_lines: int, events: Path | None = None
+        ) -> dict[str, float]:
     from engine.ingest import ingest_paths
 
-    cohort = national_cohort(cases, NATIONAL_SEED)
-    events_file = cohort / "events.jsonl"
+    cohort = events.parent if events else national_cohort(cases, NATIONAL_SEED)
+    events_file = events or cohort / "events.jsonl"
     manifest = json.loads((cohort / "manifest.json").read_text())
     print(f"cohort: {manifest['cases']:,} cases, {manifest['events']:,} events ({cohort.name})")
     rows, floor_s = floor(fresh_db(kind, f"floor-{cases}"), events_file, kind == "sqlite")
@@ -89,8 +90,11 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=NATIONAL_CASES)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--batch-lines", type=int, default=5000)
+    parser.add_argument("--events", type=Path, default=None,
+                        help="a cohort's events.jsonl (beside its manifest.json) instead of "
+                             "the cached national cohort")
     args = parser.parse_args()
-    run(args.cases, args.db, args.batch_lines)
+    run(args.cases, args.db, args.batch_lines, args.events)
 
 
 if __name__ == "__main__":
