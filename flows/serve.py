@@ -8,6 +8,9 @@ subprocess:
 - `ingest/drop-folder`: `ingest_flow` every 15 minutes over the drop folder, never two
   at once (a slow run must finish before the next claims files).
 
+Runs load the flows by module path (`flows.sweep.sweep_flow`), not by file: a task sent
+to a Dask worker is then found there by import, like the engine it calls.
+
 Stopping the process leaves the schedules active (`pause_on_shutdown=False`): a
 restart of the service should not silently stop the nightly sweep.
 """
@@ -21,6 +24,7 @@ from typing import Any
 
 from prefect import serve
 from prefect.schedules import Cron, Interval
+from prefect.types.entrypoint import EntrypointType
 
 from flows import settings
 from flows.ingest import ingest_flow
@@ -39,11 +43,13 @@ def deployments(drop_dir: Path | str | None = None) -> list[Any]:
         sweep_flow.to_deployment(
             name="nightly", schedule=Cron(SWEEP_CRON, timezone=TIMEZONE),
             description="Evaluate every area's cases and store their flags, nightly.",
+            entrypoint_type=EntrypointType.MODULE_PATH,
             tags=["liaison", "sweep"]),
         ingest_flow.to_deployment(
             name="drop-folder", schedule=Interval(INGEST_EVERY),
             parameters={"drop_dir": folder}, concurrency_limit=1,
             description=f"Ingest event files dropped into {folder}.",
+            entrypoint_type=EntrypointType.MODULE_PATH,
             tags=["liaison", "ingest"]),
     ]
 

@@ -16,6 +16,8 @@ def test_sweep_nightly_at_two_london_time_and_ingest_every_fifteen_minutes(
         tmp_path: Path) -> None:
     sweep, ingest = deployments(tmp_path / "drop")
     assert (sweep.name, sweep.flow_name) == ("nightly", "sweep")
+    assert (sweep.entrypoint, ingest.entrypoint) == ("flows.sweep.sweep_flow",
+                                                     "flows.ingest.ingest_flow")
     [nightly] = sweep.schedules
     assert (nightly.schedule.cron, nightly.schedule.timezone) == ("0 2 * * *", "Europe/London")
     assert (ingest.name, ingest.flow_name) == ("drop-folder", "ingest")
