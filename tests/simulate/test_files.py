@@ -75,8 +75,8 @@ def _files(out: Path) -> dict[str, bytes]:
 def test_same_seed_gives_byte_identical_files(config: ConfigSet, tmp_path: Path) -> None:
     areas = resolve_areas("all", config)
     a, b, c, d = (tmp_path / x for x in "abcd")
-    write_cohort(CohortSpec(areas, 4500, seed=9), config, a, csv_too=True)
-    write_cohort(CohortSpec(areas, 4500, seed=9), config, b, csv_too=True, workers=2)
+    write_cohort(CohortSpec(areas, 2500, seed=9), config, a, csv_too=True)
+    write_cohort(CohortSpec(areas, 2500, seed=9), config, b, csv_too=True, workers=2)
     write_cohort(CohortSpec(areas, 300, seed=10), config, c)
     write_cohort(CohortSpec(areas, 300, seed=9), config, d)
     assert _files(a) == _files(b)
