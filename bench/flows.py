@@ -14,7 +14,7 @@ the thread pool and on 2 Dask workers, minus the same flow with no tasks.
 Uses `PREFECT_API_URL` when set (a running `prefect server start`), else one
 `prefect_test_harness` for the whole run (its start-up is printed, not counted).
 
-    .venv/bin/python -m bench.flows [--cases 20000] [--noop-tasks 200]
+    .venv/bin/python -m bench.flows [--cases 20000] [--noop-tasks 800]
 """
 
 from __future__ import annotations
@@ -170,7 +170,8 @@ def sweep_modes(template: Path, work: Path, config_dir: Path, as_of: datetime
 
 
 def task_overhead(n: int) -> list[tuple[str, float]]:
-    """Seconds per task of a mapped no-op task, net of the same flow without tasks."""
+    """Seconds per mapped no-op task: the slope between a run of n/4 and a run of n
+    tasks (so the flow run's own fixed cost, about a second, cancels out)."""
     from prefect import flow, task, unmapped
 
     from flows.runners import dask_runner, thread_runner
@@ -185,17 +186,22 @@ def task_overhead(n: int) -> list[tuple[str, float]]:
             return 0
         return len(nothing.map(range(count), unmapped("x")).result())
 
+    def slope(runner: Any, count: int) -> tuple[float, float]:
+        noop_flow.with_options(task_runner=runner)(4)  # warm up: imports in the workers
+        empty, _ = timed(lambda: noop_flow.with_options(task_runner=runner)(0))
+        few, _ = timed(lambda: noop_flow.with_options(task_runner=runner)(count // 4))
+        many, _ = timed(lambda: noop_flow.with_options(task_runner=runner)(count))
+        return empty, (many - few) / (count - count // 4)
+
     out = []
-    empty, _ = timed(lambda: noop_flow.with_options(task_runner=thread_runner())(0))
-    threads, _ = timed(lambda: noop_flow.with_options(task_runner=thread_runner())(n))
-    out.append(("empty flow run (no tasks)", empty))
-    out.append((f"thread pool: per task ({n} tasks)", (threads - empty) / n))
+    empty, per_task = slope(thread_runner(), n)
+    out.append(("flow run with no tasks (thread pool)", empty))
+    out.append((f"thread pool: per task ({n // 4} vs {n} tasks)", per_task))
     with dask_cluster(2) as address:
-        runner = dask_runner(address)
-        d_empty, _ = timed(lambda: noop_flow.with_options(task_runner=runner)(0))
-        d_tasks, _ = timed(lambda: noop_flow.with_options(task_runner=runner)(n))
-    out.append(("empty flow run on Dask (client connect)", d_empty))
-    out.append((f"Dask 2 workers: per task ({n} tasks)", (d_tasks - d_empty) / n))
+        d_empty, d_per_task = slope(dask_runner(address), max(8, n // 4))
+    out.append(("flow run with no tasks (Dask, connecting)", d_empty))
+    out.append((f"Dask 2 workers: per task ({max(8, n // 4) // 4} vs {max(8, n // 4)} tasks)",
+                d_per_task))
     return out
 
 
@@ -204,12 +210,16 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=20_000,
                         help="cohort size over the 43 forces (the national cohort is 200,000)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--noop-tasks", type=int, default=200)
+    parser.add_argument("--noop-tasks", type=int, default=800,
+                        help="no-op tasks for the thread-pool overhead (a quarter on Dask)")
     args = parser.parse_args()
 
     home = tempfile.mkdtemp(prefix="liaison-bench-prefect-")
     _prefect_env(home)
     from bench.cohort import national_cohort
+    from engine.logging import configure_logging
+
+    configure_logging("WARNING")
 
     config_dir = ROOT / "area_configs"
     cohort = national_cohort(args.cases, args.seed)
