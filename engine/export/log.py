@@ -58,10 +58,14 @@ class Trace:
         return self.case_id if self.case_id is not None else f"area:{self.area}"
 
 
-def _instance(row: Any) -> LoggedInstance:
-    return LoggedInstance(row.id, row.step, row.status, row.trigger_event, row.trigger_at,
-                          row.due, row.satisfied_by, row.owner, row.severity, row.explanation,
-                          row.version, row.evaluated_as_of)
+# Explicit columns in dataclass field order: rows unpack positionally into the dataclasses,
+# which is several times faster than named access on a large log.
+EVENT_COLUMNS = (events.c.event_id, events.c.type, events.c.at, events.c.source, events.c.area,
+                 events.c.data)
+INSTANCE_COLUMNS = (instances.c.id, instances.c.step, instances.c.status,
+                    instances.c.trigger_event, instances.c.trigger_at, instances.c.due,
+                    instances.c.satisfied_by, instances.c.owner, instances.c.severity,
+                    instances.c.explanation, instances.c.version, instances.c.evaluated_as_of)
 
 
 def read_traces(engine: Engine, area: str | None = None) -> Iterator[Trace]:
@@ -71,9 +75,10 @@ def read_traces(engine: Engine, area: str | None = None) -> Iterator[Trace]:
     area's area-level events.
     """
     case_q = select(cases.c.case_id, cases.c.area, cases.c.stage).order_by(cases.c.case_id)
-    ev_q = (select(events).where(events.c.case_id.is_not(None))
+    ev_q = (select(events.c.case_id, *EVENT_COLUMNS).where(events.c.case_id.is_not(None))
             .order_by(events.c.case_id, events.c.at, events.c.event_id))
-    in_q = (select(instances).where(instances.c.case_id.is_not(None))
+    in_q = (select(instances.c.case_id, *INSTANCE_COLUMNS)
+            .where(instances.c.case_id.is_not(None))
             .order_by(instances.c.case_id, instances.c.trigger_at, instances.c.id))
     if area is not None:
         case_q = case_q.where(cases.c.area == area)
@@ -81,26 +86,29 @@ def read_traces(engine: Engine, area: str | None = None) -> Iterator[Trace]:
         ev_q = ev_q.where(events.c.case_id.in_(in_cases))
         in_q = in_q.where(instances.c.case_id.in_(in_cases))
     with engine.connect() as conn:
-        traces = {r.case_id: Trace(r.case_id, r.area, r.stage) for r in conn.execute(case_q)}
-        for r in conn.execute(ev_q):
-            if r.case_id in traces:
-                traces[r.case_id].events.append(
-                    LoggedEvent(r.event_id, r.type, r.at, r.source, r.area, r.data))
-        for r in conn.execute(in_q):
-            if r.case_id in traces:
-                traces[r.case_id].instances.append(_instance(r))
+        traces = {r[0]: Trace(r[0], r[1], r[2]) for r in conn.execute(case_q)}
+        for case_id, *ev in conn.execute(ev_q):
+            trace = traces.get(case_id)
+            if trace is not None:
+                trace.events.append(LoggedEvent(*ev))
+        for case_id, *inst in conn.execute(in_q):
+            trace = traces.get(case_id)
+            if trace is not None:
+                trace.instances.append(LoggedInstance(*inst))
         yield from traces.values()
-        area_ev = select(events).where(events.c.case_id.is_(None))
-        area_in = select(instances).where(instances.c.case_id.is_(None))
+        area_ev = select(*EVENT_COLUMNS).where(events.c.case_id.is_(None))
+        area_in = select(instances.c.area, *INSTANCE_COLUMNS).where(instances.c.case_id.is_(None))
         if area is not None:
             area_ev = area_ev.where(events.c.area == area)
             area_in = area_in.where(instances.c.area == area)
         by_area: dict[str, Trace] = {}
-        for r in conn.execute(area_ev.order_by(events.c.area, events.c.at, events.c.event_id)):
-            by_area.setdefault(r.area, Trace(None, r.area, None)).events.append(
-                LoggedEvent(r.event_id, r.type, r.at, r.source, r.area, r.data))
-        for r in conn.execute(area_in.order_by(instances.c.area, instances.c.trigger_at,
-                                               instances.c.id)):
-            by_area.setdefault(r.area, Trace(None, r.area, None)).instances.append(_instance(r))
+        for row in conn.execute(area_ev.order_by(events.c.area, events.c.at,
+                                                 events.c.event_id)):
+            e = LoggedEvent(*row)
+            by_area.setdefault(e.area, Trace(None, e.area, None)).events.append(e)
+        for inst_area, *inst in conn.execute(area_in.order_by(
+                instances.c.area, instances.c.trigger_at, instances.c.id)):
+            by_area.setdefault(inst_area, Trace(None, inst_area, None)).instances.append(
+                LoggedInstance(*inst))
         for key in sorted(by_area):
             yield by_area[key]
