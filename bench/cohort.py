@@ -55,20 +55,27 @@ def cpu_seconds() -> float:
 
 
 def generate(out: Path, cases: int, seed: int, workers: int | None = None) -> float:
-    """Writes the cohort into `out` (via a temporary sibling, so an interrupted run never
-    leaves a half cohort that looks complete); returns the seconds taken."""
+    """Writes the cohort into `out` (via a temporary sibling of this process's own, so an
+    interrupted run never leaves a half cohort that looks complete, and two benchmarks
+    asking at once do not trip over each other); returns the seconds taken."""
     from engine.config import load_config
     from engine.simulate import CohortSpec, resolve_areas, write_cohort
 
     config = load_config(ROOT / "area_configs")
-    tmp = out.with_name(out.name + ".partial")
+    tmp = out.with_name(f"{out.name}.partial-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     started = time.perf_counter()
     spec = CohortSpec(resolve_areas("all", config), cases, seed)
     write_cohort(spec, config, tmp, workers=workers or min(os.cpu_count() or 1, 4))
     seconds = time.perf_counter() - started
+    if (out / "manifest.json").is_file():  # another process finished first: same bytes
+        shutil.rmtree(tmp)
+        return seconds
     shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
+    try:
+        tmp.rename(out)
+    except OSError:  # lost a race to an identical cohort
+        shutil.rmtree(tmp, ignore_errors=True)
     return seconds
 
 
