@@ -84,7 +84,8 @@ def check_scope(role: Role, area: str | None, cps_area: str | None) -> None:
         raise ScopeError(f"role {role} covers all areas; give neither --area nor --cps-area")
 
 
-def _matchers(step: AnyStep) -> list[Matcher]:
+def matchers(step: AnyStep) -> list[Matcher]:
+    """Every event matcher a step's rules name (trigger, satisfaction, cancellation...)."""
     if isinstance(step, DeadlineStep):
         return [*step.trigger, step.satisfied_by, *step.cancelled_by]
     if isinstance(step, RecurringStep):
@@ -99,4 +100,4 @@ def isva_related(step: AnyStep) -> bool:
     """An ISVA service sees the steps it owns or that turn on ISVA events (referral,
     keeping the ISVA informed, sharing without consent): decided from the rules, so a
     local step about ISVAs is covered too."""
-    return step.owner == "isva" or any(m.type.startswith("isva.") for m in _matchers(step))
+    return step.owner == "isva" or any(m.type.startswith("isva.") for m in matchers(step))

@@ -10,7 +10,7 @@ from fastapi import Request
 from sqlalchemy import Engine, select
 
 from engine.api.auth import audit, refuse
-from engine.api.roles import Principal, Role, isva_related
+from engine.api.roles import Principal, Role, isva_related, matchers
 from engine.reports.board import build_board
 from engine.reports.facts import Facts
 from engine.reports.model import Report
@@ -72,8 +72,12 @@ class Reader:
             raise refuse(self.engine, request, principal, 404,
                          "no such case" if area is None else "case outside the token's scope",
                          case_id=case_id)
+        steps = self.visible_steps(principal, area)
+        types = frozenset() if steps is None else frozenset(
+            m.type for s in self.facts.template(area).steps if s.id in steps
+            for m in matchers(s))
         with reading(self.engine) as conn:
-            found = case_timeline(conn, case_id, self.visible_steps(principal, area))
+            found = case_timeline(conn, case_id, steps, types)
         assert found is not None
         audit(self.engine, principal, "api.case.read", {"case_id": case_id, "area": area,
                                                         "path": request.url.path})

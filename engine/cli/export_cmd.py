@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from engine.cli.store_common import DbOpt, err, store_errors
+from engine.cli.store_common import AsOpt, DbOpt, RoleOpt, actor, err, store_errors
 
 
 class Format(StrEnum):
@@ -25,14 +25,17 @@ def export(fmt: Annotated[Format, typer.Option("--format", help="xes (IEEE 1849)
                                                        "(default: stdout).")] = None,
            area: Annotated[str | None, typer.Option("--area", help="Only this area's cases "
                                                     "and area-level events.")] = None,
-           db: DbOpt = None) -> None:
-    """Write the stored event log, with each case's step instances, as XES or OCEL 2.0."""
+           db: DbOpt = None, who: AsOpt = None, role: RoleOpt = None) -> None:
+    """Write the stored event log, with each case's step instances, as XES or OCEL 2.0.
+    Every case's events leave the store, so the export is audited as a case-level read."""
     from engine.export.log import read_traces
     from engine.export.ocel import build_ocel
     from engine.export.xes import write_xes
-    from engine.store.db import checked_engine
+    from engine.store.audit import record
+    from engine.store.db import checked_engine, writing
 
     with store_errors():
+        by = actor(who, role)
         engine = checked_engine(db)
         stream = output.open("w", encoding="utf-8") if output else sys.stdout
         try:
@@ -46,5 +49,9 @@ def export(fmt: Annotated[Format, typer.Option("--format", help="xes (IEEE 1849)
         finally:
             if output:
                 stream.close()
+        with writing(engine) as conn:
+            record(conn, by.who, by.role, "export", {"format": str(fmt), "area": area,
+                                                     "events": count,
+                                                     "file": str(output) if output else "-"})
     if output:
         err.print(f"wrote {count} events to {output}")

@@ -28,10 +28,14 @@ def instance_json(r: Any) -> dict[str, Any]:
             "trigger_at": _local(r.trigger_at), "version": r.version}
 
 
-def case_timeline(conn: Connection, case_id: str,
-                  steps: frozenset[str] | None = None) -> dict[str, Any] | None:
-    """The case, or None when there is no such case. `steps` limits the instances shown
-    (an ISVA service sees only ISVA-related steps)."""
+def case_timeline(conn: Connection, case_id: str, steps: frozenset[str] | None = None,
+                  event_types: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+    """The case, or None when there is no such case.
+
+    `steps` limits what is shown (an ISVA service sees only ISVA-related steps): then the
+    events shown are those that opened or satisfied a shown instance, and those of
+    `event_types` (the types the shown steps' rules name); the rest of the case stays out.
+    """
     case = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
     if case is None:
         return None
@@ -40,6 +44,9 @@ def case_timeline(conn: Connection, case_id: str,
     q = (select(instances).where(instances.c.case_id == case_id)
          .order_by(instances.c.trigger_at, instances.c.id))
     insts = [r for r in conn.execute(q) if steps is None or r.step in steps]
+    if steps is not None:
+        cited = {r.trigger_event for r in insts} | {r.satisfied_by for r in insts}
+        evs = [e for e in evs if e.event_id in cited or e.type in event_types]
     by_trigger: dict[str | None, list[dict[str, Any]]] = {}
     for r in insts:
         by_trigger.setdefault(r.trigger_event, []).append(instance_json(r))

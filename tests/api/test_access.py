@@ -131,6 +131,15 @@ def test_an_isva_service_sees_only_isva_related_steps(client, store, token):
     assert body["instances"] and {i["step"] for i in body["instances"]} <= allowed
     flags = client.get("/api/flags", headers=bearer(tok)).json()["flags"]
     assert flags and {f["step"] for f in flags} <= allowed
+    # The case's other events stay out: only those the shown steps name or cite.
+    cited = {i["trigger_event"] for i in body["instances"]} | {
+        i["satisfied_by"] for i in body["instances"]}
+    assert body["events"] and all(e["event_id"] in cited or e["type"].startswith(
+        ("isva.", "case.reported", "consent.", "complainant.")) for e in body["events"])
+    assert "police.suspect_arrested" not in {e["type"] for e in body["events"]}
+    full = client.get(f"/api/cases/{body['case_id']}",
+                      headers=bearer(token("force_data_team", area="kent"))).json()
+    assert len(body["events"]) < len(full["events"])
 
 
 def test_only_auditors_read_the_audit_log(client, token):

@@ -148,3 +148,8 @@ def test_export_command_writes_either_format(store, tmp_path):
     doc = json.loads(result.stdout)
     assert {o["id"] for o in doc["objects"] if o["type"] == "case"} == {
         f"case:{c}" for (c,) in sql(store, "SELECT case_id FROM cases WHERE area = 'cumbria'")}
+    who, action, detail = sql(store, "SELECT who, action, detail FROM audit_log "
+                                     "ORDER BY id DESC LIMIT 1")[0]
+    detail = json.loads(detail) if isinstance(detail, str) else detail
+    assert action == "export" and detail == {"format": "ocel", "area": "cumbria",
+                                             "events": len(doc["events"]), "file": "-"}
