@@ -12,7 +12,7 @@ from datetime import date
 
 from engine.calendar import WorkingCalendar, calendar_for
 from engine.config import ConfigSet, compare
-from engine.spec import AnyStep, StageRule, Template
+from engine.spec import StageRule, Template
 
 
 @dataclass(frozen=True)
@@ -51,16 +51,6 @@ class Facts:
         for area in sorted(self.templates):
             order += [s.id for s in self.templates[area].steps if s.id not in order]
         return order
-
-    def step(self, step_id: str, area: str | None = None) -> AnyStep | None:
-        for s in self.template(area).steps if area else self.national.steps:
-            if s.id == step_id:
-                return s
-        for t in self.templates.values():
-            for s in t.steps:
-                if s.id == step_id:
-                    return s
-        return None
 
     def variant(self, area: str, step_id: str) -> str:
         """How `area` treats `step_id` relative to the national floor (SPEC §6)."""

@@ -19,7 +19,6 @@ from engine.calendar import local_date
 from engine.evaluate.compiled import CompiledMatcher
 from engine.events import Event
 from engine.reports.facts import Facts
-from engine.reports.stats import median
 from engine.spec import Matcher
 from engine.store.tables import cases, events
 
@@ -47,9 +46,6 @@ class AreaFunnel:
     area: str
     reached: dict[str, int]  # milestone -> cases that reached it
     gaps: dict[str, list[int]]  # "a→b" -> working days for cases with both events
-
-    def median_gap(self, key: str) -> float | None:
-        return median(self.gaps.get(key, []))
 
 
 def gap_keys() -> list[str]:
