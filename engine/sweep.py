@@ -181,7 +181,10 @@ def sweep_partition(db_url: str | None, partition: Partition, as_of: datetime, f
         _store_page(eng, [cid for cid, _ in page], inst_rows, case_rows)
         evaluated += len(page)
         n_instances += len(inst_rows)
-    area_count = _sweep_area_level(eng, sr, partition, as_of) if partition.bucket == 0 else 0
+    area_count = area_flags = 0
+    if partition.bucket == 0:
+        area_count, area_flags = _sweep_area_level(eng, sr, partition, as_of)
+    n_flags += area_flags
     return PartitionResult(partition.area, partition.bucket, partition.buckets, evaluated,
                            n_instances, n_flags, area_count, time.perf_counter() - started)
 
@@ -292,8 +295,10 @@ def _pause_running(step: RecurringStep, evs: Sequence[Event]) -> bool:
     return last is not None and last.type == step.pause.type
 
 
-def _sweep_area_level(eng: Any, sr: StoreRules, p: Partition, as_of: datetime) -> int:
-    """Area-level instances (the scrutiny group cadence): few, so always re-evaluated."""
+def _sweep_area_level(eng: Any, sr: StoreRules, p: Partition, as_of: datetime
+                      ) -> tuple[int, int]:
+    """Area-level instances (the scrutiny group cadence): few, so always re-evaluated.
+    Returns how many there are and how many are flags."""
     from engine.evaluate import evaluate_area
 
     with reading(eng) as conn:
@@ -305,4 +310,4 @@ def _sweep_area_level(eng: Any, sr: StoreRules, p: Partition, as_of: datetime) -
         conn.execute(instances.delete().where(instances.c.case_id.is_(None),
                                               instances.c.area == p.area))
         insert_rows(conn, instances, INSTANCE_COLUMNS, rows)
-    return len(rows)
+    return len(rows), sum(str(i.status) in FLAGS for i in result)
