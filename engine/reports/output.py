@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from engine.calendar import LONDON
 from engine.reports.model import Report
 
 
@@ -22,15 +24,28 @@ def environment(*extra: PackageLoader) -> Environment:
                       autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["cell"] = cell
+    env.filters["when"] = when
     return env
 
 
+def when(value: str | None) -> str:
+    """An RFC 3339 instant as people read it, in Europe/London: `Fri 8 Dec 2023 18:09`;
+    the end of a day (a working-day deadline) reads `end of Tue 12 Dec 2023`."""
+    if not value:
+        return "–"
+    instant = datetime.fromisoformat(value).astimezone(LONDON)
+    day = f"{instant:%a} {instant.day} {instant:%b %Y}"
+    if (instant.hour, instant.minute, instant.second) == (23, 59, 59):
+        return f"end of {day}"
+    return f"{day} {instant:%H:%M}"
+
+
 def cell(value: Any) -> str:
-    """How a figure reads in a table: rates as percentages, None as an en dash."""
+    """How a figure reads in a table: as the builder rounded it, None as an en dash."""
     if value is None:
         return "–"
     if isinstance(value, float):
-        return f"{value:.1f}"
+        return f"{value:g}"  # builders round: rates to 4 places, working days to 1
     if isinstance(value, list | tuple):
         return " – ".join(cell(v) for v in value)
     return str(value)
