@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+_copies = itertools.count()
 CACHE = ROOT / "bench" / ".cache"
 
 
@@ -77,13 +79,14 @@ def ingested_store(cohort: Path, config_dir: Path) -> Path:
 def fresh_copy(template: Path, work: Path, name: str) -> str:
     """A copy of the store under a new name: engines are cached per URL, so a reused
     name would meet a pooled connection to the file it replaced."""
-    target = work / f"{name}-{len(list(work.glob('*.db')))}.db"
+    target = work / f"{name}-{next(_copies)}.db"
     shutil.copyfile(template, target)
     return f"sqlite:///{target}"
 
 
 def instances_digest(url: str) -> tuple[int, str]:
-    """How many instances are stored, and a hash of them all (order-independent)."""
+    """How many instances are stored, and a hash of them all; the copy is deleted after
+    (a swept national store is gigabytes)."""
     from sqlalchemy import select
 
     from engine.store.db import engine_for
@@ -97,6 +100,9 @@ def instances_digest(url: str) -> tuple[int, str]:
             h.update(repr(tuple(row)).encode())
             n += 1
     engine_for(url).dispose()
+    path = Path(url.removeprefix("sqlite:///"))
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
     return n, h.hexdigest()[:16]
 
 
