@@ -13,8 +13,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	@if [ -f engine/demo.py ]; then $(BIN)/python -m engine.demo; else \
-	  $(BIN)/liaison config validate area_configs && $(BIN)/liaison config compare; fi
+	$(BIN)/python -m engine.demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
