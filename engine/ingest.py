@@ -23,7 +23,7 @@ import os
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -185,7 +185,13 @@ def _ingest_one(eng: Engine, path: str, vocab: Vocabulary, actor: str, batch_lin
         done = {r.batch_id: r for r in conn.execute(
             select(ingest_batches).where(ingest_batches.c.file_key == file_key))}
     try:
-        for chunk in _chunks(read_lines(stream, vocab, fmt, name), batch_lines):
+        lines: Iterable[ReadLine]
+        if fmt == "jsonl":
+            skipped = _skip_committed_prefix(stream, done, batch_lines, tally)
+            lines = _renumbered(read_lines(stream, vocab, fmt, name), skipped)
+        else:
+            lines = read_lines(stream, vocab, fmt, name)
+        for chunk in _chunks(lines, batch_lines):
             bid = f"{file_key}:{chunk[0].line}-{chunk[-1].line}"
             prior = done.get(bid)
             if prior is None:
@@ -208,6 +214,35 @@ def _ingest_one(eng: Engine, path: str, vocab: Vocabulary, actor: str, batch_lin
              duplicate=tally.duplicate, rejected=tally.rejected, resumed_batches=tally.resumed)
     return FileReport(name, tally.lines, tally.accepted, tally.duplicate, tally.rejected,
                       str(out) if out else None, tally.resumed)
+
+
+def _skip_committed_prefix(stream: IO[str], done: dict[str, Any], batch_lines: int,
+                           tally: _Tally) -> int:
+    """Skip, without validating them again, the JSONL lines of the batches an earlier run
+    committed from the top of the input (what a crash leaves); count them as that run
+    did. Returns the number of lines skipped."""
+    by_first = {r.first_line: r for r in done.values()}
+    line = 1
+    while (r := by_first.get(line)) is not None and r.last_line - r.first_line + 1 == batch_lines:
+        for _ in range(batch_lines):
+            stream.readline()
+        tally.lines += batch_lines
+        tally.duplicate += r.accepted + r.duplicate
+        tally.rejected += r.rejected
+        tally.resumed += 1
+        line = r.last_line + 1
+    return line - 1
+
+
+def _renumbered(lines: Iterable[ReadLine], offset: int) -> Iterator[ReadLine]:
+    """Line numbers (and those in problems) as in the whole input, after `offset`
+    skipped lines."""
+    if not offset:
+        yield from lines
+        return
+    for rl in lines:
+        problem = rl.problem and replace(rl.problem, line=rl.problem.line + offset)
+        yield replace(rl, line=rl.line + offset, problem=problem)
 
 
 def _chunks(lines: Iterable[ReadLine], size: int) -> Iterator[list[ReadLine]]:
