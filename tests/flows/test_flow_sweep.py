@@ -4,6 +4,7 @@ two-process Dask cluster, and artifacts that count the new flags."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -59,30 +60,37 @@ def test_sweep_flow_stores_what_the_engine_sweep_stores(
     assert (again["cases_evaluated"], again["new_flags"]) == (0, 0)  # incremental: nothing new
 
 
-def _sweep_on_dask(db_url: str, config_dir: Path) -> dict[str, object]:
+@pytest.fixture(scope="module")
+def dask_address() -> Iterator[str]:
+    """One two-process cluster for this module (starting one costs seconds)."""
     from distributed import LocalCluster
 
     with LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
                       dashboard_address=None) as cluster:
-        on_dask = sweep_flow.with_options(task_runner=dask_runner(cluster.scheduler_address))
-        totals: dict[str, object] = on_dask(AS_OF, db_url=db_url, config_dir=str(config_dir),
-                                            cases_per_partition=10)
+        yield str(cluster.scheduler_address)
+
+
+def _sweep_on_dask(address: str, db_url: str, config_dir: Path) -> dict[str, object]:
+    on_dask = sweep_flow.with_options(task_runner=dask_runner(address))
+    totals: dict[str, object] = on_dask(AS_OF, db_url=db_url, config_dir=str(config_dir),
+                                        cases_per_partition=10)
     return totals
 
 
 def test_sweep_flow_on_a_dask_cluster_gives_the_same_flags(
-        stores: dict[str, str], config_dir: Path) -> None:
+        stores: dict[str, str], config_dir: Path, dask_address: str) -> None:
     run_sweep(stores["engine"], AS_OF, config_dir=config_dir)
-    totals = _sweep_on_dask(stores["dask"], config_dir)
+    totals = _sweep_on_dask(dask_address, stores["dask"], config_dir)
     assert instance_rows(stores["dask"]) == instance_rows(stores["engine"])
     assert totals["cases_evaluated"] == 90
 
 
 @pytest.mark.postgres
 def test_sweep_flow_on_dask_against_postgresql_gives_the_same_flags(
-        stores: dict[str, str], pg_url: str, config_dir: Path, tmp_path: Path) -> None:
+        stores: dict[str, str], pg_url: str, config_dir: Path, tmp_path: Path,
+        dask_address: str) -> None:
     ingest_paths(pg_url, [str(tmp_path / "cohort.jsonl")], config_dir=config_dir)
     run_sweep(stores["engine"], AS_OF, config_dir=config_dir)
-    totals = _sweep_on_dask(pg_url, config_dir)
+    totals = _sweep_on_dask(dask_address, pg_url, config_dir)
     assert instance_rows(pg_url) == instance_rows(stores["engine"])
     assert totals["cases_evaluated"] == 90
