@@ -38,6 +38,22 @@ def _qualified(name: str | None) -> str:
     return f"{ROOT}.{name}"
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the time of the record, so a test runner or
+    a CLI runner that swaps stderr never leaves it writing to a closed stream."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 class LiaisonLoggerFactory:
     """structlog logger factory returning stdlib loggers under `liaison`."""
 
@@ -90,7 +106,7 @@ def configure_logging(level: int | str = "INFO", json: bool | None = None,
     # logger (Prefect does) would otherwise print every line twice. Handlers a host
     # adds to `liaison` itself (Prefect's run-log handler) still see every record.
     if not any(getattr(h, "name", None) == _HANDLER_NAME for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.set_name(_HANDLER_NAME)
         handler.setFormatter(logging.Formatter("%(message)s"))
         root.addHandler(handler)
