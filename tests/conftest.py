@@ -26,9 +26,10 @@ for _key, _value in {
 }.items():
     os.environ.setdefault(_key, _value)
 
-# pytest puts tests/ on sys.path for this conftest, where tests/flows would be found as
-# a namespace package `flows` and shadow the real one unless the repository root is
-# on the path too (a regular package anywhere on the path wins over a namespace).
+# The repository root on sys.path however pytest was started (`pytest` or `python -m
+# pytest`): tests import helpers as `tests.<dir>.<module>`, and under the prepend import
+# mode tests/ itself is on the path, where tests/flows would pass for a namespace package
+# `flows` unless the real (regular) package is findable too.
 _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.append(_ROOT)
