@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from engine.api.app import create_app
 from engine.api.roles import Role
 from engine.api.tokens import create_token
-from tests.reports.conftest import store  # noqa: F401  (the shared session fixture)
+from tests.reports.conftest import pg_store, store  # noqa: F401  (shared session fixtures)
 
 
 @pytest.fixture(scope="package")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
+
 from engine.api.roles import isva_related
 from tests.api.conftest import bearer
 from tests.reports.sql import sql
@@ -174,3 +176,24 @@ def test_flags_page_on_with_limit_and_offset(client, store, token):
     assert first["more"] is True and (first["count"], second["count"]) == (5, 5)
     assert first["flags"] + second["flags"] == everything[:10]
     assert client.get("/api/flags", params={"limit": 0}, headers=bearer(tok)).status_code == 422
+
+
+@pytest.mark.postgres
+def test_isolation_and_its_audit_hold_on_postgresql(pg_store):
+    from fastapi.testclient import TestClient
+
+    from engine.api.app import create_app
+    from engine.api.roles import Role
+    from engine.api.tokens import create_token
+
+    tok = create_token(pg_store.engine, Role.force_data_team, "kent").token
+    own, other = a_case(pg_store, "kent"), a_case(pg_store, "metropolitan")
+    with TestClient(create_app(pg_store.url)) as client:
+        assert client.get(f"/api/cases/{own}", headers=bearer(tok)).status_code == 200
+        assert last_audit(pg_store)[2:] == ("api.case.read", {
+            "case_id": own, "area": "kent", "path": f"/api/cases/{own}"})
+        assert client.get(f"/api/cases/{other}", headers=bearer(tok)).status_code == 404
+        assert last_audit(pg_store)[3]["reason"] == "case outside the token's scope"
+        national = client.get("/api/flags", headers=bearer(create_token(
+            pg_store.engine, Role.national_lead).token))
+        assert national.status_code == 403
