@@ -24,6 +24,7 @@ from typing import Any
 
 from prefect import serve
 from prefect.schedules import Cron, Interval
+from prefect.settings import PREFECT_API_URL
 from prefect.types.entrypoint import EntrypointType
 
 from flows import settings
@@ -54,8 +55,17 @@ def deployments(drop_dir: Path | str | None = None) -> list[Any]:
     ]
 
 
+NO_API = ("no Prefect API to serve against. Start one with `prefect server start` and set "
+          "PREFECT_API_URL=http://127.0.0.1:4200/api")
+
+
 def serve_all(drop_dir: Path | str | None = None, limit: int = 2) -> None:
-    """Register the deployments with the Prefect API and run them until stopped."""
+    """Register the deployments with the Prefect API and run them until stopped.
+
+    Refuses (ValueError) without a configured API rather than serving against a
+    temporary server that dies with this process and takes the schedules with it."""
+    if not PREFECT_API_URL.value():
+        raise ValueError(NO_API)
     serve(*deployments(drop_dir), limit=limit, pause_on_shutdown=False)
 
 
@@ -67,7 +77,12 @@ def main(argv: list[str] | None = None) -> None:
                              f"${settings.DROP_DIR_ENV}, else ./drop)")
     parser.add_argument("--limit", type=int, default=2, help="concurrent flow runs at most")
     args = parser.parse_args(argv)
-    serve_all(drop_dir=args.drop_dir, limit=args.limit)
+    try:
+        serve_all(drop_dir=args.drop_dir, limit=args.limit)
+    except ValueError as exc:
+        if str(exc) != NO_API:
+            raise
+        parser.exit(2, f"python -m flows.serve: {NO_API}\n")
 
 
 if __name__ == "__main__":

@@ -33,14 +33,12 @@ def serve(
     if not os.environ.get("PREFECT_API_URL"):
         os.environ["PREFECT_SERVER_EPHEMERAL_ENABLED"] = "false"
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "liaison")
-    from flows.serve import serve_all
+    from flows.serve import NO_API, serve_all
 
     try:
         serve_all(drop_dir=drop_dir, limit=limit)
     except ValueError as exc:
-        if "PREFECT_API_URL" not in str(exc):
+        if str(exc) != NO_API:
             raise
-        typer.echo("liaison flows serve: no Prefect API to serve against. Start one with "
-                   "`prefect server start` and set "
-                   "PREFECT_API_URL=http://127.0.0.1:4200/api", err=True)
+        typer.echo(f"liaison flows serve: {NO_API}", err=True)
         raise typer.Exit(2) from None

@@ -9,6 +9,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from flows.serve import deployments
 
 
@@ -28,15 +30,17 @@ def test_sweep_nightly_at_two_london_time_and_ingest_every_fifteen_minutes(
     assert (tmp_path / "drop").is_dir()
 
 
-def test_flows_serve_without_an_api_fails_fast_with_a_next_step(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command, prog", [
+    (["-c", "from engine.cli.app import main; main()", "flows", "serve"], "liaison flows serve"),
+    (["-m", "flows.serve"], "python -m flows.serve"),
+])
+def test_serving_without_an_api_fails_fast_with_a_next_step(
+        tmp_path: Path, command: list[str], prog: str) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env["PREFECT_HOME"] = str(tmp_path / "home")
-    done = subprocess.run(
-        [sys.executable, "-c", "from engine.cli.app import main; main()", "flows", "serve",
-         "--drop-dir", str(tmp_path / "drop")],
-        capture_output=True, text=True, env=env, timeout=120)
-    assert done.returncode == 2
-    assert done.stdout == ""
-    assert done.stderr == ("liaison flows serve: no Prefect API to serve against. Start one "
-                           "with `prefect server start` and set "
+    done = subprocess.run([sys.executable, *command, "--drop-dir", str(tmp_path / "drop")],
+                          capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"{prog}: no Prefect API to serve against. Start one with "
+                           "`prefect server start` and set "
                            "PREFECT_API_URL=http://127.0.0.1:4200/api\n")
