@@ -41,6 +41,25 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 
 @pytest.fixture(scope="session")
+def simulated_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A cohort from the project's simulator (all overlay areas plus two forces without
+    an overlay), through ingest and sweep: the reports must agree with SQL on it too."""
+    from engine.simulate import CohortSpec, resolve_areas, write_cohort
+    from engine.simulate.cohort import DEFAULT_AS_OF
+
+    config = load_config()
+    root = tmp_path_factory.mktemp("simulated-store")
+    areas = resolve_areas("overlays", config) + ("cumbria", "metropolitan")
+    write_cohort(CohortSpec(areas, 600, 11, years=2.0), config, root)
+    url = f"sqlite:///{root / 'liaison.db'}"
+    upgrade(url)
+    report = ingest_paths(url, [str(root / "events.jsonl")], actor="test")
+    assert report.rejected == 0
+    run_sweep(url, as_of=DEFAULT_AS_OF)
+    yield Store(url, engine_for(url), facts_from(config), root / "events.jsonl")
+
+
+@pytest.fixture(scope="session")
 def pg_store(store: Store) -> Iterator[Store]:
     """The same cohort through the same pipeline into a fresh PostgreSQL schema (skips
     without PostgreSQL unless LIAISON_REQUIRE_POSTGRES=1)."""
