@@ -75,7 +75,8 @@ def test_rates_per_step_and_area_steer_the_failures(config: ConfigSet, tmp_path:
 @pytest.mark.parametrize("as_of", ["2026-03-29T01:30:00+00:00",   # the March clock change
                                    "2026-10-25T01:30:00+00:00",   # the October one
                                    "2026-12-25T09:00:00+00:00",   # a bank holiday
-                                   "2026-04-01T00:00:00+01:00"])  # the overlays take effect
+                                   "2026-04-01T00:00:00+01:00",   # the overlays take effect
+                                   "2027-03-09T12:00:00+00:00"])  # after an area's own holiday
 def test_exact_at_awkward_instants(config: ConfigSet, tmp_path: Path, as_of: str) -> None:
     from datetime import datetime
 
