@@ -6,6 +6,8 @@ import csv
 import json
 import re
 
+import pytest
+
 from engine.reports.board import build_board
 from engine.reports.national import build_national
 from engine.reports.output import write_report
@@ -25,7 +27,9 @@ def _counts(obj, path=""):
             yield from _counts(v, f"{path}[{i}]")
 
 
-def test_the_national_report_shows_no_count_from_one_to_four(store):
+@pytest.mark.parametrize("which", ["store", "simulated_store"])
+def test_the_national_report_shows_no_count_from_one_to_four(which, request):
+    store = request.getfixturevalue(which)
     report = build_national(store.engine, store.facts)
     counts = list(_counts(report.data))
     assert len(counts) > 500
