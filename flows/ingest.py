@@ -4,7 +4,10 @@ The flow claims files (see `flows.dropfolder`), ingests each in its own task wit
 retries through the engine's `ingest_paths`, and files it under processed/ (with its
 rejects file beside it when lines were rejected) or failed/ (when it could not be read).
 A file that fails for any other reason (the database is down) stays in processing/ for
-the next run to resume, and the run ends Failed so that monitoring notices.
+the next run to resume, and the run ends Failed so that monitoring notices. The served
+deployment never runs twice at once; if a run started by hand resumes the same claimed
+file alongside, whichever finishes second reports it as `taken` (its events were
+duplicates by then: ingestion is idempotent by event_id).
 Files of one area are ingested in name order, one after another, because the first of
 two conflicting bodies for an event id wins and that must not depend on thread timing;
 different areas run side by side.
@@ -28,6 +31,7 @@ from flows.dropfolder import FAILED, PROCESSED, Claim, DropFolder
 from flows.runners import thread_runner
 
 PENDING = "pending"  # not ingested for a reason other than the file: resumed next run
+TAKEN = "taken"  # another run (started by hand alongside) finished the file first
 INGEST_TABLE_KEY = "ingest-files"
 INGEST_SUMMARY_KEY = "ingest-summary"
 COLUMNS = ("file", "area", "outcome", "lines", "accepted", "duplicate", "rejected",
@@ -49,6 +53,8 @@ def _worth_retrying(task: Any, task_run: TaskRun, state: State[Any]) -> bool:
 def ingest_file(db_url: str, claim: Claim, drop_dir: str, actor: str,
                 config_dir: str) -> dict[str, Any]:
     """Ingest one claimed file and move it to processed/; a row for the artifact."""
+    if not Path(claim.path).is_file():
+        return _row(claim, TAKEN, "", error="finished by another run")
     with bound_contextvars(area=claim.area, file=claim.name):
         report = ingest_paths(db_url, [claim.path], actor=actor, config_dir=Path(config_dir))
         [done] = report.files
@@ -120,7 +126,9 @@ def ingest_flow(drop_dir: str, db_url: str | None = None, actor: str = "ingest-f
         error = future.result(raise_on_failure=False)
         message = (str(error) if isinstance(error, BaseException)
                    else future.state.message or "ingest failed")
-        if _unreadable(error):
+        if not Path(claim.path).exists():
+            rows.append(_row(claim, TAKEN, "", error=f"finished by another run ({message})"))
+        elif _unreadable(error):
             final = folder.finish(claim, FAILED, (claim.path + ".rejects.jsonl",))
             logger.error("%s moved to failed/: %s", claim.name, message)
             rows.append(_row(claim, FAILED, final, error=message))
@@ -132,6 +140,7 @@ def ingest_flow(drop_dir: str, db_url: str | None = None, actor: str = "ingest-f
               "processed": sum(r["outcome"] == PROCESSED for r in rows),
               "failed": sum(r["outcome"] == FAILED for r in rows),
               "pending": sum(r["outcome"] == PENDING for r in rows),
+              "taken": sum(r["outcome"] == TAKEN for r in rows),
               "resumed": resumed}
     for column in ("lines", "accepted", "duplicate", "rejected"):
         totals[column] = sum(int(r[column]) for r in rows)

@@ -47,9 +47,8 @@ def test_good_duplicate_and_bad_files(tmp_path: Path, db_url: str, config_dir: P
 
     totals, run_id = _run(drop, db_url, config_dir)
 
-    assert totals == {"files": 3, "processed": 2, "failed": 1, "pending": 0, "resumed": 0,
-                      "lines": 13,
-                      "accepted": 8, "duplicate": 4, "rejected": 1}
+    assert totals == {"files": 3, "processed": 2, "failed": 1, "pending": 0, "taken": 0,
+                      "resumed": 0, "lines": 13, "accepted": 8, "duplicate": 4, "rejected": 1}
     assert _files(drop) == [
         "dorset/2026-03-12.jsonl.part",
         "failed/kent-2026-03-10.jsonl",
@@ -100,7 +99,8 @@ def test_an_interrupted_run_resumes_without_loss_or_duplicates(
 
     totals, _ = _run(drop, db_url, config_dir)
 
-    assert totals == {"files": 3, "processed": 3, "failed": 0, "pending": 0, "resumed": 2,
+    assert totals == {"files": 3, "processed": 3, "failed": 0, "pending": 0, "taken": 0,
+                      "resumed": 2,
                       "lines": len(first) + len(second) + len(third),
                       "accepted": len(second) + len(third), "duplicate": len(first),
                       "rejected": 0}
@@ -139,3 +139,20 @@ def test_a_file_the_store_cannot_take_waits_in_processing_for_the_next_run(
     totals, _ = _run(drop, url, config_dir)
     assert (totals["processed"], totals["resumed"], totals["accepted"]) == (1, 1, len(evs))
     assert _files(drop) == ["processed/kent/a.jsonl"]
+
+
+def test_a_claim_another_run_already_finished_is_reported_as_taken(
+        tmp_path: Path, db_url: str, config_dir: Path) -> None:
+    from flows.ingest import ingest_file
+
+    drop = tmp_path / "drop"
+    write_jsonl(drop / "kent" / "a.jsonl", case_events(1, "kent"))
+    [claim] = DropFolder(drop).claim_all()
+    DropFolder(drop).finish(claim, "processed")  # the other run got there first
+
+    row = ingest_file.fn(db_url, claim, str(drop), "test", str(config_dir))
+
+    assert (row["file"], row["outcome"], row["accepted"], row["error"]) == (
+        "kent/a.jsonl", "taken", 0, "finished by another run")
+    assert _files(drop) == ["processed/kent/a.jsonl"]
+    assert _stored_ids(db_url) == []
