@@ -56,8 +56,9 @@ def main() -> None:
 
     from engine.config import load_config
     from engine.export.log import read_traces
-    from engine.export.ocel import build_ocel
+    from engine.export.ocel import write_ocel
     from engine.export.xes import write_xes
+    from engine.ingest import load_event_vocabulary
     from engine.reports.board import build_board
     from engine.reports.facts import facts_from
     from engine.reports.national import build_national
@@ -78,7 +79,8 @@ def main() -> None:
         f"scrutiny pack (kent, {quarter})": lambda: build_scrutiny(engine, facts, "kent",
                                                                    quarter),
         "export XES": lambda: write_xes(io.StringIO(), read_traces(engine)),
-        "export OCEL 2.0": lambda: build_ocel(read_traces(engine)),
+        "export OCEL 2.0": lambda: write_ocel(io.StringIO(), read_traces(engine),
+                                              load_event_vocabulary()),
     }
     print(f"{args.cases:,} cases, {events:,} events (SQLite); floor: read every event "
           f"in {base:.2f} s")

@@ -3,7 +3,6 @@ process-mining tools."""
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -11,7 +10,15 @@ from typing import Annotated
 
 import typer
 
-from engine.cli.store_common import AsOpt, DbOpt, RoleOpt, actor, err, store_errors
+from engine.cli.store_common import (
+    AsOpt,
+    ConfigDirOpt,
+    DbOpt,
+    RoleOpt,
+    actor,
+    err,
+    store_errors,
+)
 
 
 class Format(StrEnum):
@@ -25,12 +32,14 @@ def export(fmt: Annotated[Format, typer.Option("--format", help="xes (IEEE 1849)
                                                        "(default: stdout).")] = None,
            area: Annotated[str | None, typer.Option("--area", help="Only this area's cases "
                                                     "and area-level events.")] = None,
-           db: DbOpt = None, who: AsOpt = None, role: RoleOpt = None) -> None:
+           db: DbOpt = None, config_dir: ConfigDirOpt = Path("area_configs"),
+           who: AsOpt = None, role: RoleOpt = None) -> None:
     """Write the stored event log, with each case's step instances, as XES or OCEL 2.0.
     Every case's events leave the store, so the export is audited as a case-level read."""
     from engine.export.log import read_traces
-    from engine.export.ocel import build_ocel
+    from engine.export.ocel import write_ocel
     from engine.export.xes import write_xes
+    from engine.ingest import load_event_vocabulary
     from engine.store.audit import record
     from engine.store.db import checked_engine, writing
 
@@ -42,10 +51,8 @@ def export(fmt: Annotated[Format, typer.Option("--format", help="xes (IEEE 1849)
             if fmt is Format.xes:
                 count = write_xes(stream, read_traces(engine, area))
             else:
-                doc = build_ocel(read_traces(engine, area))
-                json.dump(doc, stream, ensure_ascii=False)
-                stream.write("\n")
-                count = len(doc["events"])
+                count = write_ocel(stream, read_traces(engine, area),
+                                   load_event_vocabulary(config_dir))
         finally:
             if output:
                 stream.close()

@@ -68,34 +68,35 @@ INSTANCE_COLUMNS = (instances.c.id, instances.c.step, instances.c.status,
                     instances.c.explanation, instances.c.version, instances.c.evaluated_as_of)
 
 
-def read_traces(engine: Engine, area: str | None = None) -> Iterator[Trace]:
-    """Every trace, cases by case_id then each area's area-level trace.
+CHUNK = 1000  # cases read per round trip: memory stays bounded on a national log
+
+
+def read_traces(engine: Engine, area: str | None = None, chunk: int = CHUNK
+                ) -> Iterator[Trace]:
+    """Every trace, cases by case_id then each area's area-level trace, read `chunk`
+    cases at a time so that a national log streams through in bounded memory.
 
     An area filter keeps the cases whose current area it is (after transfers) and that
     area's area-level events.
     """
     case_q = select(cases.c.case_id, cases.c.area, cases.c.stage).order_by(cases.c.case_id)
-    ev_q = (select(events.c.case_id, *EVENT_COLUMNS).where(events.c.case_id.is_not(None))
-            .order_by(events.c.case_id, events.c.at, events.c.event_id))
-    in_q = (select(instances.c.case_id, *INSTANCE_COLUMNS)
-            .where(instances.c.case_id.is_not(None))
-            .order_by(instances.c.case_id, instances.c.trigger_at, instances.c.id))
     if area is not None:
         case_q = case_q.where(cases.c.area == area)
-        in_cases = select(cases.c.case_id).where(cases.c.area == area)
-        ev_q = ev_q.where(events.c.case_id.in_(in_cases))
-        in_q = in_q.where(instances.c.case_id.in_(in_cases))
     with engine.connect() as conn:
-        traces = {r[0]: Trace(r[0], r[1], r[2]) for r in conn.execute(case_q)}
-        for case_id, *ev in conn.execute(ev_q):
-            trace = traces.get(case_id)
-            if trace is not None:
-                trace.events.append(LoggedEvent(*ev))
-        for case_id, *inst in conn.execute(in_q):
-            trace = traces.get(case_id)
-            if trace is not None:
-                trace.instances.append(LoggedInstance(*inst))
-        yield from traces.values()
+        case_rows = conn.execute(case_q).all()
+        for i in range(0, len(case_rows), chunk):
+            traces = {r[0]: Trace(r[0], r[1], r[2]) for r in case_rows[i:i + chunk]}
+            ids = list(traces)
+            ev_q = (select(events.c.case_id, *EVENT_COLUMNS).where(events.c.case_id.in_(ids))
+                    .order_by(events.c.case_id, events.c.at, events.c.event_id))
+            for case_id, *ev in conn.execute(ev_q):
+                traces[case_id].events.append(LoggedEvent(*ev))
+            in_q = (select(instances.c.case_id, *INSTANCE_COLUMNS)
+                    .where(instances.c.case_id.in_(ids))
+                    .order_by(instances.c.case_id, instances.c.trigger_at, instances.c.id))
+            for case_id, *inst in conn.execute(in_q):
+                traces[case_id].instances.append(LoggedInstance(*inst))
+            yield from traces.values()
         area_ev = select(*EVENT_COLUMNS).where(events.c.case_id.is_(None))
         area_in = select(instances.c.area, *INSTANCE_COLUMNS).where(instances.c.case_id.is_(None))
         if area is not None:

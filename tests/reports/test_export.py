@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from engine.cli.app import app
 from engine.export.log import read_traces
-from engine.export.ocel import build_ocel
+from engine.export.ocel import write_ocel
 from engine.export.xes import write_xes
+from engine.ingest import load_event_vocabulary
 from tests.reports.sql import sql
 
 NS = "{http://www.xes-standard.org/}"
@@ -105,8 +106,12 @@ PY_TYPES = {"string": str, "integer": int, "float": float, "boolean": bool}
 
 
 def test_ocel_validates_against_the_ocel2_schema_and_is_referentially_whole(store):
-    doc = json.loads(json.dumps(build_ocel(read_traces(store.engine))))
+    buf = io.StringIO()
+    written = write_ocel(buf, read_traces(store.engine, chunk=7), load_event_vocabulary())
+    doc = json.loads(buf.getvalue())
     jsonschema.validate(doc, OCEL2_SCHEMA)
+    assert written == len(doc["events"])
+    assert len({o["id"] for o in doc["objects"] if o["type"] == "area"}) == 43
     object_ids = {o["id"] for o in doc["objects"]}
     assert len(object_ids) == len(doc["objects"])
     types = {t["name"]: {a["name"]: a["type"] for a in t["attributes"]}
