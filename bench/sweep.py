@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -40,19 +39,31 @@ def floor(url: str) -> tuple[int, float]:
     return n, seconds
 
 
+CHILD = """
+import json, resource, sys
+from datetime import datetime
+from engine.sweep import run_sweep
+r = run_sweep(sys.argv[1], datetime.fromisoformat(sys.argv[2]), full=sys.argv[3] == "1",
+              workers=int(sys.argv[4]))
+peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:  # VmHWM: this process's own high-water mark (ru_maxrss also counts the forking parent)
+    with open("/proc/self/status") as fh:
+        peak_kib = next(int(x.split()[1]) for x in fh if x.startswith("VmHWM:"))
+except OSError:
+    pass
+print(json.dumps({"cases": r.cases_evaluated, "instances": r.instances, "flags": r.flags,
+                  "seconds": r.seconds, "peak_mib": peak_kib / 1024}))
+"""
+
+
 def sweep_in_child(url: str, as_of: datetime, full: bool, workers: int) -> dict[str, float]:
-    """Run the sweep in a fresh process; its wall time and peak resident memory."""
-    code = ("import json, sys; from datetime import datetime; from engine.sweep import run_sweep;"
-            "r = run_sweep(sys.argv[1], datetime.fromisoformat(sys.argv[2]), full=sys.argv[3]=='1',"
-            " workers=int(sys.argv[4]));"
-            "print(json.dumps({'cases': r.cases_evaluated, 'instances': r.instances,"
-            " 'flags': r.flags, 'seconds': r.seconds}))")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out = subprocess.run([sys.executable, "-c", code, url, as_of.isoformat(), "1" if full else "0",
-                          str(workers)], check=True, capture_output=True, text=True).stdout
+    """Run the sweep in a fresh process: its wall time and its own peak resident memory
+    (with workers > 1, that of the coordinating process; each worker is one partition
+    at a time, like a single-process sweep)."""
+    out = subprocess.run([sys.executable, "-c", CHILD, url, as_of.isoformat(),
+                          "1" if full else "0", str(workers)],
+                         check=True, capture_output=True, text=True).stdout
     result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result["peak_mib"] = peak / 1024 if peak > before else float("nan")
     return result
 
 
@@ -64,13 +75,14 @@ def one_percent(url: str, as_of: datetime, path: Path) -> int:
     from engine.store.tables import cases
 
     at = (as_of - timedelta(hours=1)).isoformat()
+    run = int(time.time())  # new event ids on every run, so a re-run adds new events too
     n = 0
     with engine_for(url).connect() as conn, path.open("w", encoding="utf-8") as fh:
         ids = conn.execute(select(cases.c.case_id, cases.c.area).order_by(cases.c.case_id))
         for i, (cid, area) in enumerate(ids):
             if i % 100:
                 continue
-            fh.write(json.dumps({"event_id": f"{cid}-bench-update", "case_id": cid, "area": area,
+            fh.write(json.dumps({"event_id": f"{cid}-bench-{run}", "case_id": cid, "area": area,
                                  "type": "complainant.informed", "at": at, "source": "police",
                                  "data": {"topic": "update"}}) + "\n")
             n += 1
