@@ -11,7 +11,7 @@ from typing import Any
 from engine.errors import EventErrors, EventProblem
 from engine.evaluate import CaseResult, Instance, evaluate_area, evaluate_case
 from engine.events import Event, ReadLine, area_problems, canonical_body
-from engine.spec import Rules
+from engine.rules import Rules
 
 
 @dataclass
@@ -23,9 +23,11 @@ class CheckResult:
     area_instances: list[Instance] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"as_of": self.as_of.isoformat(),
-                "cases": [c.to_json() for c in self.cases],
-                "area_instances": [i.to_json() for i in self.area_instances]}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "cases": [c.to_json() for c in self.cases],
+            "area_instances": [i.to_json() for i in self.area_instances],
+        }
 
     def instances(self) -> Iterable[Instance]:
         for c in self.cases:
@@ -53,9 +55,15 @@ def accept_lines(lines: Iterable[ReadLine], source: str | None = None) -> list[E
         prior = seen.get(e.event_id)
         if prior is not None:
             if prior[0] != body:
-                problems.append(EventProblem(
-                    rl.line, f"conflicts with line {prior[1]}: the same event id with a different body",
-                    e.event_id, "event_id", source))
+                problems.append(
+                    EventProblem(
+                        rl.line,
+                        f"conflicts with line {prior[1]}: the same event id with a different body",
+                        e.event_id,
+                        "event_id",
+                        source,
+                    )
+                )
             continue
         seen[e.event_id] = (body, rl.line)
         events.append(e)
@@ -69,8 +77,13 @@ def accept_lines(lines: Iterable[ReadLine], source: str | None = None) -> list[E
     return events
 
 
-def check(rules: Rules, events: list[Event], as_of: datetime, area: str | None,
-          overlay_areas: Iterable[str]) -> CheckResult:
+def check(
+    rules: Rules,
+    events: list[Event],
+    as_of: datetime,
+    area: str | None,
+    overlay_areas: Iterable[str],
+) -> CheckResult:
     """Evaluate every case (and the area-level steps of areas with an overlay)."""
     as_of_ts = as_of.timestamp()
     by_case: dict[str, list[Event]] = {}

@@ -32,8 +32,10 @@ class ConfigProblem:
             where += f":{self.line}"
             if self.col is not None:
                 where += f":{self.col}"
-        text = f"{where}: {self.severity}: {self.field}: {self.message}" if self.field else (
-            f"{where}: {self.severity}: {self.message}"
+        text = (
+            f"{where}: {self.severity}: {self.field}: {self.message}"
+            if self.field
+            else (f"{where}: {self.severity}: {self.message}")
         )
         if self.allowed:
             text += f" (allowed: {self.allowed})"

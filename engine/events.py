@@ -49,8 +49,13 @@ class Event:
         out: dict[str, Any] = {"event_id": self.event_id}
         if self.case_id is not None:
             out["case_id"] = self.case_id
-        out.update(area=self.area, type=self.type, at=self.at.isoformat(),
-                   source=self.source, data=self.data)
+        out.update(
+            area=self.area,
+            type=self.type,
+            at=self.at.isoformat(),
+            source=self.source,
+            data=self.data,
+        )
         return out
 
 
@@ -66,19 +71,24 @@ def parse_timestamp(text: Any) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError("must be an RFC 3339 timestamp such as 2026-03-06T16:40:00+00:00") from None
+        raise ValueError(
+            "must be an RFC 3339 timestamp such as 2026-03-06T16:40:00+00:00"
+        ) from None
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("has no UTC offset; write it as RFC 3339 with an offset, e.g. +00:00")
     return value
 
 
-def parse_event(obj: Any, vocabulary: Vocabulary, line: int = 0, source: str | None = None) -> Event:
+def parse_event(
+    obj: Any, vocabulary: Vocabulary, line: int = 0, source: str | None = None
+) -> Event:
     """Validate one parsed JSON object into an Event, or raise EventError."""
 
     def fail(message: str, field: str | None = None) -> EventError:
         eid = obj.get("event_id") if isinstance(obj, dict) else None
-        return EventError(EventProblem(line, message, eid if isinstance(eid, str) else None,
-                                       field, source))
+        return EventError(
+            EventProblem(line, message, eid if isinstance(eid, str) else None, field, source)
+        )
 
     if not isinstance(obj, dict):
         raise fail("an event must be a JSON object")
@@ -102,11 +112,16 @@ def parse_event(obj: Any, vocabulary: Vocabulary, line: int = 0, source: str | N
         raise fail(f"{obj['at']!r} {exc}", "at") from None
     src = obj["source"]
     if src not in vocabulary.sources:
-        raise fail(f"unknown source {src!r}; allowed: {' | '.join(sorted(vocabulary.sources))}", "source")
+        raise fail(
+            f"unknown source {src!r}; allowed: {' | '.join(sorted(vocabulary.sources))}", "source"
+        )
     area = obj["area"]
     if not isinstance(area, str) or (vocabulary.areas and area not in vocabulary.areas):
-        raise fail(f"{area!r} is not a police force area in the register"
-                   f"{did_you_mean(area, vocabulary.areas)}", "area")
+        raise fail(
+            f"{area!r} is not a police force area in the register"
+            f"{did_you_mean(area, vocabulary.areas)}",
+            "area",
+        )
     case_id = obj.get("case_id")
     if spec.level == "area":
         if case_id not in (None, ""):
@@ -116,8 +131,9 @@ def parse_event(obj: Any, vocabulary: Vocabulary, line: int = 0, source: str | N
         if case_id in (None, ""):
             raise fail(f"a case-level event ({etype}) needs a case_id", "case_id")
         if not isinstance(case_id, str) or not _CASE_ID.match(case_id):
-            raise fail("must be an agency reference: letters, digits and . _ / - (at most 64)",
-                       "case_id")
+            raise fail(
+                "must be an agency reference: letters, digits and . _ / - (at most 64)", "case_id"
+            )
     data = obj.get("data", {})
     if data is None:
         data = {}
@@ -127,8 +143,10 @@ def parse_event(obj: Any, vocabulary: Vocabulary, line: int = 0, source: str | N
         fs = spec.fields.get(k)
         if fs is None:
             allowed = ", ".join(spec.fields) or "none"
-            raise fail(f"unknown field for {etype}{did_you_mean(k, spec.fields)}; allowed: {allowed}",
-                       f"data.{k}")
+            raise fail(
+                f"unknown field for {etype}{did_you_mean(k, spec.fields)}; allowed: {allowed}",
+                f"data.{k}",
+            )
         problem = fs.check(v, vocabulary.areas)
         if problem:
             raise fail(f"{problem} (allowed: {fs.allowed()})", f"data.{k}")
@@ -173,8 +191,9 @@ def _csv_object(row: dict[str, str]) -> dict[str, Any]:
     return obj
 
 
-def read_lines(stream: IO[str], vocabulary: Vocabulary, fmt: str, source: str | None = None
-               ) -> Iterator[ReadLine]:
+def read_lines(
+    stream: IO[str], vocabulary: Vocabulary, fmt: str, source: str | None = None
+) -> Iterator[ReadLine]:
     """Yield every line of a JSONL or CSV stream with its outcome; none is skipped."""
     if fmt == "csv":
         yield from _read_csv(stream, vocabulary, source)
@@ -182,14 +201,22 @@ def read_lines(stream: IO[str], vocabulary: Vocabulary, fmt: str, source: str | 
     for number, raw in enumerate(stream, start=1):
         text = raw.rstrip("\r\n")
         if not text.strip():
-            yield ReadLine(number, text, None, None, EventProblem(number, "blank line", source=source))
+            yield ReadLine(
+                number, text, None, None, EventProblem(number, "blank line", source=source)
+            )
             continue
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield ReadLine(number, text, None, None,
-                           EventProblem(number, f"not valid JSON: {exc.msg} at column {exc.colno}",
-                                        source=source))
+            yield ReadLine(
+                number,
+                text,
+                None,
+                None,
+                EventProblem(
+                    number, f"not valid JSON: {exc.msg} at column {exc.colno}", source=source
+                ),
+            )
             continue
         yield _outcome(number, text, obj, vocabulary, source)
 
@@ -199,13 +226,22 @@ def _read_csv(stream: IO[str], vocabulary: Vocabulary, source: str | None) -> It
     header = next(csv.reader([header_line]), [])
     unknown = [h for h in header if h not in TOP_LEVEL and not h.startswith("data.")]
     if unknown:
-        problem = EventProblem(1, f"unknown CSV column{did_you_mean(unknown[0], TOP_LEVEL)}; "
-                               f"allowed: {', '.join(TOP_LEVEL)} and data.<field>",
-                               field=unknown[0], source=source)
+        problem = EventProblem(
+            1,
+            f"unknown CSV column{did_you_mean(unknown[0], TOP_LEVEL)}; "
+            f"allowed: {', '.join(TOP_LEVEL)} and data.<field>",
+            field=unknown[0],
+            source=source,
+        )
         yield ReadLine(1, header_line.rstrip("\r\n"), None, None, problem)
         for number, raw in enumerate(stream, start=2):
-            yield ReadLine(number, raw.rstrip("\r\n"), None, None,
-                           EventProblem(number, "not read: the CSV header is invalid", source=source))
+            yield ReadLine(
+                number,
+                raw.rstrip("\r\n"),
+                None,
+                None,
+                EventProblem(number, "not read: the CSV header is invalid", source=source),
+            )
         return
     # Physical line numbers: csv may span a record over lines when cells are quoted.
     number = 1
@@ -213,23 +249,33 @@ def _read_csv(stream: IO[str], vocabulary: Vocabulary, source: str | None) -> It
         number += 1
         text = raw.rstrip("\r\n")
         if not text.strip():
-            yield ReadLine(number, text, None, None, EventProblem(number, "blank line", source=source))
+            yield ReadLine(
+                number, text, None, None, EventProblem(number, "blank line", source=source)
+            )
             continue
         cells = next(csv.reader([raw]), [])
         if len(cells) != len(header):
-            yield ReadLine(number, text, None, None,
-                           EventProblem(number, f"has {len(cells)} cells, the header has {len(header)}",
-                                        source=source))
+            yield ReadLine(
+                number,
+                text,
+                None,
+                None,
+                EventProblem(
+                    number, f"has {len(cells)} cells, the header has {len(header)}", source=source
+                ),
+            )
             continue
         try:
-            obj = _csv_object(dict(zip(header, cells)))
+            obj = _csv_object(dict(zip(header, cells, strict=True)))
         except ValueError as exc:
             yield ReadLine(number, text, None, None, EventProblem(number, str(exc), source=source))
             continue
         yield _outcome(number, text, obj, vocabulary, source)
 
 
-def _outcome(number: int, text: str, obj: Any, vocabulary: Vocabulary, source: str | None) -> ReadLine:
+def _outcome(
+    number: int, text: str, obj: Any, vocabulary: Vocabulary, source: str | None
+) -> ReadLine:
     try:
         event = parse_event(obj, vocabulary, number, source)
     except EventError as exc:
@@ -253,7 +299,9 @@ def open_events(path: str) -> tuple[IO[str], str]:
     return Path(path).open(encoding="utf-8", newline=""), detect_format(path)
 
 
-def area_problems(events: Sequence[tuple[int, Event]], source: str | None = None) -> list[EventProblem]:
+def area_problems(
+    events: Sequence[tuple[int, Event]], source: str | None = None
+) -> list[EventProblem]:
     """Check SPEC §3's area rule for one case's events (each with its line number):
     every event carries the area of the case's first event, until a `case.transferred`
     moves it to `to_area`."""
@@ -264,9 +312,16 @@ def area_problems(events: Sequence[tuple[int, Event]], source: str | None = None
         if current is None:
             current = e.area
         elif e.area != current:
-            problems.append(EventProblem(
-                line, f"area {e.area!r} differs from the case's area {current!r} with no "
-                f"case.transferred before it", e.event_id, "area", source))
+            problems.append(
+                EventProblem(
+                    line,
+                    f"area {e.area!r} differs from the case's area {current!r} with no "
+                    f"case.transferred before it",
+                    e.event_id,
+                    "area",
+                    source,
+                )
+            )
             continue
         if e.type == "case.transferred":
             current = e.data["to_area"]

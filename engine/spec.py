@@ -7,9 +7,9 @@ overlay share one vocabulary of fields. Conditions are data, never code.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
@@ -79,7 +79,7 @@ class Deadline(Model):
         if self.unit is Unit.hours:
             # Elapsed time: aware-datetime arithmetic in a zone with clock changes is
             # wall-clock arithmetic, so add the hours in UTC and convert back.
-            utc = trigger.astimezone(timezone.utc) + timedelta(hours=self.within)
+            utc = trigger.astimezone(UTC) + timedelta(hours=self.within)
             return utc.astimezone(trigger.tzinfo)
         day = local_date(trigger)
         if self.unit is Unit.working_days:
@@ -104,8 +104,8 @@ class Comparison(Model):
         return (self.gte is None or value >= self.gte) and (self.lte is None or value <= self.lte)
 
 
-Scalar = Union[str, bool, int]
-DataValue = Union[Scalar, list[Scalar], Comparison]
+Scalar = str | bool | int
+DataValue = Scalar | list[Scalar] | Comparison
 
 
 class Matcher(Model):
@@ -138,7 +138,7 @@ def _scalar(v: Scalar) -> str:
 class CaseCondition(Model):
     """`{case: {field: value}}` on a case fact: offence, complainant_age, area, stage."""
 
-    case: dict[Literal["offence", "complainant_age", "area", "stage"], Union[str, list[str]]]
+    case: dict[Literal["offence", "complainant_age", "area", "stage"], str | list[str]]
 
 
 class ConsentCondition(Model):
@@ -150,7 +150,7 @@ class ConsentCondition(Model):
 class PreferenceCondition(Model):
     """`{preference: {field: value}}`: the latest recorded value of that preference."""
 
-    preference: dict[str, Union[Scalar, list[Scalar]]]
+    preference: dict[str, Scalar | list[Scalar]]
 
 
 class InPreference(Model):
@@ -162,8 +162,7 @@ class NotPreference(Model):
 
 
 PreferenceRef = Annotated[
-    Union[Annotated[InPreference, Tag("in_preference")],
-          Annotated[NotPreference, Tag("not_preference")]],
+    Annotated[InPreference, Tag("in_preference")] | Annotated[NotPreference, Tag("not_preference")],
     Discriminator(lambda v: _only_key(v, ("in_preference", "not_preference"))),
 ]
 
@@ -192,7 +191,8 @@ _CONDITION_KEYS = ("case", "consent", "preference", "event", "all", "any", "not"
 
 def _only_key(value: Any, keys: tuple[str, ...]) -> str | None:
     if isinstance(value, BaseModel):
-        fields = [k for k in keys if k in type(value).model_fields or (k == "not" and hasattr(value, "not_"))]
+        fields = [k for k in keys
+                  if k in type(value).model_fields or (k == "not" and hasattr(value, "not_"))]
         return fields[0] if fields else None
     if isinstance(value, dict) and len(value) == 1:
         (k,) = value
@@ -201,19 +201,20 @@ def _only_key(value: Any, keys: tuple[str, ...]) -> str | None:
 
 
 Condition = Annotated[
-    Union[
-        Annotated[CaseCondition, Tag("case")],
-        Annotated[ConsentCondition, Tag("consent")],
-        Annotated[PreferenceCondition, Tag("preference")],
-        Annotated[EventCondition, Tag("event")],
-        Annotated[AllCondition, Tag("all")],
-        Annotated[AnyCondition, Tag("any")],
-        Annotated[NotCondition, Tag("not")],
-    ],
+    (
+        Annotated[CaseCondition, Tag("case")]
+        | Annotated[ConsentCondition, Tag("consent")]
+        | Annotated[PreferenceCondition, Tag("preference")]
+        | Annotated[EventCondition, Tag("event")]
+        | Annotated[AllCondition, Tag("all")]
+        | Annotated[AnyCondition, Tag("any")]
+        | Annotated[NotCondition, Tag("not")]
+    ),
     Discriminator(
         lambda v: _only_key(v, _CONDITION_KEYS),
         custom_error_type="condition",
-        custom_error_message="a condition is one of case, consent, preference, event, all, any, not",
+        custom_error_message=(
+            "a condition is one of case, consent, preference, event, all, any, not"),
     ),
 ]
 AllCondition.model_rebuild()
@@ -289,7 +290,7 @@ class ProhibitionStep(StepBase):
     violates_when: Condition | None = None
 
 
-Step = Annotated[Union[DeadlineStep, RecurringStep, ProhibitionStep], Field(discriminator="kind")]
+Step = Annotated[DeadlineStep | RecurringStep | ProhibitionStep, Field(discriminator="kind")]
 AnyStep = DeadlineStep | RecurringStep | ProhibitionStep
 
 
@@ -379,51 +380,3 @@ class StageRule(Model):
     id: str
     closed: bool = False
     set_by: list[Matcher]
-
-
-# The national framework is in force from the beginning of (case) time.
-BEGINNING = datetime(1900, 1, 1, tzinfo=timezone.utc)
-
-
-class TemplateHistory:
-    """The templates of one area over time, oldest first (SPEC §7).
-
-    The first is the national framework alone (from BEGINNING); each later one is a
-    deployed or configured version from its `effective_from`.
-    """
-
-    __slots__ = ("templates", "_starts", "__weakref__")
-
-    def __init__(self, templates: list[Template]):
-        self.templates = sorted(templates, key=lambda t: t.effective_from)
-        self._starts = [t.effective_from for t in self.templates]
-
-    def at(self, instant: datetime) -> Template:
-        """The template in force at `instant` (an `effective_from` equal to it counts)."""
-        from bisect import bisect_right
-
-        i = bisect_right(self._starts, instant) - 1
-        return self.templates[max(i, 0)]
-
-    @property
-    def latest(self) -> Template:
-        return self.templates[-1]
-
-
-class Rules:
-    """Everything the evaluator needs: stage rules and each area's template history.
-
-    Built from the YAML configs (`engine.config`) or from deployed versions (the store).
-    """
-
-    __slots__ = ("stages", "_histories", "_fallback")
-
-    def __init__(self, stages: tuple[StageRule, ...], histories: dict[str, TemplateHistory],
-                 fallback: TemplateHistory):
-        self.stages = stages
-        self._histories = histories
-        self._fallback = fallback
-
-    def history(self, area: str) -> TemplateHistory:
-        """The area's history; an area with no overlay gets the national framework alone."""
-        return self._histories.get(area, self._fallback)

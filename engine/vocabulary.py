@@ -58,11 +58,16 @@ class FieldSpec:
         if k == "enum":
             ok = isinstance(value, str) and value in self.values
         elif k == "list":
-            ok = isinstance(value, list) and all(isinstance(v, str) and v in self.values for v in value)
+            ok = isinstance(value, list) and all(
+                isinstance(v, str) and v in self.values for v in value
+            )
         elif k == "integer":
-            ok = (isinstance(value, int) and not isinstance(value, bool)
-                  and (self.min is None or value >= self.min)
-                  and (self.max is None or value <= self.max))
+            ok = (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and (self.min is None or value >= self.min)
+                and (self.max is None or value <= self.max)
+            )
         elif k == "boolean":
             ok = isinstance(value, bool)
         elif k == "date":
@@ -123,8 +128,15 @@ def load_vocabulary(path: Path, areas: frozenset[str] = frozenset()) -> Vocabula
             enum = spec.get("enum")
             values = tuple(sets[enum] if isinstance(enum, str) else enum or ())
             kind = spec.get("kind", "enum" if enum is not None else None)
-            fields[fname] = FieldSpec(fname, kind, values, spec.get("min"), spec.get("max"),
-                                      bool(spec.get("optional", False)))
-        types[name] = EventType(name, body.get("level", "case"), fields,
-                                bool(body.get("preferences", False)))
+            fields[fname] = FieldSpec(
+                fname,
+                kind,
+                values,
+                spec.get("min"),
+                spec.get("max"),
+                bool(spec.get("optional", False)),
+            )
+        types[name] = EventType(
+            name, body.get("level", "case"), fields, bool(body.get("preferences", False))
+        )
     return Vocabulary(types, frozenset(doc["sources"]), areas)

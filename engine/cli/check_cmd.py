@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -27,15 +27,30 @@ def _fail(message: str) -> typer.Exit:
 
 
 def check(
-    events: Annotated[str, typer.Option("--events", help="Events file: JSONL or CSV, '-' for stdin.")],
-    area: Annotated[str | None, typer.Option("--area", help="Only cases whose area as of --as-of is this one.")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="RFC 3339 instant with offset (default: now).")] = None,
-    config_dir: Annotated[Path, typer.Option("--config-dir", help="The area_configs directory.")] = Path("area_configs"),
+    events: Annotated[
+        str, typer.Option("--events", help="Events file: JSONL or CSV, '-' for stdin.")
+    ],
+    area: Annotated[
+        str | None, typer.Option("--area", help="Only cases whose area as of --as-of is this one.")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="RFC 3339 instant with offset (default: now).")
+    ] = None,
+    config_dir: Annotated[
+        Path, typer.Option("--config-dir", help="The area_configs directory.")
+    ] = Path("area_configs"),
     fmt: Annotated[str, typer.Option("--format", help="json | table")] = "table",
-    fail_on: Annotated[str | None, typer.Option("--fail-on", help="Exit 1 if any printed instance has one of these statuses, e.g. missed,violated.")] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 if any printed instance has one of these statuses, e.g. missed,violated.",
+        ),
+    ] = None,
 ) -> None:
     """Evaluate an events file against the national framework and area overlays."""
-    from engine.check import accept_lines, check as run_check
+    from engine.check import accept_lines
+    from engine.check import check as run_check
     from engine.config import load_config
     from engine.errors import ConfigError, EventErrors
     from engine.events import open_events, parse_timestamp, read_lines
@@ -47,10 +62,12 @@ def check(
         statuses = {s.strip() for s in fail_on.split(",") if s.strip()}
         bad = sorted(statuses - {s.value for s in Status})
         if bad:
-            raise _fail(f"--fail-on: unknown status {bad[0]!r} "
-                        f"(allowed: {', '.join(s.value for s in Status)})")
+            raise _fail(
+                f"--fail-on: unknown status {bad[0]!r} "
+                f"(allowed: {', '.join(s.value for s in Status)})"
+            )
     if as_of is None:
-        instant = datetime.now(timezone.utc)
+        instant = datetime.now(UTC)
     else:
         try:
             instant = parse_timestamp(as_of)
@@ -63,8 +80,10 @@ def check(
     if area is not None and area not in config.register:
         from engine.vocabulary import did_you_mean
 
-        raise _fail(f"--area {area!r} is not a police force area in the register"
-                    f"{did_you_mean(area, config.register)}")
+        raise _fail(
+            f"--area {area!r} is not a police force area in the register"
+            f"{did_you_mean(area, config.register)}"
+        )
     try:
         stream, detected = open_events(events)
     except OSError as exc:
@@ -89,17 +108,28 @@ def check(
         raise typer.Exit(1)
 
 
-def _table(result: "object") -> None:
+def _table(result: object) -> None:
     from engine.check import CheckResult
 
     assert isinstance(result, CheckResult)
     out = Console()
-    style = {"missed": "bold red", "violated": "bold magenta", "late": "yellow",
-             "due_soon": "cyan", "met": "green", "due": "white", "cancelled": "dim"}
+    style = {
+        "missed": "bold red",
+        "violated": "bold magenta",
+        "late": "yellow",
+        "due_soon": "cyan",
+        "met": "green",
+        "due": "white",
+        "cancelled": "dim",
+    }
     flags = 0
     for case in result.cases:
-        t = Table(title=f"{case.case_id} · {case.area} · stage {case.stage}", title_justify="left",
-                  show_lines=False, expand=True)
+        t = Table(
+            title=f"{case.case_id} · {case.area} · stage {case.stage}",
+            title_justify="left",
+            show_lines=False,
+            expand=True,
+        )
         t.add_column("status", no_wrap=True)
         t.add_column("step", no_wrap=True)
         t.add_column("owner", no_wrap=True)
@@ -108,8 +138,13 @@ def _table(result: "object") -> None:
         ordered = sorted(case.instances, key=lambda i: (i.status not in FLAG_STATUSES,))
         for i in ordered:
             flags += i.status in FLAG_STATUSES
-            t.add_row(f"[{style[i.status.value]}]{i.status.value}[/]", i.step, i.owner,
-                      (i.due_local or "—")[:16].replace("T", " "), i.explanation)
+            t.add_row(
+                f"[{style[i.status.value]}]{i.status.value}[/]",
+                i.step,
+                i.owner,
+                (i.due_local or "—")[:16].replace("T", " "),
+                i.explanation,
+            )
         out.print(t)
     if result.area_instances:
         t = Table(title="Area-level steps", title_justify="left", expand=True)
@@ -117,7 +152,12 @@ def _table(result: "object") -> None:
             t.add_column(col)
         for i in result.area_instances:
             flags += i.status in FLAG_STATUSES
-            t.add_row(i.area or "", f"[{style[i.status.value]}]{i.status.value}[/]", i.step,
-                      (i.due_local or "—")[:16].replace("T", " "), i.explanation)
+            t.add_row(
+                i.area or "",
+                f"[{style[i.status.value]}]{i.status.value}[/]",
+                i.step,
+                (i.due_local or "—")[:16].replace("T", " "),
+                i.explanation,
+            )
         out.print(t)
     out.print(f"{len(result.cases)} case(s) as of {result.as_of.isoformat()}; {flags} flag(s).")

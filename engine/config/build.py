@@ -16,7 +16,8 @@ from engine.config.loader import parse, read
 from engine.config.national import AreaInfo, National, load_national
 from engine.config.overlay import BuiltOverlay, StepDiff, build_overlay, stem_of
 from engine.errors import ConfigError, ConfigProblem
-from engine.spec import Rules, StageRule, Template, TemplateHistory
+from engine.rules import Rules, TemplateHistory
+from engine.spec import StageRule, Template
 from engine.vocabulary import Vocabulary
 
 

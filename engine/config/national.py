@@ -16,8 +16,8 @@ from engine.config.loader import Document, PathElem, read, to_plain
 from engine.config.names import Names, check_matcher, check_step
 from engine.config.problems import from_validation, show
 from engine.errors import ConfigProblem
+from engine.rules import BEGINNING
 from engine.spec import (
-    BEGINNING,
     AnyStep,
     DeadlineStep,
     ProhibitionStep,

@@ -14,15 +14,20 @@ from engine.evaluate.compiled import CompiledStep, compile_template
 from engine.evaluate.instance import Instance
 from engine.evaluate.recurring import Series
 from engine.events import Event
-from engine.spec import RecurringStep, Rules
+from engine.rules import Rules
+from engine.spec import RecurringStep
 
 
-def evaluate_area(rules: Rules, area: str, events: Sequence[Event], as_of: datetime) -> list[Instance]:
+def evaluate_area(
+    rules: Rules, area: str, events: Sequence[Event], as_of: datetime
+) -> list[Instance]:
     """Every area-level instance of `area` as of `as_of`, from its area-level events."""
     history = rules.history(area)
     as_of_ts = as_of.timestamp()
-    evs = sorted((e for e in events if e.case_id is None and e.area == area and e.ts <= as_of_ts),
-                 key=lambda e: (e.ts, e.event_id))
+    evs = sorted(
+        (e for e in events if e.case_id is None and e.area == area and e.ts <= as_of_ts),
+        key=lambda e: (e.ts, e.event_id),
+    )
     starts: dict[str, datetime] = {}
     for template in history.templates:
         if not template.has_overlay or template.effective_from > as_of:
@@ -32,6 +37,7 @@ def evaluate_area(rules: Rules, area: str, events: Sequence[Event], as_of: datet
                 starts.setdefault(step.id, template.effective_from)
     out: list[Instance] = []
     for step_id, start in starts.items():
+
         def lookup(at: datetime, _area: str, sid: str = step_id) -> CompiledStep | None:
             return compile_template(history.at(at)).by_id.get(sid)
 

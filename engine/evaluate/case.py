@@ -25,7 +25,8 @@ from engine.evaluate.recurring import Series
 from engine.evaluate.state import CaseState
 from engine.evaluate.status import closed_status, timed_status
 from engine.events import Event
-from engine.spec import DeadlineStep, ProhibitionStep, RecurringStep, Rules, Status, Unit
+from engine.rules import Rules
+from engine.spec import DeadlineStep, ProhibitionStep, RecurringStep, Status, Unit
 
 
 class _Open:
@@ -82,7 +83,7 @@ def evaluate_case(rules: Rules, events: Sequence[Event], as_of: datetime) -> Cas
             state.apply(e)
         cts = [template_at(e.area, e.ts) for e in group]
         # 1. Triggers open deadline instances and prohibitions are judged, as of this instant.
-        for e, ct in zip(group, cts):
+        for e, ct in zip(group, cts, strict=True):
             for cs, matcher in ct.triggers.get(e.type, ()):
                 if matcher.checks and not matcher.test(e):
                     continue
@@ -146,8 +147,9 @@ def _instance_order(i: Instance) -> tuple[datetime, int, str]:
     return (i.trigger_at, i.order, i.trigger_event or "")
 
 
-def _violations(prohibitions: list[CompiledStep], e: Event, state: CaseState,
-                as_of: datetime) -> list[Instance]:
+def _violations(
+    prohibitions: list[CompiledStep], e: Event, state: CaseState, as_of: datetime
+) -> list[Instance]:
     out = []
     for cs in prohibitions:
         if not cs.event.test(e):  # type: ignore[union-attr]
@@ -159,9 +161,21 @@ def _violations(prohibitions: list[CompiledStep], e: Event, state: CaseState,
         else:
             broken = step.violates_when is not None and holds(step.violates_when, state, e)
         if broken:
-            out.append(Instance(step.id, Status.violated, e.event_id, None, None, e.source,
-                                cs.severity, cs.version, e.at, cs.order,
-                                Basis(step, e, None, None, as_of)))
+            out.append(
+                Instance(
+                    step.id,
+                    Status.violated,
+                    e.event_id,
+                    None,
+                    None,
+                    e.source,
+                    cs.severity,
+                    cs.version,
+                    e.at,
+                    cs.order,
+                    Basis(step, e, None, None, as_of),
+                )
+            )
     return out
 
 
@@ -169,22 +183,41 @@ def _deadline_instance(inst: _Open, as_of: datetime, as_of_ts: float) -> Instanc
     step = inst.cs.step
     assert isinstance(step, DeadlineStep)
     due_ts = inst.due.timestamp()
-    status = closed_status(due_ts, inst.satisfier.ts if inst.satisfier else None,
-                           inst.canceller.ts if inst.canceller else None)
+    status = closed_status(
+        due_ts,
+        inst.satisfier.ts if inst.satisfier else None,
+        inst.canceller.ts if inst.canceller else None,
+    )
     if status is None:
         warn = None
         if step.deadline.unit is Unit.hours:
             warn = inst.trigger.ts + 0.75 * step.deadline.within * 3600  # elapsed, not wall-clock
         status = timed_status(inst.due, due_ts, as_of, as_of_ts, warn)
-    return Instance(step.id, status, inst.trigger.event_id, inst.due,
-                    inst.satisfier.event_id if inst.satisfier else None, inst.cs.owner,
-                    inst.cs.severity, inst.cs.version, inst.trigger.at, inst.cs.order,
-                    Basis(step, inst.trigger, inst.satisfier, inst.canceller, as_of))
+    return Instance(
+        step.id,
+        status,
+        inst.trigger.event_id,
+        inst.due,
+        inst.satisfier.event_id if inst.satisfier else None,
+        inst.cs.owner,
+        inst.cs.severity,
+        inst.cs.version,
+        inst.trigger.at,
+        inst.cs.order,
+        Basis(step, inst.trigger, inst.satisfier, inst.canceller, as_of),
+    )
 
 
-def _recurring(group: list[Event], state: CaseState, entered: str | None, ct: CompiledTemplate,
-               template_at: Callable[[str, float], CompiledTemplate], series: dict[str, Series],
-               as_of: datetime, as_of_ts: float) -> None:
+def _recurring(
+    group: list[Event],
+    state: CaseState,
+    entered: str | None,
+    ct: CompiledTemplate,
+    template_at: Callable[[str, float], CompiledTemplate],
+    series: dict[str, Series],
+    as_of: datetime,
+    as_of_ts: float,
+) -> None:
     """Advance every case-level recurring step by one instant's events."""
     ts = group[0].ts
     ids = [cs.step.id for cs in ct.recurring]
@@ -230,15 +263,18 @@ def _recurring(group: list[Event], state: CaseState, entered: str | None, ct: Co
             s.begin(satisfier.at, satisfier, satisfier.area, state.preferences)
 
 
-def _lookup(template_at: Callable[[str, float], CompiledTemplate], step_id: str
-            ) -> Callable[[datetime, str], CompiledStep | None]:
+def _lookup(
+    template_at: Callable[[str, float], CompiledTemplate], step_id: str
+) -> Callable[[datetime, str], CompiledStep | None]:
     def lookup(at: datetime, area: str) -> CompiledStep | None:
         return template_at(area, at.timestamp()).by_id.get(step_id)
+
     return lookup
 
 
-def _stops(cs: CompiledStep, step: RecurringStep, group: list[Event], entered: str | None,
-           state: CaseState) -> Event | None:
+def _stops(
+    cs: CompiledStep, step: RecurringStep, group: list[Event], entered: str | None, state: CaseState
+) -> Event | None:
     """The event that stops the series at this instant, if any."""
     for e in group:
         for m in cs.stop:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from weakref import WeakKeyDictionary
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from engine.calendar import WorkingCalendar, calendar_for
 from engine.events import Event
+from engine.rules import TemplateHistory
 from engine.spec import (
     Comparison,
     DeadlineStep,
@@ -23,7 +24,6 @@ from engine.spec import (
     RecurringStep,
     StageRule,
     Template,
-    TemplateHistory,
 )
 
 _EQ, _IN, _CMP = 0, 1, 2
@@ -112,8 +112,9 @@ def compile_template(template: Template) -> CompiledTemplate:
         return hit[1]
     ct = CompiledTemplate(template, calendar_for(template.extra_non_working_days))
     for order, step in enumerate(template.steps):
-        cs = CompiledStep(step, order, template, step.owner.value, step.severity.value,
-                          template.version)
+        cs = CompiledStep(
+            step, order, template, step.owner.value, step.severity.value, template.version
+        )
         if isinstance(step, DeadlineStep):
             cs.triggers = tuple(CompiledMatcher(m) for m in step.trigger)
             cs.satisfied_by = CompiledMatcher(step.satisfied_by)
@@ -160,8 +161,9 @@ def compile_stages(stages: tuple[StageRule, ...]) -> CompiledStages:
     for rule in stages:
         for m in rule.set_by:
             by_type.setdefault(m.type, []).append((CompiledMatcher(m), rule.id))
-    cs = CompiledStages(by_type, frozenset(r.id for r in stages if r.closed),
-                        tuple(r.id for r in stages))
+    cs = CompiledStages(
+        by_type, frozenset(r.id for r in stages if r.closed), tuple(r.id for r in stages)
+    )
     _STAGES[id(stages)] = (stages, cs)
     return cs
 

@@ -34,11 +34,14 @@ def holds(cond: Any, state: CaseState, event: Event | None) -> bool:
     if isinstance(cond, CaseCondition):
         return all(_equals(state.case_fact(k), v) for k, v in cond.case.items())
     if isinstance(cond, PreferenceCondition):
-        return all(k in state.preferences and _equals(state.preferences[k], v)
-                   for k, v in cond.preference.items())
+        return all(
+            k in state.preferences and _equals(state.preferences[k], v)
+            for k, v in cond.preference.items()
+        )
     if isinstance(cond, EventCondition):
-        return event is not None and all(_event_field(event, f, ref, state)
-                                         for f, ref in cond.event.items())
+        return event is not None and all(
+            _event_field(event, f, ref, state) for f, ref in cond.event.items()
+        )
     if isinstance(cond, AllCondition):
         return all(holds(c, state, event) for c in cond.all)
     if isinstance(cond, AnyCondition):

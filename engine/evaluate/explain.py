@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from engine.calendar import LONDON
-from engine.events import Event
 from engine.evaluate.instance import Instance
+from engine.events import Event
 from engine.spec import DeadlineStep, Matcher, ProhibitionStep, RecurringStep, Status, Unit
 
 # How a person would name the event that started an obligation.
@@ -75,29 +75,55 @@ def explain(inst: Instance) -> str:
     rule = f"Rule: {step.title} — {step.basis} [{step.verification.value}; {step.source}]."
     if isinstance(step, ProhibitionStep):
         assert b.trigger is not None
-        why = ("there was no consent to share with the ISVA at that time"
-               if step.unless is not None else "the channel is one the complainant said is unsafe"
-               if "unsafe" in step.id else "the rule's condition was met")
-        return (f"{_event(b.trigger)} (event {b.trigger.event_id}, source {b.trigger.source}) "
-                f"on {when(b.trigger.at)} broke the rule: {why}. {rule}")
+        why = (
+            "there was no consent to share with the ISVA at that time"
+            if step.unless is not None
+            else "the channel is one the complainant said is unsafe"
+            if "unsafe" in step.id
+            else "the rule's condition was met"
+        )
+        return (
+            f"{_event(b.trigger)} (event {b.trigger.event_id}, source {b.trigger.source}) "
+            f"on {when(b.trigger.at)} broke the rule: {why}. {rule}"
+        )
     if isinstance(step, DeadlineStep):
         assert b.trigger is not None
-        head = (f"{_trigger(b.trigger)} on {when(b.trigger.at)} (event {b.trigger.event_id}); "
-                f"{_owner(inst)} must {step.title[0].lower()}{step.title[1:]} "
-                f"{_deadline_words(step, inst)}")
+        head = (
+            f"{_trigger(b.trigger)} on {when(b.trigger.at)} (event {b.trigger.event_id}); "
+            f"{_owner(inst)} must {step.title[0].lower()}{step.title[1:]} "
+            f"{_deadline_words(step, inst)}"
+        )
         return f"{head}; {_outcome(inst, step.satisfied_by)} {rule}"
     assert isinstance(step, RecurringStep)
     assert b.gap_start is not None and inst.due is not None
-    began = (f"{_trigger(b.trigger)} on {when(b.trigger.at)} (event {b.trigger.event_id})"
-             if b.trigger is not None else f"the area's configuration taking effect on {when(b.gap_start)}")
-    interval = (f"every {b.interval_days} days (the complainant's preferred interval)"
-                if b.interval_from_preference else f"every {b.interval_days} days")
-    pause = (f", moved {b.pause_days} day{'s' if b.pause_days != 1 else ''} later for a pause in contact"
-             if b.pause_days else "")
-    head = (f"Period from {began}; {step.title[0].lower()}{step.title[1:]}: {interval}, "
-            f"so due by the end of {when(inst.due, False)}{pause}")
-    if b.stopper is not None and inst.status in (Status.cancelled, Status.missed) and b.satisfier is None:
-        stop = f"the series stopped with {_event(b.stopper)} (event {b.stopper.event_id}) on {when(b.stopper.at)}"
+    began = (
+        f"{_trigger(b.trigger)} on {when(b.trigger.at)} (event {b.trigger.event_id})"
+        if b.trigger is not None
+        else f"the area's configuration taking effect on {when(b.gap_start)}"
+    )
+    interval = (
+        f"every {b.interval_days} days (the complainant's preferred interval)"
+        if b.interval_from_preference
+        else f"every {b.interval_days} days"
+    )
+    pause = (
+        f", moved {b.pause_days} day{'s' if b.pause_days != 1 else ''} later for a pause in contact"
+        if b.pause_days
+        else ""
+    )
+    head = (
+        f"Period from {began}; {step.title[0].lower()}{step.title[1:]}: {interval}, "
+        f"so due by the end of {when(inst.due, False)}{pause}"
+    )
+    if (
+        b.stopper is not None
+        and inst.status in (Status.cancelled, Status.missed)
+        and b.satisfier is None
+    ):
+        stop = (
+            f"the series stopped with {_event(b.stopper)} (event {b.stopper.event_id}) "
+            f"on {when(b.stopper.at)}"
+        )
         if inst.status is Status.cancelled:
             return f"{head}; {stop}, so this period is cancelled. {rule}"
         return f"{head}; nothing by the due date, and {stop} after it: missed. {rule}"
@@ -105,16 +131,24 @@ def explain(inst: Instance) -> str:
 
 
 def _owner(inst: Instance) -> str:
-    return {"police": "the police", "cps": "the CPS", "wcu": "the witness care unit",
-            "isva": "the ISVA service", "probation": "probation", "area": "the area"}.get(
-        inst.owner, inst.owner)
+    return {
+        "police": "the police",
+        "cps": "the CPS",
+        "wcu": "the witness care unit",
+        "isva": "the ISVA service",
+        "probation": "probation",
+        "area": "the area",
+    }.get(inst.owner, inst.owner)
 
 
 def _outcome(inst: Instance, satisfied_by: Matcher) -> str:
     b = inst.basis
     s = inst.status
     if b.satisfier is not None:
-        done = f"done by {_event(b.satisfier)} (event {b.satisfier.event_id}) on {when(b.satisfier.at)}"
+        done = (
+            f"done by {_event(b.satisfier)} (event {b.satisfier.event_id}) "
+            f"on {when(b.satisfier.at)}"
+        )
         return f"{done}: in time." if s is Status.met else f"{done}: after the deadline, late."
     if b.canceller is not None:
         c = f"{_event(b.canceller)} (event {b.canceller.event_id}) on {when(b.canceller.at)}"

@@ -34,12 +34,37 @@ class Basis:
 class Instance:
     """One occurrence of a step in a case (or, for area-level steps, an area)."""
 
-    __slots__ = ("step", "status", "trigger_event", "due", "satisfied_by", "owner", "severity",
-                 "version", "trigger_at", "area", "order", "basis", "_explanation")
+    __slots__ = (
+        "step",
+        "status",
+        "trigger_event",
+        "due",
+        "satisfied_by",
+        "owner",
+        "severity",
+        "version",
+        "trigger_at",
+        "area",
+        "order",
+        "basis",
+        "_explanation",
+    )
 
-    def __init__(self, step: str, status: Status, trigger_event: str | None, due: datetime | None,
-                 satisfied_by: str | None, owner: str, severity: str, version: str,
-                 trigger_at: datetime, order: int, basis: Basis, area: str | None = None):
+    def __init__(
+        self,
+        step: str,
+        status: Status,
+        trigger_event: str | None,
+        due: datetime | None,
+        satisfied_by: str | None,
+        owner: str,
+        severity: str,
+        version: str,
+        trigger_at: datetime,
+        order: int,
+        basis: Basis,
+        area: str | None = None,
+    ):
         self.step = step
         self.status = status
         self.trigger_event = trigger_event
@@ -72,14 +97,23 @@ class Instance:
         out: dict[str, Any] = {}
         if self.area is not None:
             out["area"] = self.area
-        out.update(step=self.step, status=str(self.status), trigger_event=self.trigger_event,
-                   due=self.due_local, satisfied_by=self.satisfied_by, owner=self.owner,
-                   severity=self.severity, explanation=self.explanation)
+        out.update(
+            step=self.step,
+            status=str(self.status),
+            trigger_event=self.trigger_event,
+            due=self.due_local,
+            satisfied_by=self.satisfied_by,
+            owner=self.owner,
+            severity=self.severity,
+            explanation=self.explanation,
+        )
         return out
 
     def __repr__(self) -> str:
-        return (f"Instance({self.step}, {self.status}, trigger={self.trigger_event}, "
-                f"due={self.due_local}, satisfied_by={self.satisfied_by})")
+        return (
+            f"Instance({self.step}, {self.status}, trigger={self.trigger_event}, "
+            f"due={self.due_local}, satisfied_by={self.satisfied_by})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,5 +126,9 @@ class CaseResult:
     instances: list[Instance]
 
     def to_json(self) -> dict[str, Any]:
-        return {"case_id": self.case_id, "area": self.area, "stage": self.stage,
-                "instances": [i.to_json() for i in self.instances]}
+        return {
+            "case_id": self.case_id,
+            "area": self.area,
+            "stage": self.stage,
+            "instances": [i.to_json() for i in self.instances],
+        }

@@ -25,8 +25,14 @@ DAY = 86400.0
 class _Gap:
     __slots__ = ("cs", "start_event", "start", "interval", "from_pref")
 
-    def __init__(self, cs: CompiledStep, start_event: Event | None, start: datetime,
-                 interval: int, from_pref: bool):
+    def __init__(
+        self,
+        cs: CompiledStep,
+        start_event: Event | None,
+        start: datetime,
+        interval: int,
+        from_pref: bool,
+    ):
         self.cs = cs
         self.start_event = start_event
         self.start = start
@@ -40,8 +46,12 @@ class Series:
 
     __slots__ = ("step_id", "lookup", "gap", "pauses", "paused_since", "out", "area_label")
 
-    def __init__(self, step_id: str, lookup: Callable[[datetime, str], CompiledStep | None],
-                 area_label: str | None = None):
+    def __init__(
+        self,
+        step_id: str,
+        lookup: Callable[[datetime, str], CompiledStep | None],
+        area_label: str | None = None,
+    ):
         self.step_id = step_id
         self.lookup = lookup
         self.gap: _Gap | None = None
@@ -55,8 +65,9 @@ class Series:
         return self.gap is not None
 
     # --- transitions --------------------------------------------------------------
-    def begin(self, at: datetime, event: Event | None, area: str,
-              preferences: dict[str, object]) -> None:
+    def begin(
+        self, at: datetime, event: Event | None, area: str, preferences: dict[str, object]
+    ) -> None:
         """Open a gap at `at` (a start event, a satisfying event, or the overlay start)."""
         cs = self.lookup(at, area)
         if cs is None:
@@ -118,21 +129,50 @@ class Series:
             due = end_of_day(local_date(due) + timedelta(days=days))
         return due, added
 
-    def _emit(self, as_of: datetime, as_of_ts: float, *, satisfier: Event | None = None,
-              stopper: Event | None = None, end_ts: float | None) -> None:
+    def _emit(
+        self,
+        as_of: datetime,
+        as_of_ts: float,
+        *,
+        satisfier: Event | None = None,
+        stopper: Event | None = None,
+        end_ts: float | None,
+    ) -> None:
         gap = self.gap
         assert gap is not None
         due, added = self._due(gap, end_ts, as_of_ts)
         due_ts = due.timestamp()
-        status = closed_status(due_ts, satisfier.ts if satisfier else None,
-                               end_ts if satisfier is None else None)
+        status = closed_status(
+            due_ts, satisfier.ts if satisfier else None, end_ts if satisfier is None else None
+        )
         if status is None:
             status = timed_status(due, due_ts, as_of, as_of_ts, None)
         step = gap.cs.step
-        basis = Basis(step, gap.start_event, satisfier, None, as_of, gap_start=gap.start,
-                      interval_days=gap.interval, interval_from_preference=gap.from_pref,
-                      pause_days=added, stopper=stopper)
-        self.out.append(Instance(
-            step.id, status, gap.start_event.event_id if gap.start_event else None, due,
-            satisfier.event_id if satisfier else None, gap.cs.owner, gap.cs.severity,
-            gap.cs.version, gap.start, gap.cs.order, basis, self.area_label))
+        basis = Basis(
+            step,
+            gap.start_event,
+            satisfier,
+            None,
+            as_of,
+            gap_start=gap.start,
+            interval_days=gap.interval,
+            interval_from_preference=gap.from_pref,
+            pause_days=added,
+            stopper=stopper,
+        )
+        self.out.append(
+            Instance(
+                step.id,
+                status,
+                gap.start_event.event_id if gap.start_event else None,
+                due,
+                satisfier.event_id if satisfier else None,
+                gap.cs.owner,
+                gap.cs.severity,
+                gap.cs.version,
+                gap.start,
+                gap.cs.order,
+                basis,
+                self.area_label,
+            )
+        )

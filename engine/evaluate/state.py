@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.events import Event
 from engine.evaluate.compiled import CompiledStages
+from engine.events import Event
 
 
 class CaseState:
     __slots__ = ("facts", "stage", "consent", "preferences", "area", "stages", "preference_type")
 
-    def __init__(self, stages: CompiledStages, preference_type: str = "complainant.preferences_recorded"):
+    def __init__(
+        self, stages: CompiledStages, preference_type: str = "complainant.preferences_recorded"
+    ):
         self.facts: dict[str, Any] = {}
         self.stage = "reported"
         self.consent: dict[str, bool] = {}

@@ -3,14 +3,15 @@ else cancelled (or missed when the cancellation came after the deadline), else t
 
 from __future__ import annotations
 
-from engine.calendar import LONDON
 from datetime import datetime
 
+from engine.calendar import LONDON
 from engine.spec import Status
 
 
-def timed_status(due: datetime, due_ts: float, as_of: datetime, as_of_ts: float,
-                 warn_from_ts: float | None) -> Status:
+def timed_status(
+    due: datetime, due_ts: float, as_of: datetime, as_of_ts: float, warn_from_ts: float | None
+) -> Status:
     """An unsatisfied, uncancelled instance: missed, due_soon or due.
 
     `warn_from_ts` starts the warning window for hour deadlines; None means the window is
@@ -26,7 +27,9 @@ def timed_status(due: datetime, due_ts: float, as_of: datetime, as_of_ts: float,
     return Status.due
 
 
-def closed_status(due_ts: float, satisfied_ts: float | None, cancelled_ts: float | None) -> Status | None:
+def closed_status(
+    due_ts: float, satisfied_ts: float | None, cancelled_ts: float | None
+) -> Status | None:
     """met/late for a satisfied instance, cancelled/missed for a cancelled one, else None."""
     if satisfied_ts is not None:
         return Status.met if satisfied_ts <= due_ts else Status.late

@@ -19,7 +19,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from engine.spec import Rules, Template, TemplateHistory
+from engine.rules import Rules, TemplateHistory
+from engine.spec import Template
 from engine.store.db import checked_engine, reading
 from engine.store.tables import config_versions
 

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from engine.calendar import LONDON
 from engine.config import ConfigSet, build_overlay_text, build_template, load_config
-from engine.spec import BEGINNING, DeadlineStep, RecurringStep
+from engine.rules import BEGINNING
+from engine.spec import DeadlineStep, RecurringStep
 from tests.config.configkit import HEADER, ROOT, TODAY
 
 CONFIG: ConfigSet = load_config(ROOT / "area_configs", today=TODAY)

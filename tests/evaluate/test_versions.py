@@ -9,7 +9,7 @@ from pathlib import Path
 from engine.config import load_config
 from engine.evaluate import evaluate_case
 from engine.events import parse_event, parse_timestamp
-from engine.spec import Rules, TemplateHistory
+from engine.rules import Rules, TemplateHistory
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = load_config(ROOT / "area_configs")
