@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from engine.check import CheckResult
@@ -177,7 +178,7 @@ def step_overdue(demo: Demo) -> None:
         assert inst.due is not None
         days = (as_of - inst.due).days
         demo.console.print(f"  [bold]{case_id}[/] {inst.step} ({inst.owner}, {inst.severity}), "
-                           f"{days} days overdue: {inst.explanation}", highlight=False)
+                           f"{days} days overdue: {escape(inst.explanation)}", highlight=False)
 
 
 def step_files(demo: Demo) -> None:

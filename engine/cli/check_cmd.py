@@ -14,8 +14,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.padding import Padding
+from rich.text import Text
 
+from engine.check import CheckResult
+from engine.evaluate import Instance
 from engine.spec import FLAG_STATUSES, Status
 
 err = Console(stderr=True)
@@ -108,56 +111,38 @@ def check(
         raise typer.Exit(1)
 
 
-def _table(result: object) -> None:
-    from engine.check import CheckResult
+STYLE = {
+    "missed": "bold red",
+    "violated": "bold magenta",
+    "late": "yellow",
+    "due_soon": "cyan",
+    "met": "green",
+    "due": "white",
+    "cancelled": "dim",
+}
 
-    assert isinstance(result, CheckResult)
-    out = Console()
-    style = {
-        "missed": "bold red",
-        "violated": "bold magenta",
-        "late": "yellow",
-        "due_soon": "cyan",
-        "met": "green",
-        "due": "white",
-        "cancelled": "dim",
-    }
+
+def _table(result: CheckResult) -> None:
+    """For people: one block per case, flags first, each flag with its explanation."""
+    out = Console(highlight=False)
     flags = 0
     for case in result.cases:
-        t = Table(
-            title=f"{case.case_id} · {case.area} · stage {case.stage}",
-            title_justify="left",
-            show_lines=False,
-            expand=True,
-        )
-        t.add_column("status", no_wrap=True)
-        t.add_column("step", no_wrap=True)
-        t.add_column("owner", no_wrap=True)
-        t.add_column("due (Europe/London)", no_wrap=True)
-        t.add_column("explanation")
-        ordered = sorted(case.instances, key=lambda i: (i.status not in FLAG_STATUSES,))
-        for i in ordered:
-            flags += i.status in FLAG_STATUSES
-            t.add_row(
-                f"[{style[i.status.value]}]{i.status.value}[/]",
-                i.step,
-                i.owner,
-                (i.due_local or "—")[:16].replace("T", " "),
-                i.explanation,
-            )
-        out.print(t)
+        out.rule(f"[bold]{case.case_id}[/] · {case.area} · stage {case.stage}", align="left")
+        ordered = sorted(case.instances, key=lambda i: i.status not in FLAG_STATUSES)
+        for inst in ordered:
+            flags += inst.status in FLAG_STATUSES
+            _line(out, inst, inst.status in FLAG_STATUSES)
     if result.area_instances:
-        t = Table(title="Area-level steps", title_justify="left", expand=True)
-        for col in ("area", "status", "step", "due (Europe/London)", "explanation"):
-            t.add_column(col)
-        for i in result.area_instances:
-            flags += i.status in FLAG_STATUSES
-            t.add_row(
-                i.area or "",
-                f"[{style[i.status.value]}]{i.status.value}[/]",
-                i.step,
-                (i.due_local or "—")[:16].replace("T", " "),
-                i.explanation,
-            )
-        out.print(t)
+        out.rule("[bold]Area-level steps[/]", align="left")
+        for inst in result.area_instances:
+            flags += inst.status in FLAG_STATUSES
+            _line(out, inst, inst.status in FLAG_STATUSES, prefix=f"{inst.area} · ")
     out.print(f"{len(result.cases)} case(s) as of {result.as_of.isoformat()}; {flags} flag(s).")
+
+
+def _line(out: Console, inst: Instance, explain: bool, prefix: str = "") -> None:
+    due = (inst.due_local or "no deadline")[:16].replace("T", " ")
+    status = inst.status.value
+    out.print(f"  [{STYLE[status]}]{status:<9}[/] {prefix}{inst.step} · {inst.owner} · due {due}")
+    if explain:  # as plain text: explanations hold [brackets] that are not markup
+        out.print(Padding(Text(inst.explanation, style="dim"), (0, 0, 0, 12)))
