@@ -34,7 +34,7 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 from engine.calendar import local_date, start_of_day
 from engine.events import Event
 from engine.spec import DeadlineStep, RecurringStep, Status, Unit
-from engine.store.bulk import insert_rows, placeholders, read_events
+from engine.store.bulk import insert_rows, instant_param, placeholders, read_events
 from engine.store.db import checked_engine, reading, writing
 from engine.store.tables import cases, events, instances
 from engine.store.versions import StoreRules, rules_in_force
@@ -156,6 +156,8 @@ def sweep_partition(db_url: str | None, partition: Partition, as_of: datetime, f
     sr = rules_in_force(db_url, Path(config_dir))
     key = sr.key(partition.area)
     evaluated = n_instances = n_flags = 0
+    instant = instant_param(eng)
+    as_of_param = instant(as_of)
     for page in _pages(eng, partition, as_of, full, key):
         evs = events_of(eng, [cid for cid, _ in page])
         inst_rows: list[tuple[Any, ...]] = []
@@ -175,7 +177,7 @@ def sweep_partition(db_url: str | None, partition: Partition, as_of: datetime, f
                 crossing = _next_check(result.instances, in_force, as_of)
                 row["next_check"] = _earliest(crossing, row["next_check"])
                 for inst in result.instances:
-                    inst_rows.append(_instance_row(inst, cid, result.area, as_of))
+                    inst_rows.append(_instance_row(inst, cid, result.area, as_of_param, instant))
                     n_flags += str(inst.status) in FLAGS
             case_rows.append(row)
         _store_page(eng, [cid for cid, _ in page], inst_rows, case_rows)
@@ -232,17 +234,21 @@ INSTANCE_COLUMNS = ("case_id", "area", "step", "trigger_event", "trigger_at", "s
                     "evaluated_as_of")
 
 
-def _instance_row(inst: Any, case_id: str | None, area: str, as_of: datetime) -> tuple[Any, ...]:
-    return (case_id, inst.area or area, inst.step, inst.trigger_event, inst.trigger_at,
-            str(inst.status), inst.due, inst.satisfied_by, str(inst.owner), str(inst.severity),
-            inst.explanation, inst.version, as_of)
+def _instance_row(inst: Any, case_id: str | None, area: str, as_of_param: Any,
+                  instant: Any) -> tuple[Any, ...]:
+    """An instances row in INSTANCE_COLUMNS order, instants already driver values."""
+    due = inst.due
+    return (case_id, inst.area or area, inst.step, inst.trigger_event,
+            instant(inst.trigger_at), str(inst.status), None if due is None else instant(due),
+            inst.satisfied_by, str(inst.owner), str(inst.severity), inst.explanation,
+            inst.version, as_of_param)
 
 
 def _store_page(eng: Any, case_ids: list[str], inst_rows: list[tuple[Any, ...]],
                 case_rows: list[dict[str, Any]]) -> None:
     with writing(eng) as conn:
         conn.execute(instances.delete().where(instances.c.case_id.in_(case_ids)))
-        insert_rows(conn, instances, INSTANCE_COLUMNS, inst_rows)
+        insert_rows(conn, instances, INSTANCE_COLUMNS, inst_rows, prepared=True)
         conn.execute(update(cases).where(cases.c.case_id == bindparam("b_case_id")), case_rows)
 
 
@@ -305,9 +311,10 @@ def _sweep_area_level(eng: Any, sr: StoreRules, p: Partition, as_of: datetime
         area_events = [e for e in read_events(conn, "case_id IS NULL AND area = ?", [p.area])
                        if e.at <= as_of]
     result = evaluate_area(sr.rules, p.area, area_events, as_of)
-    rows = [_instance_row(i, None, p.area, as_of) for i in result]
+    instant = instant_param(eng)
+    rows = [_instance_row(i, None, p.area, instant(as_of), instant) for i in result]
     with writing(eng) as conn:
         conn.execute(instances.delete().where(instances.c.case_id.is_(None),
                                               instances.c.area == p.area))
-        insert_rows(conn, instances, INSTANCE_COLUMNS, rows)
+        insert_rows(conn, instances, INSTANCE_COLUMNS, rows, prepared=True)
     return len(rows), sum(str(i.status) in FLAGS for i in result)

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table
+from sqlalchemy import JSON, Connection, Engine, Table
 
 from engine.events import Event
 from engine.store.tables import UTCDateTime
@@ -34,9 +34,9 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def instant_param(conn: Connection) -> Any:
+def instant_param(conn_or_engine: Connection | Engine) -> Any:
     """The function turning an aware instant into this driver's parameter."""
-    return _instant_sqlite if conn.dialect.name == "sqlite" else _identity
+    return _instant_sqlite if conn_or_engine.dialect.name == "sqlite" else _identity
 
 
 def insert_rows(conn: Connection, table: Table, columns: Sequence[str],
