@@ -26,7 +26,7 @@ from engine.evaluate.state import CaseState
 from engine.evaluate.status import closed_status, timed_status
 from engine.events import Event
 from engine.rules import Rules
-from engine.spec import DeadlineStep, ProhibitionStep, RecurringStep, Status, Unit
+from engine.spec import DeadlineStep, ProhibitionStep, Status, Unit
 
 
 class _Open:
@@ -219,48 +219,58 @@ def _recurring(
     as_of_ts: float,
 ) -> None:
     """Advance every case-level recurring step by one instant's events."""
-    ts = group[0].ts
-    ids = [cs.step.id for cs in ct.recurring]
-    for sid in series:
-        if sid not in ids:
-            ids.append(sid)
-    for sid in ids:
+    for cs in ct.recurring:
+        sid = cs.step.id
         s = series.get(sid)
         if s is None:
             s = series[sid] = Series(sid, _lookup(template_at, sid))
-        cs = s.gap.cs if s.gap is not None else ct.by_id.get(sid)
-        if cs is None:
-            continue
-        step = cs.step
-        assert isinstance(step, RecurringStep)
+        _advance(s, s.gap.cs if s.gap is not None else cs, group, state, entered, as_of, as_of_ts)
+    if len(series) > len(ct.recurring):  # a series the current version no longer has
+        for sid, s in series.items():
+            if s.gap is not None and sid not in ct.by_id:
+                _advance(s, s.gap.cs, group, state, entered, as_of, as_of_ts)
+
+
+def _advance(
+    s: Series,
+    cs: CompiledStep,
+    group: list[Event],
+    state: CaseState,
+    entered: str | None,
+    as_of: datetime,
+    as_of_ts: float,
+) -> None:
+    if cs.pause is not None:
         for e in group:
-            if cs.pause is not None and cs.pause.matches(e):
+            if cs.pause.matches(e):
                 s.pause(e.ts)
             elif cs.resume is not None and cs.resume.matches(e):
                 s.resume(e.ts)
-        if s.gap is None and cs.start is not None:
-            starter = next((e for e in group if cs.start.matches(e)), None)
-            if starter is not None and _stops(cs, step, group, entered, state) is None:
-                s.begin(starter.at, starter, starter.area, state.preferences)
-        gap = s.gap
-        if gap is None:
-            continue
-        gcs = gap.cs
-        gstep = gcs.step
-        assert isinstance(gstep, RecurringStep) and gcs.satisfied_by is not None
-        satisfier = next((e for e in group if gcs.satisfied_by.matches(e)), None)
-        if satisfier is not None and gap.start_event is not satisfier:
-            s.close(satisfier, as_of, as_of_ts)
-            s.gap = None
-        else:
-            satisfier = None
-        stopper = _stops(gcs, gstep, group, entered, state)
-        if stopper is not None:
-            if satisfier is None:
-                s.stop(stopper, ts, as_of, as_of_ts)
-            s.gap = None
-        elif satisfier is not None:
-            s.begin(satisfier.at, satisfier, satisfier.area, state.preferences)
+    if s.gap is None:
+        if cs.start is None:
+            return
+        starter = next((e for e in group if cs.start.matches(e)), None)
+        if starter is None or _stops(cs, group, entered, state) is not None:
+            return
+        s.begin(starter.at, starter, starter.area, state.preferences)
+        if s.gap is None:
+            return
+    gap = s.gap
+    gcs = gap.cs
+    assert gcs.satisfied_by is not None
+    satisfier = next((e for e in group if gcs.satisfied_by.matches(e)), None)
+    if satisfier is gap.start_event:
+        satisfier = None
+    if satisfier is not None:
+        s.close(satisfier, as_of, as_of_ts)
+        s.gap = None
+    stopper = _stops(gcs, group, entered, state)
+    if stopper is not None:
+        if satisfier is None:
+            s.stop(stopper, group[0].ts, as_of, as_of_ts)
+        s.gap = None
+    elif satisfier is not None:
+        s.begin(satisfier.at, satisfier, satisfier.area, state.preferences)
 
 
 def _lookup(
@@ -273,14 +283,15 @@ def _lookup(
 
 
 def _stops(
-    cs: CompiledStep, step: RecurringStep, group: list[Event], entered: str | None, state: CaseState
+    cs: CompiledStep, group: list[Event], entered: str | None, state: CaseState
 ) -> Event | None:
-    """The event that stops the series at this instant, if any."""
-    for e in group:
-        for m in cs.stop:
+    """The event that stops the series at this instant, if any: a stop matcher, or the
+    event that made the case enter a stop stage or a closed stage."""
+    for m in cs.stop:
+        for e in group:
             if m.matches(e):
                 return e
-    if entered is not None and (entered in step.stop_stages or entered in state.stages.closed):
+    if entered is not None and (entered in cs.stop_stages or entered in state.stages.closed):
         for e in reversed(group):
             if e.type in state.stages.by_type:
                 return e

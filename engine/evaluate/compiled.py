@@ -86,6 +86,7 @@ class CompiledStep:
     pause: CompiledMatcher | None = None
     resume: CompiledMatcher | None = None
     event: CompiledMatcher | None = None
+    stop_stages: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -127,6 +128,7 @@ def compile_template(template: Template) -> CompiledTemplate:
             cs.stop = tuple(CompiledMatcher(m) for m in step.stop)
             cs.pause = CompiledMatcher(step.pause) if step.pause else None
             cs.resume = CompiledMatcher(step.resume) if step.resume else None
+            cs.stop_stages = frozenset(step.stop_stages)
             (ct.area_recurring if step.scope == "area" else ct.recurring).append(cs)
         else:
             cs.event = CompiledMatcher(step.event)
