@@ -21,7 +21,9 @@ from pathlib import Path
 
 from bench.cohort import CACHE, NATIONAL_CASES
 from bench.store_common import db_url, raw_connection
-from engine.simulate.cohort import DEFAULT_AS_OF
+
+# engine.simulate.DEFAULT_AS_OF, written out so this script does not import the simulator
+COHORT_AS_OF = "2026-11-27T12:00:00+00:00"
 
 
 def floor(url: str) -> tuple[int, float]:
@@ -94,8 +96,8 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=NATIONAL_CASES)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--as-of", default=DEFAULT_AS_OF.isoformat(),
-                        help="the cohort's as_of (default: the simulator's)")
+    parser.add_argument("--as-of", default=COHORT_AS_OF,
+                        help="the cohort's as_of (its manifest.json; default: the simulator's)")
     args = parser.parse_args()
     from engine.ingest import ingest_paths
 
