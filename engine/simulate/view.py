@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from engine.calendar import LONDON, WorkingCalendar, calendar_for, end_of_day
+from engine.rules import TemplateHistory
 from engine.simulate.draft import CaseDraft, Ev, Timeline
 from engine.spec import (
     AllCondition,
@@ -33,7 +34,6 @@ from engine.spec import (
     RecurringStep,
     StageRule,
     Template,
-    TemplateHistory,
 )
 
 
