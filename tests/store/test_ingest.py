@@ -201,3 +201,15 @@ def test_two_ingests_at_once_on_sqlite(tmp_path: Path, config_dir: Path) -> None
     lines = [int(o[0].split(": ")[1].split()[0]) for o in outs]
     accepted = [int(o[0].split(": ")[2].split()[0]) for o in outs]
     assert sum(accepted) == len(ref["events"]) and sum(lines) == len(cohort(3000)) * 2
+
+
+def test_stdin_is_read_and_its_rejects_go_beside_the_working_directory(
+        db: str, config_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    lines = "\n".join([json.dumps(e) for e in case_events(3)] + ['{"event_id": "bad"}']) + "\n"
+    result = CliRunner().invoke(app, ["ingest", "-", "--db", db, "--config-dir", str(config_dir)],
+                                input=lines)
+    assert result.exit_code == 1, result.output
+    assert "<stdin>: 3 lines: 2 accepted, 0 duplicate, 1 rejected" in result.output
+    (r,) = [json.loads(x) for x in (tmp_path / "stdin.rejects.jsonl").read_text().splitlines()]
+    assert (r["file"], r["line"], r["event_id"], r["field"]) == ("<stdin>", 3, "bad", "area")

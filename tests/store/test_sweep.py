@@ -80,3 +80,24 @@ def test_process_pool_over_hash_buckets_equals_one_process(db: str, config_dir: 
     after_pool = (verdicts(db), stages(db))
     run_sweep(db, T2, full=True, config_dir=config_dir)
     assert (verdicts(db), stages(db)) == after_pool
+
+
+def test_hour_deadlines_are_checked_again_when_their_last_quarter_begins(
+        db: str, config_dir: Path, tmp_path: Path) -> None:
+    from tests.store.store_data import overlay_text
+
+    (config_dir / "areas" / "avon-and-somerset.yaml").write_text(overlay_text(
+        "2026-03-01", "  police_inform_arrest:\n    deadline: {within: 4, unit: hours}"))
+    evs = case_events(0, area="avon-and-somerset")[:2]  # arrested Tue 3 Mar 09:00 UTC
+    ingest_paths(db, [str(write_jsonl(tmp_path / "a.jsonl", evs))], config_dir=config_dir)
+    arrest = lambda: next(r[5] for r in verdicts(db) if r[2] == "police_inform_arrest")  # noqa: E731
+    run_sweep(db, datetime(2026, 3, 3, 10, tzinfo=UTC), config_dir=config_dir)
+    assert arrest() == "due"
+    assert run_sweep(db, datetime(2026, 3, 3, 11, 59, tzinfo=UTC),
+                     config_dir=config_dir).cases_evaluated == 0
+    run_sweep(db, datetime(2026, 3, 3, 12, 0, tzinfo=UTC), config_dir=config_dir)
+    assert arrest() == "due_soon"  # the last 25% of 4 hours begins at 12:00
+    assert run_sweep(db, datetime(2026, 3, 3, 13, 0, tzinfo=UTC),
+                     config_dir=config_dir).cases_evaluated == 0  # due at 13:00: not yet after it
+    run_sweep(db, datetime(2026, 3, 3, 13, 0, 1, tzinfo=UTC), config_dir=config_dir)
+    assert arrest() == "missed"
