@@ -40,11 +40,19 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def when(instant: datetime, with_time: bool = True) -> str:
+def when(instant: datetime, with_time: bool = True, year: int | None = None) -> str:
+    """'Fri 6 Mar 16:40' in London time; the year is added when it is not `year` (the
+    year of the evaluation), so that an old case's dates cannot be misread."""
     # Tables rather than strftime: the same text, 5x faster; the sweep formats millions.
     local = instant.astimezone(LONDON)
     text = f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}"
+    if year is not None and local.year != year:
+        text += f" {local.year}"
     return f"{text} {local.hour:02d}:{local.minute:02d}" if with_time else text
+
+
+def _year(inst: Instance) -> int:
+    return inst.basis.as_of.astimezone(LONDON).year
 
 
 def _value(v: object) -> str:
@@ -67,14 +75,16 @@ def _trigger(e: Event) -> str:
 
 
 def _deadline_words(step: DeadlineStep, inst: Instance) -> str:
+    y = _year(inst)
     d = step.deadline
     assert inst.due is not None
     if d.unit is Unit.hours:
-        return f"within {d.describe()} (by {when(inst.due)})"
-    return f"within {d.describe()} (by the end of {when(inst.due, False)})"
+        return f"within {d.describe()} (by {when(inst.due, year=y)})"
+    return f"within {d.describe()} (by the end of {when(inst.due, False, year=y)})"
 
 
 def explain(inst: Instance) -> str:
+    y = _year(inst)
     b = inst.basis
     step = b.step
     rule = f"Rule: {step.title} — {step.basis} [{step.verification.value}; {step.source}]."
@@ -89,12 +99,12 @@ def explain(inst: Instance) -> str:
         )
         return (
             f"{_event(b.trigger)} (event {b.trigger.event_id}, source {b.trigger.source}) "
-            f"on {when(b.trigger.at)} broke the rule: {why}. {rule}"
+            f"on {when(b.trigger.at, year=y)} broke the rule: {why}. {rule}"
         )
     if isinstance(step, DeadlineStep):
         assert b.trigger is not None
         head = (
-            f"{_trigger(b.trigger)} on {when(b.trigger.at)} (event {b.trigger.event_id}); "
+            f"{_trigger(b.trigger)} on {when(b.trigger.at, year=y)} (event {b.trigger.event_id}); "
             f"{_owner(inst)} must {step.title[0].lower()}{step.title[1:]} "
             f"{_deadline_words(step, inst)}"
         )
@@ -102,9 +112,9 @@ def explain(inst: Instance) -> str:
     assert isinstance(step, RecurringStep)
     assert b.gap_start is not None and inst.due is not None
     began = (
-        f"{_trigger(b.trigger)} on {when(b.trigger.at)} (event {b.trigger.event_id})"
+        f"{_trigger(b.trigger)} on {when(b.trigger.at, year=y)} (event {b.trigger.event_id})"
         if b.trigger is not None
-        else f"the area's configuration taking effect on {when(b.gap_start)}"
+        else f"the area's configuration taking effect on {when(b.gap_start, year=y)}"
     )
     interval = (
         f"every {b.interval_days} days (the complainant's preferred interval)"
@@ -118,7 +128,7 @@ def explain(inst: Instance) -> str:
     )
     head = (
         f"Period from {began}; {step.title[0].lower()}{step.title[1:]}: {interval}, "
-        f"so due by the end of {when(inst.due, False)}{pause}"
+        f"so due by the end of {when(inst.due, False, year=y)}{pause}"
     )
     if (
         b.stopper is not None
@@ -127,7 +137,7 @@ def explain(inst: Instance) -> str:
     ):
         stop = (
             f"the series stopped with {_event(b.stopper)} (event {b.stopper.event_id}) "
-            f"on {when(b.stopper.at)}"
+            f"on {when(b.stopper.at, year=y)}"
         )
         if inst.status is Status.cancelled:
             return f"{head}; {stop}, so this period is cancelled. {rule}"
@@ -147,22 +157,24 @@ def _owner(inst: Instance) -> str:
 
 
 def _outcome(inst: Instance, satisfied_by: Matcher) -> str:
+    y = _year(inst)
     b = inst.basis
     s = inst.status
     if b.satisfier is not None:
         done = (
             f"done by {_event(b.satisfier)} (event {b.satisfier.event_id}) "
-            f"on {when(b.satisfier.at)}"
+            f"on {when(b.satisfier.at, year=y)}"
         )
         return f"{done}: in time." if s is Status.met else f"{done}: after the deadline, late."
     if b.canceller is not None:
-        c = f"{_event(b.canceller)} (event {b.canceller.event_id}) on {when(b.canceller.at)}"
+        c = f"{_event(b.canceller)} (event {b.canceller.event_id})"
+        c += f" on {when(b.canceller.at, year=y)}"
         if s is Status.cancelled:
             return f"no longer required after {c}: cancelled."
         return f"not done by the deadline; {c} came after it: missed."
     wanted = satisfied_by.describe()
     if s is Status.missed:
-        return f"no {wanted} by {when(b.as_of)}: missed."
+        return f"no {wanted} by {when(b.as_of, year=y)}: missed."
     if s is Status.due_soon:
-        return f"no {wanted} yet as of {when(b.as_of)}; due soon."
-    return f"no {wanted} yet as of {when(b.as_of)}; not yet due."
+        return f"no {wanted} yet as of {when(b.as_of, year=y)}; due soon."
+    return f"no {wanted} yet as of {when(b.as_of, year=y)}; not yet due."

@@ -53,3 +53,13 @@ def test_another_areas_meeting_does_not_count() -> None:
     assert _rows("south-wales", only_other, "2026-07-03T00:00:00+01:00") == [
         ["south-wales", "scrutiny_group_meets", "missed", None, "2026-07-02T23:59:59.999000+01:00", None],
     ]
+
+
+def test_explanations_give_the_year_of_dates_outside_the_year_of_evaluation() -> None:
+    (inst, _) = evaluate_area(CONFIG.rules(), "south-wales", MEETINGS,
+                              parse_timestamp("2027-01-05T12:00:00+00:00"))
+    assert inst.explanation.startswith(
+        "Period from the area's configuration taking effect on Wed 1 Apr 2026 00:00; the Local "
+        "Multi-Agency Rape Strategic and Scrutiny Group meets: every 92 days, so due by the end "
+        "of Thu 2 Jul 2026; done by area.scrutiny_meeting_held (event m-sw-1) on Mon 15 Jun 2026 "
+        "18:00: in time.")
