@@ -16,7 +16,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.errors import ConfigProblem
 
@@ -164,6 +164,11 @@ def _duplicates(node: Node, path: list[PathElem], file: str) -> list[ConfigProbl
     if isinstance(node, MappingNode):
         seen: dict[Any, int] = {}
         for key, value in node.value:
+            if not isinstance(key, ScalarNode):  # e.g. `[]: x`: a key must be a plain name
+                out.append(ConfigProblem(
+                    file, key.start_mark.line + 1, key.start_mark.column + 1, dotted(path),
+                    "a key must be a plain name, not a list or a mapping", "a plain name"))
+                continue
             name = key.value
             if name in seen:
                 out.append(ConfigProblem(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from engine.config import ConfigSet, build_overlay_text, load_config
@@ -47,6 +47,8 @@ def test_anchors_and_aliases_resolve() -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab:{}[]-,'\"&*!#\n 12.")), max_size=80))
+@example("[]:")  # a list as a mapping key once raised TypeError
+@example("{a: 1}: 2")
 def test_any_text_gives_problems_not_exceptions(text: str) -> None:
     built = build_overlay_text(CONFIG, text, "fuzz.yaml", today=TODAY)
     assert built.template is None
