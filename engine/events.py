@@ -201,21 +201,13 @@ def read_lines(
     for number, raw in enumerate(stream, start=1):
         text = raw.rstrip("\r\n")
         if not text.strip():
-            yield ReadLine(
-                number, text, None, None, EventProblem(number, "blank line", source=source)
-            )
+            yield _rejected(number, text, "blank line", source)
             continue
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield ReadLine(
-                number,
-                text,
-                None,
-                None,
-                EventProblem(
-                    number, f"not valid JSON: {exc.msg} at column {exc.colno}", source=source
-                ),
+            yield _rejected(
+                number, text, f"not valid JSON: {exc.msg} at column {exc.colno}", source
             )
             continue
         yield _outcome(number, text, obj, vocabulary, source)
@@ -235,12 +227,8 @@ def _read_csv(stream: IO[str], vocabulary: Vocabulary, source: str | None) -> It
         )
         yield ReadLine(1, header_line.rstrip("\r\n"), None, None, problem)
         for number, raw in enumerate(stream, start=2):
-            yield ReadLine(
-                number,
-                raw.rstrip("\r\n"),
-                None,
-                None,
-                EventProblem(number, "not read: the CSV header is invalid", source=source),
+            yield _rejected(
+                number, raw.rstrip("\r\n"), "not read: the CSV header is invalid", source
             )
         return
     # Physical line numbers: csv may span a record over lines when cells are quoted.
@@ -249,28 +237,24 @@ def _read_csv(stream: IO[str], vocabulary: Vocabulary, source: str | None) -> It
         number += 1
         text = raw.rstrip("\r\n")
         if not text.strip():
-            yield ReadLine(
-                number, text, None, None, EventProblem(number, "blank line", source=source)
-            )
+            yield _rejected(number, text, "blank line", source)
             continue
         cells = next(csv.reader([raw]), [])
         if len(cells) != len(header):
-            yield ReadLine(
-                number,
-                text,
-                None,
-                None,
-                EventProblem(
-                    number, f"has {len(cells)} cells, the header has {len(header)}", source=source
-                ),
+            yield _rejected(
+                number, text, f"has {len(cells)} cells, the header has {len(header)}", source
             )
             continue
         try:
             obj = _csv_object(dict(zip(header, cells, strict=True)))
         except ValueError as exc:
-            yield ReadLine(number, text, None, None, EventProblem(number, str(exc), source=source))
+            yield _rejected(number, text, str(exc), source)
             continue
         yield _outcome(number, text, obj, vocabulary, source)
+
+
+def _rejected(number: int, text: str, message: str, source: str | None) -> ReadLine:
+    return ReadLine(number, text, None, None, EventProblem(number, message, source=source))
 
 
 def _outcome(

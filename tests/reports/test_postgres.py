@@ -13,7 +13,7 @@ from engine.reports.scrutiny import build_scrutiny
 pytestmark = pytest.mark.postgres
 
 
-def _same(a, b):
+def assert_same(a, b):  # noqa: ANN001, ANN202
     a, b = dict(a.data), dict(b.data)
     a.pop("generated_at")
     b.pop("generated_at")
@@ -22,8 +22,8 @@ def _same(a, b):
 
 def test_reports_are_identical_on_postgresql_and_sqlite(store, pg_store):
     pg = pg_store.engine
-    _same(build_board(pg, store.facts), build_board(store.engine, store.facts))
-    _same(build_national(pg, store.facts), build_national(store.engine, store.facts))
+    assert_same(build_board(pg, store.facts), build_board(store.engine, store.facts))
+    assert_same(build_national(pg, store.facts), build_national(store.engine, store.facts))
     q = Quarter.parse("2026Q2")
-    _same(build_scrutiny(pg, store.facts, "kent", q, seed=5),
+    assert_same(build_scrutiny(pg, store.facts, "kent", q, seed=5),
           build_scrutiny(store.engine, store.facts, "kent", q, seed=5))
