@@ -12,7 +12,7 @@ import argparse
 import gc
 import random
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from engine.config import load_config
@@ -25,8 +25,11 @@ AREAS = ["avon-and-somerset", "greater-manchester", "south-wales", "west-yorkshi
 PATH: list[tuple[float, str, dict[str, object]]] = [
     (0, "case.reported", {"offence": "rape", "complainant_age": "adult"}),
     (0.2, "complainant.needs_assessed", {}),
-    (0.3, "complainant.preferences_recorded", {"channel": "phone", "unsafe_channels": ["letter"],
-                                               "update_interval_days": 21}),
+    (
+        0.3,
+        "complainant.preferences_recorded",
+        {"channel": "phone", "unsafe_channels": ["letter"], "update_interval_days": 21},
+    ),
     (0.4, "consent.recorded", {"scope": "share_with_isva", "granted": True}),
     (0.5, "isva.referral_made", {}),
     (1, "police.suspect_arrested", {}),
@@ -54,7 +57,7 @@ PATH: list[tuple[float, str, dict[str, object]]] = [
 
 def cohort(n: int, seed: int = 1) -> list[list[Event]]:
     rng = random.Random(seed)
-    start = datetime(2026, 4, 1, 9, tzinfo=timezone.utc)
+    start = datetime(2026, 4, 1, 9, tzinfo=UTC)
     cases = []
     for i in range(n):
         t0 = start + timedelta(minutes=(7 * i) % (300 * 24 * 60))  # reports over 300 days
@@ -64,10 +67,24 @@ def cohort(n: int, seed: int = 1) -> list[list[Event]]:
         for j, (offset, etype, data) in enumerate(PATH):
             at = t0 + timedelta(days=offset * rng.uniform(0.8, 1.6))
             source = etype.split(".")[0]
-            source = {"case": "police", "complainant": "police", "consent": "police",
-                      "isva": "isva"}.get(source, source)
-            events.append(Event(f"{case_id}-{j:02d}", case_id, area, etype, at, source,
-                                dict(data), at.timestamp()))
+            source = {
+                "case": "police",
+                "complainant": "police",
+                "consent": "police",
+                "isva": "isva",
+            }.get(source, source)
+            events.append(
+                Event(
+                    f"{case_id}-{j:02d}",
+                    case_id,
+                    area,
+                    etype,
+                    at,
+                    source,
+                    dict(data),
+                    at.timestamp(),
+                )
+            )
         rng.shuffle(events)  # arrival order is not evaluation order
         cases.append(events)
     return cases
@@ -79,7 +96,7 @@ def main() -> None:
     args = parser.parse_args()
     rules = load_config(Path("area_configs")).rules()
     cases = cohort(args.cases)
-    as_of = datetime(2027, 6, 1, tzinfo=timezone.utc)
+    as_of = datetime(2027, 6, 1, tzinfo=UTC)
     events = sum(len(c) for c in cases)
     gc.collect()
 
@@ -97,9 +114,12 @@ def main() -> None:
     elapsed = time.perf_counter() - t
 
     print(f"cases: {len(cases):,}  events: {events:,}  instances: {instances:,}")
-    print(f"floor (sort + iterate the same events): {floor:.2f} s  ({len(cases) / floor:,.0f} cases/s)")
-    print(f"evaluate_case: {elapsed:.2f} s  ({len(cases) / elapsed:,.0f} cases/s, "
-          f"{instances / elapsed:,.0f} instances/s)")
+    rate = len(cases) / floor
+    print(f"floor (sort + iterate the same events): {floor:.2f} s  ({rate:,.0f} cases/s)")
+    print(
+        f"evaluate_case: {elapsed:.2f} s  ({len(cases) / elapsed:,.0f} cases/s, "
+        f"{instances / elapsed:,.0f} instances/s)"
+    )
     print(f"ratio evaluate / floor: {elapsed / floor:.1f}x")
 
 
