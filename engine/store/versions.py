@@ -1,10 +1,14 @@
 """Deployed config versions (SPEC §7) and the rules they add up to.
 
 Which rules the sweep and `plan` use, per area:
-- an area with at least one deployed version: the national framework from the
-  beginning, then each deployed version from its `effective_from`;
-- an area with none: the overlay file in the config directory (`area_configs/areas/`),
-  as `liaison check` uses it, or the national framework alone when there is no file.
+- an area with none deployed: the overlay file in the config directory
+  (`area_configs/areas/`), as `liaison check` uses it, or the national framework alone
+  when there is no file;
+- an area with deployed versions: the national framework from the beginning, the overlay
+  file from its `effective_from` if that comes before the first deployed version (it is
+  what judged those instances until then), then each deployed version from its own
+  `effective_from`. So a first deployment taking effect later than the file never
+  rewrites the verdicts the file gave (SPEC §7).
 """
 
 from __future__ import annotations
@@ -115,7 +119,11 @@ def build_rules(config_set: Any, deployed: list[Version],
     areas = set(by_area) | set(config_set.templates) | set(extra or {})
     for area in areas:
         if area in by_area:
-            templates = [national, *by_area[area]]
+            deployed_here = by_area[area]
+            first = min(t.effective_from for t in deployed_here)
+            file_tpl = config_set.templates.get(area)
+            before = [file_tpl] if file_tpl is not None and file_tpl.effective_from < first else []
+            templates = [national, *before, *deployed_here]
         else:
             templates = list(config_set.history(area).templates)
         templates += (extra or {}).get(area, [])

@@ -143,3 +143,20 @@ def test_versions_must_come_in_order(db: str, config_dir: Path) -> None:
                                    input="n\n")
     assert answer_no.exit_code == 1
     assert [v.effective_from.date() for v in history(db, AREA)] == [date(2026, 3, 1)]
+
+
+def test_a_first_deploy_taking_effect_later_keeps_what_the_file_judged(
+        db: str, config_dir: Path, tmp_path: Path) -> None:
+    # Before any deployment the area is judged by its overlay file (4 hours from 1 March).
+    write_overlay(config_dir, "2026-03-01", FOUR_HOURS)
+    early = arrest_case("F-1", "2026-03-03T10:00:00+00:00", "2026-03-04T06:00:00+00:00")
+    ingest_paths(db, [str(write_jsonl(tmp_path / "a.jsonl", early))], config_dir=config_dir)
+    run_sweep(db, datetime(2026, 3, 10, tzinfo=UTC), config_dir=config_dir)
+    before = arrest_verdicts(db)["F-1"]
+    assert before[0] == "late"
+    p = plan(db, AREA, config_dir, effective_from=date(2026, 3, 20),
+             as_of=datetime(2026, 3, 10, tzinfo=UTC))
+    assert p.changes == () and p.new_flags == ()
+    deploy(db, AREA, ANA, config_dir, effective_from=date(2026, 3, 20))
+    run_sweep(db, datetime(2026, 3, 10, tzinfo=UTC), full=True, config_dir=config_dir)
+    assert arrest_verdicts(db)["F-1"] == before
