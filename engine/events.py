@@ -158,7 +158,11 @@ def parse_event(
 
 @dataclass(frozen=True)
 class ReadLine:
-    """One input line: its number, the parsed object (when it parsed) and the outcome."""
+    """One input line: its number, the parsed object (when it parsed) and the outcome.
+
+    For a rejected line `raw` is the line with every value that the vocabulary does not
+    allow withheld: a rejected line is where free text and personal details turn up, and
+    rejects are kept (in the store and beside the input) for people to read."""
 
     line: int
     raw: str
@@ -225,7 +229,7 @@ def _read_csv(stream: IO[str], vocabulary: Vocabulary, source: str | None) -> It
             field=unknown[0],
             source=source,
         )
-        yield ReadLine(1, header_line.rstrip("\r\n"), None, None, problem)
+        yield ReadLine(1, header_line.rstrip("\r\n"), None, None, problem)  # column names only
         for number, raw in enumerate(stream, start=2):
             yield _rejected(
                 number, raw.rstrip("\r\n"), "not read: the CSV header is invalid", source
@@ -253,8 +257,36 @@ def _read_csv(stream: IO[str], vocabulary: Vocabulary, source: str | None) -> It
         yield _outcome(number, text, obj, vocabulary, source)
 
 
+WITHHELD = "<withheld>"
+_SAFE_VALUE = re.compile(r"^[A-Za-z0-9._:/+-]{1,128}$")
+
+
 def _rejected(number: int, text: str, message: str, source: str | None) -> ReadLine:
-    return ReadLine(number, text, None, None, EventProblem(number, message, source=source))
+    shown = f"<{len(text)} characters withheld>" if text.strip() else ""
+    return ReadLine(number, shown, None, None, EventProblem(number, message, source=source))
+
+
+def withheld(obj: Any, vocabulary: Vocabulary) -> str:
+    """A rejected object as JSON with only what the vocabulary allows left readable:
+    known keys with plain identifier-like values, and data values the event type allows.
+    Everything else (unknown keys' values, free text, bad values) is `<withheld>`."""
+    if not isinstance(obj, dict):
+        return WITHHELD
+    etype = obj.get("type")
+    spec = vocabulary.types.get(etype) if isinstance(etype, str) else None
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        if key == "data" and isinstance(value, dict):
+            fields = spec.fields if spec is not None else {}
+            out[key] = {
+                k: v if k in fields and fields[k].check(v, vocabulary.areas) is None else WITHHELD
+                for k, v in value.items()
+            }
+        elif key in TOP_LEVEL and isinstance(value, str) and _SAFE_VALUE.match(value):
+            out[key] = value
+        else:
+            out[key] = WITHHELD
+    return json.dumps(out, ensure_ascii=False)
 
 
 def _outcome(
@@ -263,7 +295,8 @@ def _outcome(
     try:
         event = parse_event(obj, vocabulary, number, source)
     except EventError as exc:
-        return ReadLine(number, text, obj if isinstance(obj, dict) else None, None, exc.problem)
+        shown = withheld(obj, vocabulary)
+        return ReadLine(number, shown, obj if isinstance(obj, dict) else None, None, exc.problem)
     return ReadLine(number, text, obj, event, None)
 
 

@@ -131,3 +131,19 @@ def test_an_area_change_needs_a_transfer() -> None:
                         data={"to_area": "devon-and-cornwall"}),
                    line(event_id="e2", area="devon-and-cornwall", at="2026-03-07T10:00:00+00:00")]
     assert _accept("\n".join(reversed(transferred)) + "\n") == []
+
+
+def test_a_rejected_line_keeps_nothing_the_vocabulary_does_not_allow() -> None:
+    text = line(type="case.reported", complainant_name="Jane Doe",
+                data={"offence": "rape", "complainant_age": "adult",
+                      "narrative": "she said that he followed her home"}) + "\n"
+    (rl,) = read_lines(io.StringIO(text), VOCAB, "jsonl", "in.jsonl")
+    assert rl.problem is not None and rl.event is None
+    assert json.loads(rl.raw) == {
+        "event_id": "e1", "case_id": "AS-26-000042", "area": "avon-and-somerset",
+        "type": "case.reported", "at": "2026-03-06T16:40:00+00:00", "source": "police",
+        "data": {"offence": "rape", "complainant_age": "adult", "narrative": "<withheld>"},
+        "complainant_name": "<withheld>"}
+    assert "Jane" not in rl.raw and "followed" not in rl.raw
+    (rl,) = read_lines(io.StringIO("Jane Doe, 12 Acacia Avenue\n"), VOCAB, "jsonl", "in.jsonl")
+    assert rl.raw == "<26 characters withheld>"
