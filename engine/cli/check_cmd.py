@@ -14,11 +14,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.padding import Padding
-from rich.text import Text
 
 from engine.check import CheckResult
-from engine.evaluate import Instance
+from engine.cli.render import instance_line
 from engine.spec import FLAG_STATUSES, Status
 
 err = Console(stderr=True)
@@ -111,17 +109,6 @@ def check(
         raise typer.Exit(1)
 
 
-STYLE = {
-    "missed": "bold red",
-    "violated": "bold magenta",
-    "late": "yellow",
-    "due_soon": "cyan",
-    "met": "green",
-    "due": "white",
-    "cancelled": "dim",
-}
-
-
 def _table(result: CheckResult) -> None:
     """For people: one block per case, flags first, each flag with its explanation."""
     out = Console(highlight=False)
@@ -131,18 +118,13 @@ def _table(result: CheckResult) -> None:
         ordered = sorted(case.instances, key=lambda i: i.status not in FLAG_STATUSES)
         for inst in ordered:
             flags += inst.status in FLAG_STATUSES
-            _line(out, inst, inst.status in FLAG_STATUSES)
+            instance_line(out, inst.step, inst.status.value, inst.owner, inst.due_local,
+                          inst.explanation if inst.status in FLAG_STATUSES else None)
     if result.area_instances:
         out.rule("[bold]Area-level steps[/]", align="left")
         for inst in result.area_instances:
             flags += inst.status in FLAG_STATUSES
-            _line(out, inst, inst.status in FLAG_STATUSES, prefix=f"{inst.area} · ")
+            instance_line(out, f"{inst.area} · {inst.step}", inst.status.value, inst.owner,
+                          inst.due_local,
+                          inst.explanation if inst.status in FLAG_STATUSES else None)
     out.print(f"{len(result.cases)} case(s) as of {result.as_of.isoformat()}; {flags} flag(s).")
-
-
-def _line(out: Console, inst: Instance, explain: bool, prefix: str = "") -> None:
-    due = (inst.due_local or "no deadline")[:16].replace("T", " ")
-    status = inst.status.value
-    out.print(f"  [{STYLE[status]}]{status:<9}[/] {prefix}{inst.step} · {inst.owner} · due {due}")
-    if explain:  # as plain text: explanations hold [brackets] that are not markup
-        out.print(Padding(Text(inst.explanation, style="dim"), (0, 0, 0, 12)))

@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich import box
+from rich.table import Column, Table
+from rich.text import Text
 
+from engine.cli.render import instance_line
 from engine.cli.store_common import (
     AsOpt,
     ConfigDirOpt,
@@ -68,11 +71,17 @@ def flags(
         w.writeheader()
         w.writerows(rows)
     else:
-        table = Table("case", "area", "step", "status", "due", "owner", "severity",
-                      title=f"{len(rows)} flags")
+        # Ids, steps and dues are never cut (they are copied into `liaison case`); a
+        # column the filters fixed to one value is left out to save width.
+        shown = [c for c in ("case", "area", "step", "status", "due", "owner", "severity")
+                 if not (c == "area" and area and len(area) == 1) and not (c == "owner" and owner)]
+        table = Table(*(Column(c, no_wrap=c in ("case", "step", "status", "due")) for c in shown),
+                      title=f"{len(rows)} flags", box=box.SIMPLE_HEAD)
         for r in rows:
-            table.add_row(r["case_id"] or "(area)", r["area"], r["step"], r["status"],
-                          (r["due"] or "-")[:16].replace("T", " "), r["owner"], r["severity"])
+            cells = {"case": r["case_id"] or "(area)", "area": r["area"], "step": r["step"],
+                     "status": r["status"], "due": (r["due"] or "-")[:16].replace("T", " "),
+                     "owner": r["owner"], "severity": r["severity"]}
+            table.add_row(*(cells[c] for c in shown))
         out.print(table)
 
 
@@ -102,14 +111,11 @@ def _print_case(d: dict[str, Any]) -> None:
     timeline = Table("at", "event", "type", "source", "area", "data", title="timeline")
     for e in d["events"]:
         timeline.add_row(e["at"][:16].replace("T", " "), e["event_id"], e["type"], e["source"],
-                         e["area"], json.dumps(e["data"]) if e["data"] else "")
+                         e["area"], Text(json.dumps(e["data"])) if e["data"] else "")
     out.print(timeline)
-    insts = Table("step", "status", "due", "trigger", "satisfied by", "explanation",
-                  title="instances", show_lines=True)
+    out.print(Text("instances", style="italic"), justify="center")
     for i in d["instances"]:
-        insts.add_row(i["step"], i["status"], (i["due"] or "-")[:16].replace("T", " "),
-                      i["trigger_event"] or "-", i["satisfied_by"] or "-", i["explanation"])
-    out.print(insts)
+        instance_line(out, i["step"], i["status"], i["owner"], i["due"], i["explanation"])
 
 
 def board(
