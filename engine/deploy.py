@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 from sqlalchemy import or_, select, update
 
-from engine.calendar import start_of_day
+from engine.calendar import local_date, start_of_day
 from engine.errors import StoreError
 from engine.store.audit import Actor, record
 from engine.store.db import checked_engine, reading, writing
@@ -32,6 +32,7 @@ from engine.store.versions import (
     versions,
 )
 from engine.sweep import PAGE_CASES, events_of
+from engine.vocabulary import did_you_mean
 
 log = structlog.get_logger(__name__)
 FLAG_STATUSES = ("late", "missed", "due_soon", "violated")
@@ -96,11 +97,15 @@ def plan(db_url: str | None, area: str, config_dir: Path = Path("area_configs"),
     eng = checked_engine(db_url)
     as_of = as_of or datetime.now(UTC)
     path = overlay or overlay_path(config_dir, area)
+    config_set = load_config_set(config_dir)
+    if area not in config_set.register:
+        raise DeployRefused(f"{area!r} is not a police force area in the register"
+                            f"{did_you_mean(area, config_set.register)}")
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise DeployRefused(f"{path}: cannot be read: {exc}") from None
-    config_set = load_config_set(config_dir)
+        raise DeployRefused(f"{path}: cannot be read ({exc.strerror}); an area is deployed from "
+                            f"its overlay file (give --overlay for another path)") from None
     start = start_of_day(effective_from) if effective_from else None
     candidate = candidate_template(config_set, text, str(path), start)
     if candidate.area != area:
@@ -130,7 +135,7 @@ def _check_order(area: str, start: datetime, earlier: list[Version]) -> None:
         last = earlier[-1]
         raise DeployRefused(
             f"{area}: version {last.id} already takes effect from "
-            f"{last.effective_from.date().isoformat()}; a new version must take effect after "
+            f"{local_date(last.effective_from).isoformat()}; a new version must take effect after "
             f"it (give --effective-from), so that earlier verdicts are never rewritten")
 
 

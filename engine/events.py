@@ -311,7 +311,10 @@ def open_events(path: str) -> tuple[IO[str], str]:
 
     if path == "-":
         text = sys.stdin.read()
-        fmt = "jsonl" if text.lstrip().startswith("{") or not text.strip() else "csv"
+        # CSV only when the first line is a header naming event_id; anything else is read
+        # as JSONL, so that a bad line is reported as bad JSON, not as a CSV column.
+        first = text.lstrip().split("\n", 1)[0]
+        fmt = "csv" if first.startswith("event_id") or ",event_id" in first else "jsonl"
         return io.StringIO(text), fmt
     return Path(path).open(encoding="utf-8", newline=""), detect_format(path)
 

@@ -88,7 +88,7 @@ def deploy(area: AreaArg, db: DbOpt = None, config_dir: ConfigDirOpt = Path("are
     _show_plan(p)
     if not yes and not typer.confirm(f"Deploy {p.file} for {area}?", default=False, err=True):
         err.print("not deployed")
-        raise typer.Exit(1)
+        raise typer.Exit(1)  # nothing deployed: a script must not read this as success
     with store_errors():
         done = do_deploy(db, area, acting, config_dir, overlay, planned=p)
     out.print(f"deployed {area} version {done.version_id} ({p.version}), in force from "

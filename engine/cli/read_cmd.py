@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -50,6 +51,7 @@ def flags(
     area: AreasOpt = None, owner: OwnerOpt = None, status: StatusOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="table | json | csv")] = "table",
     db: DbOpt = None, who: AsOpt = None, role: RoleOpt = None,
+    config_dir: ConfigDirOpt = Path("area_configs"),
 ) -> None:
     """Flagged step instances from the last sweep."""
     from engine.spec import Owner, Status
@@ -57,6 +59,10 @@ def flags(
 
     if fmt not in ("table", "json", "csv"):
         raise fail(f"--format {fmt!r} is not allowed (allowed: table | json | csv)")
+    if area:
+        from engine.config.national import load_national
+
+        _check_areas(area, load_national(config_dir / "national").register)
     if owner is not None and owner not in {o.value for o in Owner}:
         raise fail(f"--owner {owner!r} is not allowed (allowed: {_allowed(Owner)})")
     for s in status or []:
@@ -136,9 +142,7 @@ def board(
     national = load_national(config_dir / "national")
     areas: list[str] | None = None
     if area:
-        if area not in national.register:
-            raise fail(f"--area {area!r} is not a police force area in the register"
-                       f"{did_you_mean(area, national.register)}")
+        _check_areas([area], national.register)
         areas = [area]
     elif cps_area:
         if cps_area not in national.cps_areas:
@@ -158,3 +162,13 @@ def board(
         table.add_row(r.area, r.stage, str(r.cases), f"{r.median_age_wd:g}", str(r.max_age_wd),
                       str(r.overdue_cases), str(r.overdue_steps))
     out.print(table)
+
+
+def _check_areas(areas: list[str], register: Mapping[str, object]) -> None:
+    """A misspelt area is bad input (exit 2), not an empty answer."""
+    from engine.vocabulary import did_you_mean
+
+    for a in areas:
+        if a not in register:
+            raise fail(f"--area {a!r} is not a police force area in the register"
+                       f"{did_you_mean(a, register)}")
