@@ -17,6 +17,7 @@ from engine.cli.store_common import (
     RoleOpt,
     actor,
     err,
+    fail,
     store_errors,
 )
 
@@ -43,6 +44,13 @@ def export(fmt: Annotated[Format, typer.Option("--format", help="xes (IEEE 1849)
     from engine.store.audit import record
     from engine.store.db import checked_engine, writing
 
+    if area is not None:
+        from engine.vocabulary import did_you_mean
+
+        known = load_event_vocabulary(config_dir).areas
+        if area not in known:  # a misspelt area is bad input, not an empty log
+            raise fail(f"--area {area!r} is not a police force area in the register"
+                       f"{did_you_mean(area, known)}")
     with store_errors():
         by = actor(who, role)
         engine = checked_engine(db)
