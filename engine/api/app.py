@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse
 from engine.api.auth import principal_of
 from engine.api.roles import Principal
 from engine.api.service import FLAG_LIMIT, FlagFilter, Reader
+from engine.spec import Owner, Severity, Status
 
 
 def reader(request: Request) -> Reader:
@@ -49,11 +50,13 @@ def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs"
              summary="Flagged instances in the token's scope (case-level, audited)")
     def get_flags(request: Request, who: Caller, svc: Service,
                   area: str | None = None, step: str | None = None,
-                  status: str | None = None, owner: str | None = None,
-                  severity: str | None = None,
+                  status: Status | None = None, owner: Owner | None = None,
+                  severity: Severity | None = None,
                   limit: Annotated[int, Query(ge=1, le=FLAG_LIMIT)] = FLAG_LIMIT,
                   offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
-        f = FlagFilter(area, step, status, owner, severity)
+        # enums: a misspelt status, owner or severity is a 422 naming the allowed values
+        f = FlagFilter(area, step, status and status.value, owner and owner.value,
+                       severity and severity.value)
         rows = svc.flags(request, who, f, limit, offset)
         return {"filters": f.as_dict(), "count": len(rows), "offset": offset, "limit": limit,
                 "more": len(rows) == limit, "flags": rows}

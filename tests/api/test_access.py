@@ -197,3 +197,10 @@ def test_isolation_and_its_audit_hold_on_postgresql(pg_store):
         national = client.get("/api/flags", headers=bearer(create_token(
             pg_store.engine, Role.national_lead).token))
         assert national.status_code == 403
+
+
+def test_a_misspelt_filter_is_a_422_naming_what_is_allowed(client, store, token):
+    tok = token("force_data_team", area="kent")
+    response = client.get("/api/flags", params={"status": "misssed"}, headers=bearer(tok))
+    assert response.status_code == 422
+    assert "'missed'" in response.text and "'violated'" in response.text
