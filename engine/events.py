@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -346,14 +346,3 @@ def area_problems(
         if e.type == "case.transferred":
             current = e.data["to_area"]
     return problems
-
-
-def group_by_case(events: Iterable[Event]) -> dict[str, list[Event]]:
-    """Case-level events by case id, each list in evaluation order."""
-    cases: dict[str, list[Event]] = {}
-    for e in events:
-        if e.case_id is not None:
-            cases.setdefault(e.case_id, []).append(e)
-    for evs in cases.values():
-        evs.sort(key=lambda x: (x.ts, x.event_id))
-    return cases
