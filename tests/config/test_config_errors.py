@@ -25,6 +25,21 @@ LOCAL_PROHIBITION = """\
     event: {type: complainant.informed}
 """
 
+# The head of a local recurring step (positions below count its 11 lines).
+LOCAL_RECURRING = """\
+  local_check_in:
+    local: true
+    kind: recurring
+    title: Check in with the ISVA
+    owner: police
+    standard: partnership
+    basis: local
+    source: https://example.org
+    verification: assumed
+    minimum: false
+    severity: low
+"""
+
 CASES: list[tuple[str, str, str, list[str]]] = [
     ("unknown field with a did-you-mean", "essex", HEADER + """steps:
   police_inform_arrest:
@@ -123,18 +138,7 @@ CASES: list[tuple[str, str, str, list[str]]] = [
       '.not_preference: unknown preference "langauge" (did you mean "language"?) (allowed: '
       "channel | update_interval_days | via_isva | language | unsafe_channels)"]),
     ("a recurring step without interval", "essex", HEADER + """steps:
-  local_check_in:
-    local: true
-    kind: recurring
-    title: Check in with the ISVA
-    owner: police
-    standard: partnership
-    basis: local
-    source: https://example.org
-    verification: assumed
-    minimum: false
-    severity: low
-    start: {type: isva.assigned}
+""" + LOCAL_RECURRING + """    start: {type: isva.assigned}
     satisfied_by: {type: isva.notified}
 """, ['areas/essex.yaml:12:3: error: steps.local_check_in.every: required field "every" is '
       "missing"]),
@@ -256,18 +260,7 @@ CASES: list[tuple[str, str, str, list[str]]] = [
       "cps.charging_decision.outcome is not a number, so it cannot be compared (allowed: "
       "charge | nfa | action_plan | admin_finalised)"]),
     ("a recurring step without start, and pause without resume", "essex", HEADER + """steps:
-  local_check_in:
-    local: true
-    kind: recurring
-    title: Check in with the ISVA
-    owner: police
-    standard: partnership
-    basis: local
-    source: https://example.org
-    verification: assumed
-    minimum: false
-    severity: low
-    satisfied_by: {type: isva.notified}
+""" + LOCAL_RECURRING + """    satisfied_by: {type: isva.notified}
     pause: {type: complainant.contact_paused}
     every: {days: 7}
 """, ["areas/essex.yaml:13:5: error: steps.local_check_in.start: a case-level recurring step "
