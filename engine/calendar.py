@@ -1,8 +1,8 @@
 """Working days, bank holidays and day boundaries in Europe/London.
 
 Why a module of its own: every deadline, the floor comparison and the board's ageing
-all depend on the same definition of a working day (SPEC §2) and of the "end of a local
-day" (SPEC §4.1), and they must agree to the millisecond.
+all depend on the same definition of a working day (contract §2) and of the "end of a local
+day" (contract §4.1), and they must agree to the millisecond.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def start_of_day(day: date) -> datetime:
 
 @lru_cache(maxsize=65536)
 def end_of_day(day: date) -> datetime:
-    """23:59:59.999 Europe/London on `day` (SPEC §4.1's end of a day). Memoised: every
+    """23:59:59.999 Europe/London on `day` (contract §4.1's end of a day). Memoised: every
     deadline and recurring gap ends on one of relatively few days."""
     return datetime.combine(day, END_OF_DAY, LONDON)
 

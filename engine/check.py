@@ -1,5 +1,5 @@
 """`liaison check` as a library: evaluate an events file against the configs, without a
-database (SPEC §9). The CLI only parses options and prints what this returns."""
+database (contract §9). The CLI only parses options and prints what this returns."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def accept_lines(lines: Iterable[ReadLine], source: str | None = None) -> list[E
     """Every line must be a valid event: the first problems found are raised together.
 
     Identical repeats of an event id are a no-op; the same id with a different body is a
-    conflict (SPEC §3). The area rule is checked per case.
+    conflict (contract §3). The area rule is checked per case.
     """
     problems: list[EventProblem] = []
     seen: dict[str, tuple[str, int]] = {}

@@ -1,4 +1,4 @@
-"""Deploying an area's overlay as a version (SPEC §7): plan, deploy, history.
+"""Deploying an area's overlay as a version (contract §7): plan, deploy, history.
 
 `plan` evaluates the area's open cases twice, with the rules in force and with the
 candidate added, and lists the instances whose status would change and the new flags.

@@ -1,4 +1,4 @@
-"""Events (SPEC §3): the model, validation against the vocabulary, and the JSONL/CSV
+"""Events (contract §3): the model, validation against the vocabulary, and the JSONL/CSV
 readers shared by `liaison check` and ingestion.
 
 Validation is hand-written rather than a pydantic model per event: ingestion reads
@@ -41,7 +41,7 @@ class Event:
 
     @property
     def sort_key(self) -> tuple[float, str]:
-        """Evaluation order: by `at`, then `event_id` (SPEC §3)."""
+        """Evaluation order: by `at`, then `event_id` (contract §3)."""
         return (self.ts, self.event_id)
 
     def to_json(self) -> dict[str, Any]:
@@ -322,7 +322,7 @@ def open_events(path: str) -> tuple[IO[str], str]:
 def area_problems(
     events: Sequence[tuple[int, Event]], source: str | None = None
 ) -> list[EventProblem]:
-    """Check SPEC §3's area rule for one case's events (each with its line number):
+    """Check contract §3's area rule for one case's events (each with its line number):
     every event carries the area of the case's first event, until a `case.transferred`
     moves it to `to_area`."""
     ordered = sorted(events, key=lambda le: le[1].sort_key)

@@ -1,4 +1,4 @@
-"""Ingestion (SPEC §3, issue 5): read, validate, deduplicate and store events, losing
+"""Ingestion (contract §3, issue 5): read, validate, deduplicate and store events, losing
 nothing and doing nothing twice.
 
 Why the batches look the way they do:

@@ -1,7 +1,7 @@
 """What the evaluator judges by: each area's templates over time, and the stage rules.
 
 Built from the YAML configs (`engine.config`) or from deployed versions (the store); the
-evaluator only ever sees this shape, so both sources judge cases the same way (SPEC §7).
+evaluator only ever sees this shape, so both sources judge cases the same way (contract §7).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ BEGINNING = datetime(1900, 1, 1, tzinfo=UTC)
 
 
 class TemplateHistory:
-    """The templates of one area over time, oldest first (SPEC §7).
+    """The templates of one area over time, oldest first (contract §7).
 
     The first is the national framework alone (from BEGINNING); each later one is a
     deployed or configured version from its `effective_from`.

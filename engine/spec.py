@@ -15,6 +15,12 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_val
 
 from engine.calendar import WorkingCalendar, end_of_day, local_date
 
+# Defined in engine.terms; re-exported because the step models are typed with them.
+from engine.terms import FLAG_STATUSES as FLAG_STATUSES
+from engine.terms import Owner as Owner
+from engine.terms import Severity as Severity
+from engine.terms import Status as Status
+
 
 class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -24,16 +30,6 @@ class Unit(StrEnum):
     working_days = "working_days"
     calendar_days = "calendar_days"
     hours = "hours"
-
-
-class Owner(StrEnum):
-    police = "police"
-    cps = "cps"
-    wcu = "wcu"
-    isva = "isva"
-    probation = "probation"
-    area = "area"
-    source = "source"
 
 
 class Standard(StrEnum):
@@ -48,28 +44,8 @@ class Verification(StrEnum):
     assumed = "assumed"
 
 
-class Severity(StrEnum):
-    low = "low"
-    medium = "medium"
-    high = "high"
-    critical = "critical"
-
-
-class Status(StrEnum):
-    met = "met"
-    late = "late"
-    missed = "missed"
-    due_soon = "due_soon"
-    due = "due"
-    cancelled = "cancelled"
-    violated = "violated"
-
-
-FLAG_STATUSES = frozenset({Status.late, Status.missed, Status.due_soon, Status.violated})
-
-
 class Deadline(Model):
-    """`within` N `unit` of the trigger (SPEC §4.1)."""
+    """`within` N `unit` of the trigger (contract §4.1)."""
 
     within: int = Field(gt=0, le=3650)
     unit: Unit
@@ -257,7 +233,7 @@ class Every(Model):
 
 
 class RecurringStep(StepBase):
-    """A contact due every N days from a start until a stop (SPEC §4.2).
+    """A contact due every N days from a start until a stop (contract §4.2).
 
     `scope: area` marks an area-level step (the scrutiny group cadence), which has no
     start event: its first gap begins when the area's overlay takes effect.
@@ -278,7 +254,7 @@ class RecurringStep(StepBase):
 
 
 class ProhibitionStep(StepBase):
-    """An event that must not happen when a condition says so (SPEC §4.3).
+    """An event that must not happen when a condition says so (contract §4.3).
 
     Exactly one of `unless` (violated when the condition is false) and `violates_when`
     (violated when it is true).
@@ -329,7 +305,7 @@ class DisabledStep(Model):
 
 
 class Overlay(Model):
-    """An area's YAML file (SPEC §6). `steps` values stay raw here: the builder merges
+    """An area's YAML file (contract §6). `steps` values stay raw here: the builder merges
     them field by field onto the national steps and validates the result."""
 
     area: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
@@ -357,7 +333,7 @@ class Provenance(Model):
 
 
 class Template(Model):
-    """The steps in force for one area from `effective_from` (SPEC §2 "template").
+    """The steps in force for one area from `effective_from` (contract §2 "template").
 
     `version` names the config version: the framework version for national-only, plus the
     overlay's content hash when an overlay applies.
@@ -375,7 +351,7 @@ class Template(Model):
 
 
 class StageRule(Model):
-    """A case stage and the events that set it (SPEC §4.5)."""
+    """A case stage and the events that set it (contract §4.5)."""
 
     id: str
     closed: bool = False

@@ -33,11 +33,12 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from engine.calendar import local_date, start_of_day
 from engine.events import Event
-from engine.spec import DeadlineStep, RecurringStep, Status, Unit
+from engine.spec import DeadlineStep, RecurringStep, Unit
 from engine.store.bulk import insert_rows, instant_param, placeholders, read_events
 from engine.store.db import checked_engine, reading, writing
 from engine.store.tables import cases, events, instances
 from engine.store.versions import StoreRules, rules_in_force
+from engine.terms import Status
 
 log = structlog.get_logger(__name__)
 
@@ -280,7 +281,7 @@ def _next_check(insts: Sequence[Any], in_force: Sequence[Event], as_of: datetime
 
 
 def _window_opens(inst: Any) -> datetime:
-    """Where the warning window begins (SPEC §4.1): the due instant's local day for day
+    """Where the warning window begins (contract §4.1): the due instant's local day for day
     units, the last 25% of the window for hour deadlines."""
     step = getattr(getattr(inst, "basis", None), "step", None)
     due: datetime = inst.due

@@ -1,4 +1,4 @@
-"""The event vocabulary (SPEC §3), loaded from `area_configs/national/events.yaml`.
+"""The event vocabulary (contract §3), loaded from `area_configs/national/events.yaml`.
 
 One object answers every "is this name known?" question: the event reader uses it to
 reject unknown types, fields and values; the config builder uses it to check matchers
@@ -107,7 +107,7 @@ class Vocabulary:
 
     @property
     def preference_fields(self) -> dict[str, FieldSpec]:
-        """The complainant preferences (SPEC §4.4): fields of the preference record."""
+        """The complainant preferences (contract §4.4): fields of the preference record."""
         out: dict[str, FieldSpec] = {}
         for t in self.types.values():
             if t.preferences:

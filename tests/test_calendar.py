@@ -1,4 +1,4 @@
-"""Working-day arithmetic (SPEC §2, §4.1): England and Wales bank holidays in
+"""Working-day arithmetic (contract §2, §4.1): England and Wales bank holidays in
 Europe/London, with the edge cases that decide real deadlines."""
 
 from __future__ import annotations

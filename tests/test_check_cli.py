@@ -1,4 +1,4 @@
-"""`liaison check` follows SPEC §9: JSON keys, order, due instants, exit codes, stderr."""
+"""`liaison check` follows contract §9: JSON keys, order, due instants, exit codes, stderr."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reading events (SPEC §3): every line is accounted for, and every rejection names the
+"""Reading events (contract §3): every line is accounted for, and every rejection names the
 line, the event id and the field."""
 
 from __future__ import annotations

@@ -1,3 +1,3 @@
-"""The read API and the server-rendered dashboard (SPEC §8): bearer tokens mapped to
+"""The read API and the server-rendered dashboard (contract §8): bearer tokens mapped to
 roles, case-level reads limited to the token's area or CPS Area, every case-level read
 and every refusal written to the audit log."""

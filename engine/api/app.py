@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 from engine.api.auth import principal_of
 from engine.api.roles import Principal
 from engine.api.service import FLAG_LIMIT, FlagFilter, Reader
-from engine.spec import Owner, Severity, Status
+from engine.terms import Owner, Severity, Status
 
 
 def reader(request: Request) -> Reader:
@@ -36,7 +36,7 @@ def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs"
 
     app = FastAPI(title="liaison", version="1", docs_url="/docs", redoc_url=None,
                   description="Read API of the liaison engine: cases, flags, the stage board "
-                              "and the national comparison, under SPEC §8 access rules.")
+                              "and the national comparison, under contract §8 access rules.")
     engine = checked_engine(db_url)
     app.state.engine = engine
     app.state.reader = Reader(engine, facts_from(load_config(config_dir)))

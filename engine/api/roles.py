@@ -1,4 +1,4 @@
-"""Who may read what (SPEC §8).
+"""Who may read what (contract §8).
 
 A `Principal` is what a bearer token stands for: a role and the one area or CPS Area it
 is tied to. The rules live here, apart from HTTP, so the API, the dashboard and the tests
@@ -9,18 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 
 from engine.spec import AnyStep, DeadlineStep, Matcher, ProhibitionStep, RecurringStep
-
-
-class Role(StrEnum):
-    force_data_team = "force_data_team"
-    cps_unit = "cps_unit"
-    isva_service = "isva_service"
-    national_lead = "national_lead"
-    auditor = "auditor"
-
+from engine.terms import Role as Role  # re-exported: the API speaks of roles
 
 # Roles tied to one police force area, and to one CPS Area.
 AREA_ROLES = frozenset({Role.force_data_team, Role.isva_service})

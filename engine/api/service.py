@@ -10,15 +10,15 @@ from fastapi import Request
 from sqlalchemy import Engine, select
 
 from engine.api.auth import audit, refuse
-from engine.api.roles import Principal, Role, isva_related, matchers
+from engine.api.roles import Principal, isva_related, matchers
 from engine.reports.board import build_board
 from engine.reports.facts import Facts
 from engine.reports.model import Report
 from engine.reports.national import build_national
 from engine.reports.timeline import case_timeline, instance_json
-from engine.spec import FLAG_STATUSES
 from engine.store.db import reading
 from engine.store.tables import audit_log, cases, instances
+from engine.terms import FLAG_STATUSES, Role
 
 FLAG_LIMIT = 1000  # a page of flags; the caller pages on with `offset`
 

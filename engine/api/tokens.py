@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Column, Engine, String, Table, insert, select, update
 
-from engine.api.roles import Principal, Role, check_scope
+from engine.api.roles import Principal, check_scope
 from engine.store.tables import UTCDateTime, metadata
+from engine.terms import Role
 
 PREFIX = "lia"
 

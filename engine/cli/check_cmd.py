@@ -1,4 +1,4 @@
-"""`liaison check`: evaluate an events file against the configs, no database (SPEC §9).
+"""`liaison check`: evaluate an events file against the configs, no database (contract §9).
 
 Exit 0 when evaluated; 1 with --fail-on when a printed instance has one of those
 statuses; 2 for bad input or config, with the reason on stderr and nothing on stdout.
@@ -17,7 +17,7 @@ from rich.console import Console
 
 from engine.check import CheckResult
 from engine.cli.render import instance_line
-from engine.spec import FLAG_STATUSES, Status
+from engine.terms import FLAG_STATUSES, Status
 
 err = Console(stderr=True)
 

@@ -1,4 +1,4 @@
-"""`liaison plan AREA`, `liaison deploy AREA`, `liaison history AREA` (SPEC §7)."""
+"""`liaison plan AREA`, `liaison deploy AREA`, `liaison history AREA` (contract §7)."""
 
 from __future__ import annotations
 

@@ -54,8 +54,8 @@ def flags(
     config_dir: ConfigDirOpt = Path("area_configs"),
 ) -> None:
     """Flagged step instances from the last sweep."""
-    from engine.spec import Owner, Status
     from engine.store.reads import flags as read_flags
+    from engine.terms import Owner, Status
 
     if fmt not in ("table", "json", "csv"):
         raise fail(f"--format {fmt!r} is not allowed (allowed: table | json | csv)")

@@ -40,11 +40,12 @@ def create(role: Annotated[str, typer.Option("--role", help=ROLES)],
            who: AsOpt = None) -> None:
     """Issue a token. Only its hash is stored: the token is printed once, alone on the
     last line."""
-    from engine.api.roles import Role, ScopeError
+    from engine.api.roles import ScopeError
     from engine.api.tokens import create_token
     from engine.config import load_config
     from engine.store.audit import record
     from engine.store.db import checked_engine, writing
+    from engine.terms import Role
 
     try:
         r = Role(role)

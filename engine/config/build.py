@@ -74,7 +74,7 @@ class ConfigSet:
         return TemplateHistory([self.national] if tpl is None else [self.national, tpl])
 
     def rules(self) -> Rules:
-        """What the evaluator needs (SPEC §7's per-area histories)."""
+        """What the evaluator needs (contract §7's per-area histories)."""
         histories = {a: self.history(a) for a in self.templates}
         return Rules(self.stages, histories, TemplateHistory([self.national]))
 

@@ -1,6 +1,6 @@
 """How areas differ from the national floor: the per-area diff and the national matrix.
 
-National leads compare local variants (SPEC §1): which steps each area inherits,
+National leads compare local variants (contract §1): which steps each area inherits,
 tightens, loosens under a derogation, disables, or adds. The matrix lists every area
 with an overlay and every national step (then the local steps), so nothing is hidden.
 """

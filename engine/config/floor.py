@@ -1,4 +1,4 @@
-"""The national floor (SPEC §6): is an area's version of a step tighter or looser?
+"""The national floor (contract §6): is an area's version of a step tighter or looser?
 
 Tightening is free; loosening a `minimum` step needs a derogation. The verdict on
 deadlines is exact rather than a rule of thumb ("2 WD is about 48 hours"): both
@@ -58,7 +58,7 @@ class DeadlineVerdict:
 def _day_instants(day: date, hourly: bool) -> list[datetime]:
     """The first and last instant of a local day, and each elapsed hour when `hourly`.
 
-    The last instant is SPEC §4.1's end of the day, 23:59:59.999: instants are compared
+    The last instant is contract §4.1's end of the day, 23:59:59.999: instants are compared
     at the millisecond, the resolution of a day-unit due instant.
     """
     first = start_of_day(day).astimezone(UTC)

@@ -1,4 +1,4 @@
-"""Resolve every name a step uses, at build time (DESIGN §3).
+"""Resolve every name a step uses, at build time (contract §4.4).
 
 Event types, data fields and values in matchers, preference names in conditions, stage
 names and area ids are checked against the vocabulary and the register, so a typo fails

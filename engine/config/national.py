@@ -1,4 +1,4 @@
-"""The national framework: register, stages, vocabulary and the 25 steps (SPEC §5).
+"""The national framework: register, stages, vocabulary and the 25 steps (contract §5).
 
 The national files are configuration like any other: they are validated with the same
 positions and messages as overlays, so a mistake in them is reported, not crashed on.

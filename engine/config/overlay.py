@@ -1,4 +1,4 @@
-"""Resolve one area overlay onto the national framework (SPEC §6).
+"""Resolve one area overlay onto the national framework (contract §6).
 
 Overlays merge by step id, field by field: a field the overlay gives replaces the
 national value whole. Every resolved field keeps the file and line it came from, every

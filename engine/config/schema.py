@@ -1,4 +1,4 @@
-"""The JSON Schema for overlay files, generated from the models (SPEC §6).
+"""The JSON Schema for overlay files, generated from the models (contract §6).
 
 An overlay's `steps` values are either a partial change to a national step or a whole
 local step, so the schema describes a step entry as every field of the three step kinds,
@@ -54,7 +54,7 @@ def overlay_schema() -> dict[str, Any]:
     schema = model.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "liaison area overlay"
-    schema["description"] = ("An area's overlay on the national framework (SPEC §6); "
+    schema["description"] = ("An area's overlay on the national framework (contract §6); "
                              "generated from the engine's models by `liaison config schema`.")
     return schema
 

@@ -1,4 +1,4 @@
-"""The pure evaluator: events and rules in, stage and step instances out (SPEC §4)."""
+"""The pure evaluator: events and rules in, stage and step instances out (contract §4)."""
 
 from engine.evaluate.area import evaluate_area
 from engine.evaluate.case import evaluate_case

@@ -1,4 +1,4 @@
-"""Area-level steps (SPEC §5, `scrutiny_group_meets`): evaluated per area from area events.
+"""Area-level steps (contract §5, `scrutiny_group_meets`): evaluated per area from area events.
 
 The series of an area-level recurring step begins when the area's overlay takes effect
 (00:00 local on its `effective_from`; the first gap has no trigger event). Areas without

@@ -1,9 +1,9 @@
-"""Evaluate one case: the pure core of the engine (SPEC §4, §7).
+"""Evaluate one case: the pure core of the engine (contract §4, §7).
 
 `evaluate_case(rules, events, as_of)` reads no clock, file, database or environment. It
 walks the case's events once, in evaluation order, grouped by instant: every event at
 the same instant is folded into the state before anything is judged at that instant,
-because SPEC §3 makes comparisons on `at` alone and inclusive (a record at the same
+because contract §3 makes comparisons on `at` alone and inclusive (a record at the same
 instant is in force; an event at the trigger's instant counts as after it).
 """
 
@@ -26,7 +26,8 @@ from engine.evaluate.state import CaseState
 from engine.evaluate.status import closed_status, timed_status
 from engine.events import Event
 from engine.rules import Rules
-from engine.spec import DeadlineStep, ProhibitionStep, Status, Unit
+from engine.spec import DeadlineStep, ProhibitionStep, Unit
+from engine.terms import Status
 
 
 class _Open:

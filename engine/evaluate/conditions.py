@@ -1,4 +1,4 @@
-"""Judging structured conditions (SPEC §4.4) against a case state and an event.
+"""Judging structured conditions (contract §4.4) against a case state and an event.
 
 Conditions are data, never code: each form is one small branch here.
 """

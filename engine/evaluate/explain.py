@@ -11,7 +11,8 @@ from datetime import datetime
 from engine.calendar import LONDON
 from engine.evaluate.instance import Instance
 from engine.events import Event
-from engine.spec import DeadlineStep, Matcher, ProhibitionStep, RecurringStep, Status, Unit
+from engine.spec import DeadlineStep, Matcher, ProhibitionStep, RecurringStep, Unit
+from engine.terms import Status
 
 # How a person would name the event that started an obligation.
 _PHRASES = {

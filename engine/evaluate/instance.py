@@ -1,4 +1,4 @@
-"""Step instances: the evaluator's verdicts, with their SPEC §9 JSON form.
+"""Step instances: the evaluator's verdicts, with their contract §9 JSON form.
 
 The explanation is built on first access: the sweep and benchmarks evaluate far more
 instances than anyone reads, and the text needs only what the instance already holds.
@@ -12,7 +12,8 @@ from typing import Any
 
 from engine.calendar import LONDON
 from engine.events import Event
-from engine.spec import AnyStep, Status
+from engine.spec import AnyStep
+from engine.terms import Status
 
 
 @dataclass(slots=True)
@@ -93,7 +94,7 @@ class Instance:
         return None if self.due is None else self.due.astimezone(LONDON).isoformat()
 
     def to_json(self) -> dict[str, Any]:
-        """The SPEC §9 shape (plus `area` for area-level instances)."""
+        """The contract §9 shape (plus `area` for area-level instances)."""
         out: dict[str, Any] = {}
         if self.area is not None:
             out["area"] = self.area

@@ -1,4 +1,4 @@
-"""Recurring steps (SPEC §4.2): a series of gaps between satisfying events.
+"""Recurring steps (contract §4.2): a series of gaps between satisfying events.
 
 One `Series` follows one recurring step through a case (or an area). The first gap
 begins at the start event (or, for the area-level scrutiny cadence, when the overlay

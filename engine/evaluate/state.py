@@ -1,7 +1,7 @@
 """What is known about a case at an instant: its facts, stage, consent and preferences.
 
 The evaluator walks a case's events in time order and updates one `CaseState`; every
-condition is judged against the state *as of* the instant in question (SPEC §4.4).
+condition is judged against the state *as of* the instant in question (contract §4.4).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Status of an instance as of T, by SPEC §4.1's precedence: satisfied (met or late),
+"""Status of an instance as of T, by contract §4.1's precedence: satisfied (met or late),
 else cancelled (or missed when the cancellation came after the deadline), else time."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from engine.calendar import LONDON
-from engine.spec import Status
+from engine.terms import Status
 
 
 def timed_status(

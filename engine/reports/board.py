@@ -1,4 +1,4 @@
-"""The stage board (SPEC §1, CPS units): where cases stand and what is overdue.
+"""The stage board (contract §1, CPS units): where cases stand and what is overdue.
 
 Cases per stage per force area and per CPS Area; ageing of open cases in their stage
 (working days, median and 90th percentile) per stage and per area; overdue (`missed`)
@@ -32,7 +32,7 @@ def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = No
                 scope_label: str = "all areas", now: datetime | None = None) -> Report:
     """The board over `areas` (None: every area), as of the latest sweep unless given.
 
-    `suppress` applies SPEC §8 disclosure control (for national leads)."""
+    `suppress` applies contract §8 disclosure control (for national leads)."""
     scope = None if areas is None else frozenset(areas)
     with reading(engine) as conn:
         as_of = as_of or source.latest_as_of(conn) or datetime.now(UTC)

@@ -1,4 +1,4 @@
-"""Disclosure control for aggregates (SPEC §8).
+"""Disclosure control for aggregates (contract §8).
 
 Aggregates that leave the area (national comparison, the national lead's API views)
 must not let a reader single out a handful of cases: counts from 1 to 4 are shown as

@@ -53,7 +53,7 @@ class Facts:
         return order
 
     def variant(self, area: str, step_id: str) -> str:
-        """How `area` treats `step_id` relative to the national floor (SPEC §6)."""
+        """How `area` treats `step_id` relative to the national floor (contract §6)."""
         if area in self.variants:
             return self.variants[area].get(step_id) or "absent"
         return "inherited" if any(s.id == step_id for s in self.national.steps) else "absent"

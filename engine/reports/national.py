@@ -1,4 +1,4 @@
-"""The national variant comparison (SPEC §1 and §6, national leads).
+"""The national variant comparison (contract §1 and §6, national leads).
 
 Side by side for every area and step: how the area's overlay differs from the national
 floor, and how the area performs against its own rules (met on time ÷ instances whose
@@ -137,4 +137,4 @@ def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
     }
     return Report("national", "National variant comparison", data, tables, charts,
                   notes=["Counts from 1 to 4 are shown as <5; rates, intervals and medians "
-                         "built on them are withheld (SPEC §8)."] if suppress else [])
+                         "built on them are withheld (contract §8)."] if suppress else [])

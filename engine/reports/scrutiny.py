@@ -1,5 +1,5 @@
 """The scrutiny pack: one area, one quarter, for its Local Multi-Agency Rape Strategic
-and Scrutiny Group (SPEC §1).
+and Scrutiny Group (contract §1).
 
 Compliance by step and by owner for instances due in the quarter, against the previous
 quarter; violations of prohibitions in the quarter; the derogations in force; the
@@ -24,9 +24,9 @@ from engine.reports.model import Report, Table
 from engine.reports.quarter import Quarter
 from engine.reports.timeline import case_timeline, instance_json
 from engine.reports.wilson import wilson
-from engine.spec import FLAG_STATUSES
 from engine.store.db import reading
 from engine.store.tables import instances
+from engine.terms import FLAG_STATUSES
 
 MEETING = "area.scrutiny_meeting_held"
 MEETING_STEP = "scrutiny_group_meets"

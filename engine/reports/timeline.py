@@ -21,7 +21,7 @@ def _local(instant: datetime | None) -> str | None:
 
 
 def instance_json(r: Any) -> dict[str, Any]:
-    """A stored instance in the SPEC §9 shape, plus its trigger instant and version."""
+    """A stored instance in the contract §9 shape, plus its trigger instant and version."""
     return {"step": r.step, "status": r.status, "trigger_event": r.trigger_event,
             "due": _local(r.due), "satisfied_by": r.satisfied_by, "owner": r.owner,
             "severity": r.severity, "explanation": r.explanation,

@@ -1,7 +1,7 @@
 """What the agencies owed the complainant, done on time unless a failure is injected.
 
 For every step instance the templates open (each judged by the template in force at its
-trigger, SPEC §7), this layer adds the satisfying event on time, or injects a failure
+trigger, contract §7), this layer adds the satisfying event on time, or injects a failure
 and records it. It never lets a failure happen by accident: a satisfying event is kept
 before any cancelling event and before the next instance of the same step, and a
 `missed` is only drawn where no later event could satisfy it.
@@ -102,7 +102,7 @@ class Liaison:
                 data[name] = _first_allowed(fs.kind, fs.values, fs.min)
         return case.add(ts, m.type, source, data)
 
-    # --- deadline steps (SPEC §4.1) -------------------------------------------------
+    # --- deadline steps (contract §4.1) -------------------------------------------------
     @staticmethod
     def _triggers(case: CaseDraft, history: History, facts: Facts
                   ) -> dict[str, list[tuple[Ev, DeadlineStep, int]]]:
@@ -169,7 +169,7 @@ class Liaison:
             if t < self.as_of:
                 case.add(t, "isva.assigned", "isva")
 
-    # --- recurring steps (SPEC §4.2) ------------------------------------------------
+    # --- recurring steps (contract §4.2) ------------------------------------------------
     def _recurring(self, rng: Random, case: CaseDraft, history: History, facts: Facts,
                    step_id: str) -> None:
         ordered = case.ordered()
@@ -251,7 +251,7 @@ class Liaison:
         and whether one can be made (False: the pause runs past `as_of`). None otherwise.
 
         A contact soon after the resume is on time: the pause moved the due instant later
-        by at least its own length plus a day (SPEC §4.2)."""
+        by at least its own length plus a day (contract §4.2)."""
         for p, r in case.pauses:
             inside = p <= g and (r is None or g < r)
             ahead = g < p <= due
@@ -264,7 +264,7 @@ class Liaison:
             return (max(g + (p - g) / 2, p - HOUR), True)
         return None
 
-    # --- contacts and prohibitions (SPEC §4.3) --------------------------------------
+    # --- contacts and prohibitions (contract §4.3) --------------------------------------
     def _contacts(self, case: CaseDraft, facts: Facts) -> None:
         """Every contact follows the preferences in force: a safe channel, the language."""
         for ev in case.of_type("complainant.informed"):

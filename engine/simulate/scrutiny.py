@@ -1,4 +1,4 @@
-"""The area-level cadence: scrutiny group meetings (SPEC §5, `scrutiny_group_meets`).
+"""The area-level cadence: scrutiny group meetings (contract §5, `scrutiny_group_meets`).
 
 An area with an overlay owes a meeting every N days from the day its overlay takes
 effect; areas without one owe nothing at area level.

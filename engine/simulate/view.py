@@ -1,7 +1,7 @@
 """The generator's view of the rules: which template is in force when, which events a
 matcher takes, and whether a condition holds for a case being generated.
 
-This is the generator's own reading of SPEC §4, written apart from the evaluator on
+This is the generator's own reading of contract §4, written apart from the evaluator on
 purpose: the ground-truth test compares the two, so a misreading in either shows up as
 a difference instead of being copied into both.
 """
@@ -94,7 +94,7 @@ class Version:
         return [s for s in self.template.steps if isinstance(s, ProhibitionStep)]
 
     def due(self, deadline: Deadline, ts: int) -> int:
-        """The due instant of a trigger at `ts` (SPEC §4.1), as whole-ms-floored seconds."""
+        """The due instant of a trigger at `ts` (contract §4.1), as whole-ms-floored seconds."""
         return _due(deadline, ts, self.calendar)
 
 
@@ -149,7 +149,7 @@ class History:
 
 
 class StageIndex:
-    """The stage rules (SPEC §4.5) by event type, to find the stage an event sets."""
+    """The stage rules (contract §4.5) by event type, to find the stage an event sets."""
 
     def __init__(self, stages: tuple[StageRule, ...]):
         self.rules = stages
@@ -166,7 +166,7 @@ class StageIndex:
 
 
 class Facts:
-    """A generated case's facts over time: consent, preferences and stage (SPEC §4.4)."""
+    """A generated case's facts over time: consent, preferences and stage (contract §4.4)."""
 
     def __init__(self, case: CaseDraft, stages: StageIndex):
         self.case = case
@@ -230,7 +230,7 @@ class Facts:
         return bool(value != pref)
 
     def violates(self, step: ProhibitionStep, ev: Ev) -> bool:
-        """True when `ev` breaks prohibition `step` (SPEC §4.3)."""
+        """True when `ev` breaks prohibition `step` (contract §4.3)."""
         if not matches(step.event, ev.type, ev.data):
             return False
         if step.unless is not None:

@@ -1,4 +1,4 @@
-"""The append-only audit log (SPEC §8): every case-level read and every deployment.
+"""The append-only audit log (contract §8): every case-level read and every deployment.
 
 There is deliberately no update or delete here; on both databases a trigger refuses
 them too.
@@ -22,7 +22,7 @@ ROLES = ("force_data_team", "cps_unit", "isva_service", "national_lead", "audito
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting, and in which role (SPEC §8)."""
+    """Who is acting, and in which role (contract §8)."""
 
     who: str
     role: str

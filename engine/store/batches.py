@@ -154,7 +154,7 @@ def _stored_events(conn: Connection, case_ids: list[str]) -> dict[str, list[Even
 
 def _area_rule(conn: Connection, fresh: list[tuple[ReadLine, Event, str, str]], name: str
                ) -> dict[str, EventProblem]:
-    """SPEC §3's area rule over each case's stored and new events. A new event that
+    """contract §3's area rule over each case's stored and new events. A new event that
     breaks it is rejected; when the rule fails on a stored event, the new event that
     precedes it (and so changed the case's area history) is rejected instead."""
     by_case: dict[str, list[tuple[int, Event]]] = {}

@@ -1,7 +1,7 @@
 """Reading the store: flags, one case, the stage board (issue 5 item 5).
 
 Case-level reads (a case's timeline, lists of flagged cases) are written to the audit log
-in the same transaction as the read (SPEC §8). The board is an aggregate.
+in the same transaction as the read (contract §8). The board is an aggregate.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Deployed config versions (SPEC §7) and the rules they add up to.
+"""Deployed config versions (contract §7) and the rules they add up to.
 
 Which rules the sweep and `plan` use, per area:
 - an area with none deployed: the overlay file in the config directory
@@ -8,7 +8,7 @@ Which rules the sweep and `plan` use, per area:
   file from its `effective_from` if that comes before the first deployed version (it is
   what judged those instances until then), then each deployed version from its own
   `effective_from`. So a first deployment taking effect later than the file never
-  rewrites the verdicts the file gave (SPEC §7).
+  rewrites the verdicts the file gave (contract §7).
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from engine.api.app import create_app
-from engine.api.roles import Role
 from engine.api.tokens import create_token
+from engine.terms import Role
 from tests.reports.conftest import pg_store, store  # noqa: F401  (shared session fixtures)
 
 

@@ -1,4 +1,4 @@
-"""Role isolation and the audit trail of the read API (SPEC §8)."""
+"""Role isolation and the audit trail of the read API (contract §8)."""
 
 from __future__ import annotations
 
@@ -183,8 +183,8 @@ def test_isolation_and_its_audit_hold_on_postgresql(pg_store):
     from fastapi.testclient import TestClient
 
     from engine.api.app import create_app
-    from engine.api.roles import Role
     from engine.api.tokens import create_token
+    from engine.terms import Role
 
     tok = create_token(pg_store.engine, Role.force_data_team, "kent").token
     own, other = a_case(pg_store, "kent"), a_case(pg_store, "metropolitan")

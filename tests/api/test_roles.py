@@ -1,9 +1,10 @@
-"""The role model of SPEC §8, apart from HTTP."""
+"""The role model of contract §8, apart from HTTP."""
 
 import pytest
 
-from engine.api.roles import Principal, Role, ScopeError, isva_related
+from engine.api.roles import Principal, ScopeError, isva_related
 from engine.spec import DeadlineStep
+from engine.terms import Role
 
 CPS_MAP = {"avon-and-somerset": ["south-west"], "devon-and-cornwall": ["south-west"],
            "metropolitan": ["london-north", "london-south"], "kent": ["south-east"]}

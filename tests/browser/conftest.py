@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.api.roles import Role
 from engine.api.tokens import create_token
+from engine.terms import Role
 from tests.reports.conftest import store  # noqa: F401  (the shared session fixture)
 
 CHROMIUM = Path("/usr/bin/chromium")

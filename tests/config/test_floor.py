@@ -1,4 +1,4 @@
-"""The floor comparator on crafted pairs (SPEC §6): exact, per trigger instant, with the
+"""The floor comparator on crafted pairs (contract §6): exact, per trigger instant, with the
 England and Wales calendar, bank holidays and both clock changes."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Merging overlays onto the national framework (SPEC §6): properties and the resolved
+"""Merging overlays onto the national framework (contract §6): properties and the resolved
 template's identity, order and provenance."""
 
 from __future__ import annotations

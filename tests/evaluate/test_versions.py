@@ -1,4 +1,4 @@
-"""Versions over time (SPEC §7): each instance is judged by the template in force for its
+"""Versions over time (contract §7): each instance is judged by the template in force for its
 area at its trigger time; a new version never rewrites earlier verdicts."""
 
 from __future__ import annotations

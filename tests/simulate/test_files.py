@@ -1,4 +1,4 @@
-"""The cohort's files: SPEC §3 events only, stable ids, byte-identical for a seed."""
+"""The cohort's files: contract §3 events only, stable ids, byte-identical for a seed."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def test_every_event_is_valid_spec_vocabulary(overlay_cohort: CohortSummary,
     assert len(lines) == overlay_cohort.events
     for n, line in enumerate(lines, start=1):
         obj = json.loads(line)
-        ev = parse_event(obj, config.vocabulary, n)  # raises on anything outside SPEC §3
+        ev = parse_event(obj, config.vocabulary, n)  # raises on anything outside contract §3
         assert ev.event_id not in ids
         ids.add(ev.event_id)
         types.add(ev.type)

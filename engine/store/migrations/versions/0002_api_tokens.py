@@ -1,4 +1,4 @@
-"""API bearer tokens, stored as SHA-256 hashes with their role and scope (SPEC §8).
+"""API bearer tokens, stored as SHA-256 hashes with their role and scope (contract §8).
 The table's definition lives with the API (engine/api/tokens.py).
 
 Revision ID: 0002
