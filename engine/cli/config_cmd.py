@@ -90,6 +90,9 @@ def validate(
             err.print(f"error: {p}: no such file or directory", markup=False)
             raise typer.Exit(2)
     cs, problems = validate_paths(targets, today=_today(today))
+    from engine.notify.check import notify_problems
+
+    problems += notify_problems(cs)
     _print_problems(problems, out)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors

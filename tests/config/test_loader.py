@@ -42,7 +42,7 @@ def test_anchors_and_aliases_resolve() -> None:
                                today=TODAY, stem="essex")
     assert [p.render() for p in built.problems] == [
         'essex.yaml:11:1: error: x: unknown field "x" (allowed: area, name, cps_area, '
-        "framework_version, effective_from, spocs, scrutiny_group, calendar, steps, disabled)"]
+        "framework_version, effective_from, spocs, scrutiny_group, calendar, steps, disabled, notify)"]
 
 
 @settings(max_examples=200, deadline=None)
