@@ -156,19 +156,11 @@ def _open_cases(eng: Any, area: str, closed: list[str]) -> Iterator[list[str]]:
 
 def _compare(case_id: str, before: Any, after: Any, evs: list[Any], as_of: datetime
              ) -> list[Change]:
-    from engine.evaluate import evaluate_case
+    """The case's instances whose verdict differs (the plan's shared replay)."""
+    from engine.plan.replay import replay_case
 
-    def verdicts(rules: Any) -> dict[tuple[str, str | None, float], str]:
-        result = evaluate_case(rules, evs, as_of)
-        return {(i.step, i.trigger_event, i.trigger_at.timestamp()): str(i.status)
-                for i in result.instances}
-
-    old, new = verdicts(before), verdicts(after)
-    out = []
-    for key in sorted(old.keys() | new.keys(), key=lambda k: (k[2], k[0], k[1] or "")):
-        if old.get(key) != new.get(key):
-            out.append(Change(case_id, key[0], key[1], old.get(key), new.get(key)))
-    return out
+    return [Change(case_id, v.step, v.trigger_event, v.before, v.after)
+            for v in replay_case(before, after, evs, as_of) if v.changed]
 
 
 def deploy(db_url: str | None, area: str, actor: Actor, config_dir: Path = Path("area_configs"),

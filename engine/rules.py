@@ -59,3 +59,13 @@ class Rules:
     def history(self, area: str) -> TemplateHistory:
         """The area's history; an area with no overlay gets the national framework alone."""
         return self._histories.get(area, self._fallback)
+
+    @property
+    def areas(self) -> tuple[str, ...]:
+        """The areas with a history of their own (the rest use the national framework)."""
+        return tuple(sorted(self._histories))
+
+    @property
+    def fallback(self) -> TemplateHistory:
+        """The national framework alone: the history of an area with no overlay."""
+        return self._fallback

@@ -156,13 +156,13 @@ def _known_areas(areas: list[str] | None, config_dir: Path) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the store's commands to the root app."""
-    from engine.cli import deploy_cmd, read_cmd
+    from engine.cli import deploy_cmd, plan_cmd, read_cmd
 
     app.add_typer(db_app, name="db")
     app.command("ingest", short_help="Validate, deduplicate and store events.")(ingest)
     app.command("sweep", short_help="Evaluate stored cases and store instances and flags.")(sweep)
-    app.command("plan", short_help="What deploying an area's overlay would change.")(
-        deploy_cmd.plan)
+    app.command("plan", short_help="What an overlay, a draft framework or another area's "
+                "variant would change.")(plan_cmd.plan)
     app.command("deploy", short_help="Deploy an area's overlay as a new version.")(
         deploy_cmd.deploy)
     app.command("flags", short_help="Flagged step instances from the last sweep.")(read_cmd.flags)

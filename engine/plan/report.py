@@ -1,0 +1,126 @@
+"""A plan as a report: JSON, CSV tables and an offline HTML page with a delta heat map.
+
+Figures are counts of replayed instances. Compliance is met on time ÷ instances whose
+outcome is decided (met, late or missed), as in the national comparison, with Wilson 95%
+intervals, before and after. Every count goes through disclosure control when the plan
+leaves the store's operators (always through the API); the most affected cases are ids
+only, for the plan's auditor, and are left out of what the API returns.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from engine.plan.make import PlanResult
+from engine.plan.replay import FLAGS
+from engine.plan.svg import delta_heat_map
+from engine.reports import disclosure
+from engine.reports.model import Report, Table
+
+DECIDED = ("met", "late", "missed")
+COLUMNS_STEPS = ("area", "step", "due_before", "met_before", "rate_before", "ci_low_before",
+                 "ci_high_before", "due_after", "met_after", "rate_after", "ci_low_after",
+                 "ci_high_after", "delta", "changed", "new_flags")
+
+
+def _rate(met: int, due: int, suppress: bool) -> tuple[float | None, float | None,
+                                                        float | None]:
+    r = disclosure.rate(met, due, suppress)
+    ci = disclosure.interval(met, due, suppress)
+    return (None if r is None else round(r, 4), None if ci is None else ci.to_json()[0],
+            None if ci is None else ci.to_json()[1])
+
+
+def _side(counts: dict[tuple[str, str], int], side: int) -> dict[str, int]:
+    out: dict[str, int] = Counter()
+    for (b, a), n in counts.items():
+        out[(b, a)[side]] += n
+    return out
+
+
+def build_plan_report(result: PlanResult, suppress: bool = True, with_cases: bool = True,
+                      now: datetime | None = None) -> Report:
+    """The plan's report; `with_cases=False` leaves the case ids out (aggregates only)."""
+    def c(n: int) -> disclosure.Shown:
+        return disclosure.count(n, suppress)
+
+    t = result.tally
+    cells: dict[tuple[str, str], dict[tuple[str, str], int]] = defaultdict(dict)
+    for (area, step, b, a), n in t.counts.items():
+        cells[(area, step)][(b, a)] = n
+    areas = sorted({a for a, _ in cells} | set(t.cases))
+    steps = list(result.steps)
+    step_rows, transition_rows, summary_rows = [], [], []
+    heat: dict[tuple[str, str], tuple[float | None, str]] = {}
+    for area in areas:
+        area_changed = area_flags = 0
+        for step in steps:
+            counts = cells.get((area, step), {})
+            if not counts:
+                continue
+            before, after = _side(counts, 0), _side(counts, 1)
+            due_b, due_a = sum(before[s] for s in DECIDED), sum(after[s] for s in DECIDED)
+            rb, rb_lo, rb_hi = _rate(before["met"], due_b, suppress)
+            ra, ra_lo, ra_hi = _rate(after["met"], due_a, suppress)
+            delta = None if rb is None or ra is None else round(ra - rb, 4)
+            changed = sum(n for (b, a), n in counts.items() if b != a)
+            flags = sum(n for (b, a), n in counts.items()
+                        if a in FLAGS and b not in FLAGS)
+            area_changed += changed
+            area_flags += flags
+            step_rows.append((area, step, c(due_b), c(before["met"]), rb, rb_lo, rb_hi,
+                              c(due_a), c(after["met"]), ra, ra_lo, ra_hi, delta, c(changed),
+                              c(flags)))
+            for (b, a), n in sorted(counts.items()):
+                if b != a:
+                    transition_rows.append((area, step, b or "(none)", a or "(none)", c(n)))
+            hover = (f"{area} · {step}: " + ("withheld (<5) or nothing decided" if delta is None
+                     else f"{rb:.0%} → {ra:.0%} met on time; {changed} instances change"))
+            heat[(area, step)] = (delta, hover)
+        summary_rows.append((area, c(t.cases[area]), c(t.changed_cases[area]), c(area_changed),
+                             c(area_flags)))
+    below = [b.to_json() for b in result.scenario.below_floor]
+    below_rows = [(b["area"], b["file"], b["line"], b["field"], b["message"]) for b in below]
+    tables = [
+        Table("below_floor", "Overlays the draft pushes below the floor (need a derogation "
+              "or a change)", ("area", "file", "line", "field", "message"), below_rows,
+              note="Each such step is replayed at the draft's national rule."),
+        Table("summary", "Cases replayed and changed, per area",
+              ("area", "cases", "changed_cases", "changed_instances", "new_flags"), summary_rows),
+        Table("steps", "Compliance before → after, per area and step", COLUMNS_STEPS, step_rows,
+              note="Compliance is met on time ÷ instances due (met, late or missed), with "
+                   "Wilson 95% intervals; delta is after − before."),
+        Table("transitions", "Instances whose status would change",
+              ("area", "step", "before", "after", "instances"), transition_rows),
+    ]
+    top = [(cid, area, n) for n, cid, area in t.top] if with_cases else []
+    if with_cases:
+        tables.append(Table("most_affected", "Cases most affected (ids only, for the auditor)",
+                            ("case_id", "area", "changed_instances"), top))
+    s = result.scenario
+    data: dict[str, Any] = {
+        "report": "plan", "kind": s.kind, "scenario": s.label,
+        "as_of": result.as_of.isoformat(),
+        "generated_at": (now or datetime.now(UTC)).isoformat(), "suppressed": suppress,
+        "framework_version": {"before": s.framework_versions[0], "after": s.framework_versions[1]},
+        "areas": areas, "steps": steps,
+        "below_floor": below,
+        "summary": [dict(zip(tables[1].columns, r, strict=True)) for r in summary_rows],
+        "steps_compared": [dict(zip(COLUMNS_STEPS, r, strict=True)) for r in step_rows],
+        "transitions": [dict(zip(tables[3].columns, r, strict=True)) for r in transition_rows],
+    }
+    if with_cases:
+        data["most_affected"] = [{"case_id": cid, "area": a, "changed_instances": n}
+                                 for cid, a, n in top]
+    charts = {"delta_heat_map": delta_heat_map(areas, steps, heat,
+                                               f"Change in met on time: {s.label}")}
+    notes = [f"Replayed as of {result.as_of.isoformat()} in memory; nothing was written. "
+             "Only steps whose rules differ are replayed (or the step asked for): every "
+             "other step gets the same verdicts under both."]
+    if suppress:
+        notes.append("Counts from 1 to 4 are shown as <5; rates and intervals built on them "
+                     "are withheld (SPEC §8).")
+    return Report("plan", f"Plan: {s.label}", data, tables, charts, notes)
+

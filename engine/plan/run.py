@@ -1,0 +1,81 @@
+"""Running a plan over the store: the sweep's partitions and process pool, no writes.
+
+Each partition (an area, or a case-id hash bucket of a large one) reads its cases' events
+a page at a time and replays them in memory; the partitions' tallies are added up. The
+pool is the sweep's: `spawn` processes, so each worker opens its own connections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from engine.events import Event
+from engine.plan.replay import Tally, replay
+from engine.rules import Rules
+from engine.store.db import checked_engine, reading
+from engine.store.tables import cases
+from engine.sweep import PAGE_CASES, Partition, events_of, plan_partitions
+
+
+def _cases(eng: Any, p: Partition) -> Iterator[tuple[str, str, Sequence[Event]]]:
+    """The partition's cases with their events, a page of case ids per query."""
+    where = [cases.c.area == p.area]
+    if p.buckets > 1:
+        where.append(cases.c.bucket % p.buckets == p.bucket)
+    last = ""
+    while True:
+        with reading(eng) as conn:
+            page = list(conn.execute(select(cases.c.case_id).where(*where, cases.c.case_id > last)
+                                     .order_by(cases.c.case_id).limit(PAGE_CASES)).scalars())
+        if not page:
+            return
+        evs = events_of(eng, page)
+        for cid in page:
+            yield cid, p.area, evs.get(cid, [])
+        last = page[-1]
+
+
+def replay_partition(db_url: str | None, partition: Partition, before: Rules, after: Rules,
+                     as_of: datetime) -> Tally:
+    """Replay one partition's cases (a pool task: arguments and result are picklable)."""
+    return replay(before, after, _cases(checked_engine(db_url), partition), as_of)
+
+
+def read_partition(db_url: str | None, partition: Partition) -> int:
+    """Read a partition's events and nothing else: the benchmark's floor."""
+    return sum(len(evs) for _, _, evs in _cases(checked_engine(db_url), partition))
+
+
+def partitions(db_url: str | None, areas: Sequence[str] | None, config_dir: Path
+               ) -> list[Partition]:
+    """The sweep's partitions of the cases in scope (areas with cases only)."""
+    eng = checked_engine(db_url)
+    with reading(eng) as conn:
+        with_cases = set(conn.execute(select(cases.c.area).distinct()).scalars())
+    return [p for p in plan_partitions(db_url, areas, config_dir=config_dir)
+            if p.area in with_cases]
+
+
+def run_replay(db_url: str | None, before: Rules, after: Rules, as_of: datetime,
+               areas: Sequence[str] | None = None, workers: int = 1,
+               config_dir: Path = Path("area_configs")) -> Tally:
+    """Replay every case of `areas` (all when None), in a process pool when workers > 1."""
+    parts = partitions(db_url, areas, config_dir)
+    total = Tally()
+    if workers > 1 and len(parts) > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(replay_partition, db_url, p, before, after, as_of)
+                       for p in parts]
+            for f in futures:
+                total.merge(f.result())
+    else:
+        for p in parts:
+            total.merge(replay_partition(db_url, p, before, after, as_of))
+    return total
