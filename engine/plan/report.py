@@ -121,6 +121,6 @@ def build_plan_report(result: PlanResult, suppress: bool = True, with_cases: boo
              "other step gets the same verdicts under both."]
     if suppress:
         notes.append("Counts from 1 to 4 are shown as <5; rates and intervals built on them "
-                     "are withheld (SPEC §8).")
+                     "are withheld (contract §8).")
     return Report("plan", f"Plan: {s.label}", data, tables, charts, notes)
 
