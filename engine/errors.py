@@ -51,15 +51,33 @@ class ConfigError(LiaisonError):
         super().__init__("\n".join(p.render() for p in errors) or "configuration error")
 
 
+REJECT_TEXT_MAX = 500  # characters: the most kept of any text about one rejected line
+
+
+def bounded(text: str | None, limit: int = REJECT_TEXT_MAX) -> str | None:
+    """`text` cut to `limit` characters (ending in '...' when cut)."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 3] + "..."
+
+
 @dataclass(frozen=True)
 class EventProblem:
-    """Why one input line was rejected: line number, event id (when readable) and field."""
+    """Why one input line was rejected: line number, event id (when it passes the id
+    rule) and field (a vocabulary name). Never a value from the line; every text is
+    bounded, so a hostile line cannot make a large reject."""
 
     line: int
     message: str
     event_id: str | None = None
     field: str | None = None
     source: str | None = None  # file name
+
+    def __post_init__(self) -> None:
+        for name in ("message", "event_id", "field", "source"):
+            value = getattr(self, name)
+            if value is not None and len(value) > REJECT_TEXT_MAX:
+                object.__setattr__(self, name, bounded(value))
 
     def render(self) -> str:
         parts = [f"{self.source}:{self.line}" if self.source else f"line {self.line}"]

@@ -3,6 +3,12 @@ readers shared by `liaison check` and ingestion.
 
 Validation is hand-written rather than a pydantic model per event: ingestion reads
 millions of lines and every rejection must name the line, the event id and the field.
+
+A rejected line is where free text and personal details turn up, and rejects are kept
+(in the store, beside the input, on stderr) for people to read. So a rejection never
+repeats the line: not a value, not an unknown key's name, not an event id that fails
+the id rule. It says where (file, line, a field the vocabulary names) and what is
+allowed; the user finds the line in their own file by its number.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,9 +27,30 @@ from engine.errors import EventError, EventProblem
 from engine.vocabulary import Vocabulary, did_you_mean
 
 TOP_LEVEL = ("event_id", "case_id", "area", "type", "at", "source", "data")
-# Agency references only: letters, digits and a few separators; no free text.
-_CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
-_EVENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")
+# Agency references only: ASCII letters and digits, then also . _ - (and : in event ids),
+# matched in full. No '/' (an id is part of a URL path) and no free text.
+_CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
+_EVENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}", re.ASCII)
+CASE_ID_RULE = "1 to 64 ASCII letters, digits and . _ - starting with a letter or digit"
+EVENT_ID_RULE = "1 to 128 ASCII letters, digits and . _ : - starting with a letter or digit"
+# Event instants outside these years are refused: nothing in a case file happened
+# before 1990, and a date after 2099 is a typo (and near year 9999 it overflows).
+FIRST_YEAR, LAST_YEAR = 1990, 2099
+_EARLIEST = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)
+_LATEST = datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC)
+# The longest line read, in characters before its newline (an event is under 1,000).
+MAX_LINE_CHARS = 65_536
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def is_case_id(value: Any) -> bool:
+    """True when `value` is a case id by the id rule (in full)."""
+    return isinstance(value, str) and _CASE_ID.fullmatch(value) is not None
+
+
+def is_event_id(value: Any) -> bool:
+    """True when `value` is an event id by the id rule (in full)."""
+    return isinstance(value, str) and _EVENT_ID.fullmatch(value) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +92,8 @@ def canonical_body(obj: dict[str, Any]) -> str:
 
 
 def parse_timestamp(text: Any) -> datetime:
-    """An RFC 3339 instant with an offset; ValueError otherwise."""
+    """An RFC 3339 instant with an offset, in the years FIRST_YEAR to LAST_YEAR (UTC);
+    ValueError otherwise. The message never repeats the text."""
     if not isinstance(text, str) or "T" not in text.upper():
         raise ValueError("must be an RFC 3339 timestamp such as 2026-03-06T16:40:00+00:00")
     try:
@@ -76,64 +104,68 @@ def parse_timestamp(text: Any) -> datetime:
         ) from None
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("has no UTC offset; write it as RFC 3339 with an offset, e.g. +00:00")
+    try:
+        plausible = _EARLIEST <= value < _LATEST
+    except OverflowError:
+        plausible = False
+    if not plausible:
+        raise ValueError(f"must be an instant in the years {FIRST_YEAR} to {LAST_YEAR} (UTC)")
     return value
 
 
 def parse_event(
     obj: Any, vocabulary: Vocabulary, line: int = 0, source: str | None = None
 ) -> Event:
-    """Validate one parsed JSON object into an Event, or raise EventError."""
+    """Validate one parsed JSON object into an Event, or raise EventError. The error
+    names the field only by its vocabulary name and never holds a value from `obj`."""
 
     def fail(message: str, field: str | None = None) -> EventError:
         eid = obj.get("event_id") if isinstance(obj, dict) else None
         return EventError(
-            EventProblem(line, message, eid if isinstance(eid, str) else None, field, source)
+            EventProblem(line, message, eid if is_event_id(eid) else None, field, source)
         )
 
     if not isinstance(obj, dict):
         raise fail("an event must be a JSON object")
     unknown = [k for k in obj if k not in TOP_LEVEL]
     if unknown:
-        k = unknown[0]
-        raise fail(f"unknown key{did_you_mean(k, TOP_LEVEL)}; allowed: {', '.join(TOP_LEVEL)}", k)
+        raise fail(
+            f"an unknown key{did_you_mean(unknown[0], TOP_LEVEL)}; "
+            f"allowed: {', '.join(TOP_LEVEL)}"
+        )
     for key in ("event_id", "area", "type", "at", "source"):
-        if key not in obj or obj[key] in (None, ""):
+        if key not in obj or obj[key] is None or obj[key] == "":
             raise fail("is required", key)
     event_id = obj["event_id"]
-    if not isinstance(event_id, str) or not _EVENT_ID.match(event_id):
-        raise fail("must be letters, digits and . _ : / - (at most 128)", "event_id")
+    if not is_event_id(event_id):
+        raise fail(f"must be an event id: {EVENT_ID_RULE}", "event_id")
     etype = obj["type"]
     spec = vocabulary.types.get(etype) if isinstance(etype, str) else None
     if spec is None:
-        raise fail(f"unknown event type {etype!r}{did_you_mean(etype, vocabulary.types)}", "type")
+        hint = did_you_mean(etype, vocabulary.types) if isinstance(etype, str) else ""
+        raise fail(f"is not an event type in the vocabulary{hint}", "type")
     try:
         at = parse_timestamp(obj["at"])
     except ValueError as exc:
-        raise fail(f"{obj['at']!r} {exc}", "at") from None
+        raise fail(str(exc), "at") from None
     src = obj["source"]
-    if src not in vocabulary.sources:
-        raise fail(
-            f"unknown source {src!r}; allowed: {' | '.join(sorted(vocabulary.sources))}", "source"
-        )
+    if not isinstance(src, str) or src not in vocabulary.sources:
+        raise fail(f"is not a source; allowed: {' | '.join(sorted(vocabulary.sources))}",
+                   "source")
     area = obj["area"]
     if not isinstance(area, str) or (vocabulary.areas and area not in vocabulary.areas):
-        raise fail(
-            f"{area!r} is not a police force area in the register"
-            f"{did_you_mean(area, vocabulary.areas)}",
-            "area",
-        )
+        hint = did_you_mean(area, vocabulary.areas) if isinstance(area, str) else ""
+        raise fail(f"is not a police force area in the register{hint}", "area")
     case_id = obj.get("case_id")
     if spec.level == "area":
-        if case_id not in (None, ""):
+        if case_id is not None and case_id != "":
             raise fail(f"an area-level event ({etype}) must not have a case_id", "case_id")
         case_id = None
     else:
-        if case_id in (None, ""):
+        if case_id is None or case_id == "":
             raise fail(f"a case-level event ({etype}) needs a case_id", "case_id")
-        if not isinstance(case_id, str) or not _CASE_ID.match(case_id):
-            raise fail(
-                "must be an agency reference: letters, digits and . _ / - (at most 64)", "case_id"
-            )
+        if not is_case_id(case_id):
+            raise fail(f"must be an agency reference: {CASE_ID_RULE}", "case_id")
     data = obj.get("data", {})
     if data is None:
         data = {}
@@ -144,12 +176,11 @@ def parse_event(
         if fs is None:
             allowed = ", ".join(spec.fields) or "none"
             raise fail(
-                f"unknown field for {etype}{did_you_mean(k, spec.fields)}; allowed: {allowed}",
-                f"data.{k}",
+                f"an unknown field for {etype}{did_you_mean(k, spec.fields)}; allowed: {allowed}",
+                "data",
             )
-        problem = fs.check(v, vocabulary.areas)
-        if problem:
-            raise fail(f"{problem} (allowed: {fs.allowed()})", f"data.{k}")
+        if fs.check(v, vocabulary.areas) is not None:
+            raise fail(f"is not allowed (allowed: {fs.allowed()})", f"data.{k}")
     for fname, fs in spec.fields.items():
         if not fs.optional and fname not in data:
             raise fail(f"is required for {etype} (allowed: {fs.allowed()})", f"data.{fname}")
@@ -159,30 +190,120 @@ def parse_event(
 @dataclass(frozen=True)
 class ReadLine:
     """One input line: its number, the parsed object (when it parsed) and the outcome.
-
-    For a rejected line `raw` is the line with every value that the vocabulary does not
-    allow withheld: a rejected line is where free text and personal details turn up, and
-    rejects are kept (in the store and beside the input) for people to read."""
+    A rejected line keeps only its number and the problem: never its text."""
 
     line: int
-    raw: str
     obj: dict[str, Any] | None
     event: Event | None
     problem: EventProblem | None
+
+
+def physical_lines(stream: IO[str]) -> Iterator[str | None]:
+    """Each line of `stream` without its newline, or None for a line longer than
+    MAX_LINE_CHARS (skipped in bounded pieces, never held whole). Lines end at '\\n'
+    only, as the line numbers people see in an editor do."""
+    while chunk := stream.readline(MAX_LINE_CHARS + 1):
+        if chunk.endswith("\n"):
+            yield chunk[:-1].rstrip("\r")
+        elif len(chunk) <= MAX_LINE_CHARS:  # the last line, with no newline
+            yield chunk.rstrip("\r")
+        else:
+            while chunk and not chunk.endswith("\n"):
+                chunk = stream.readline(MAX_LINE_CHARS)
+            yield None
+
+
+def read_lines(
+    stream: IO[str], vocabulary: Vocabulary, fmt: str, source: str | None = None
+) -> Iterator[ReadLine]:
+    """Yield every line of a JSONL or CSV stream with its outcome; none is skipped, and
+    no line, however hostile, raises: it is a reject with its line number."""
+    if fmt == "csv":
+        yield from _read_csv(stream, vocabulary, source)
+        return
+    for number, text in enumerate(physical_lines(stream), start=1):
+        unreadable = _unreadable(text)
+        if unreadable:
+            yield _rejected(number, unreadable, source)
+            continue
+        assert text is not None
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield _rejected(number, f"not valid JSON: {exc.msg} at column {exc.colno}", source)
+            continue
+        except RecursionError:
+            yield _rejected(number, "not read: JSON nested too deeply", source)
+            continue
+        except ValueError:  # an integer over Python's digit limit
+            yield _rejected(number, "not read: a number has more than 4,300 digits", source)
+            continue
+        yield _outcome(number, text, obj, vocabulary, source)
+
+
+def _unreadable(text: str | None) -> str | None:
+    """Why a physical line cannot be read at all, or None."""
+    if text is None:
+        return f"not read: longer than {MAX_LINE_CHARS:,} characters"
+    if not text.strip():
+        return "blank line"
+    if not text.isascii() and (bad := _SURROGATE.search(text)):
+        return f"not read: a byte that is not UTF-8 at column {bad.start() + 1}"
+    return None
+
+
+def _read_csv(stream: IO[str], vocabulary: Vocabulary, source: str | None) -> Iterator[ReadLine]:
+    lines = physical_lines(stream)
+    header_line = next(lines, "")
+    try:
+        header = next(csv.reader([header_line or ""]), [])
+    except csv.Error:
+        header = ["?"]
+    unknown = [h for h in header if h not in TOP_LEVEL and not h.startswith("data.")]
+    if header_line is None or _unreadable(header_line) or unknown:
+        hint = did_you_mean(unknown[0], TOP_LEVEL) if unknown else ""
+        problem = EventProblem(
+            1, f"an unknown or unreadable CSV column{hint}; "
+            f"allowed: {', '.join(TOP_LEVEL)} and data.<field>", source=source)
+        yield ReadLine(1, None, None, problem)
+        for number, _ in enumerate(lines, start=2):
+            yield _rejected(number, "not read: the CSV header is invalid", source)
+        return
+    # Physical lines: a quoted cell may not span lines (a record is one line).
+    for number, text in enumerate(lines, start=2):
+        unreadable = _unreadable(text)
+        if unreadable:
+            yield _rejected(number, unreadable, source)
+            continue
+        assert text is not None
+        try:
+            cells = next(csv.reader([text]), [])
+        except csv.Error:
+            yield _rejected(number, "not a CSV record (a quote or line break out of place)",
+                            source)
+            continue
+        if len(cells) != len(header):
+            yield _rejected(number, f"has {len(cells)} cells, the header has {len(header)}",
+                            source)
+            continue
+        try:
+            obj = _csv_object(dict(zip(header, cells, strict=True)))
+        except (ValueError, RecursionError):
+            yield _rejected(number, "the data column must hold a JSON object", source)
+            continue
+        yield _outcome(number, text, obj, vocabulary, source)
 
 
 def _csv_object(row: dict[str, str]) -> dict[str, Any]:
     obj: dict[str, Any] = {}
     data: dict[str, Any] = {}
     for key, cell in row.items():
-        if key is None:
-            raise ValueError("more cells than columns")
         if cell is None or cell == "":
             continue
         if key.startswith("data."):
             try:
                 data[key[5:]] = json.loads(cell)
-            except ValueError:
+            except (ValueError, RecursionError):
                 data[key[5:]] = cell
         elif key == "data":
             parsed = json.loads(cell)
@@ -195,109 +316,27 @@ def _csv_object(row: dict[str, str]) -> dict[str, Any]:
     return obj
 
 
-def read_lines(
-    stream: IO[str], vocabulary: Vocabulary, fmt: str, source: str | None = None
-) -> Iterator[ReadLine]:
-    """Yield every line of a JSONL or CSV stream with its outcome; none is skipped."""
-    if fmt == "csv":
-        yield from _read_csv(stream, vocabulary, source)
-        return
-    for number, raw in enumerate(stream, start=1):
-        text = raw.rstrip("\r\n")
-        if not text.strip():
-            yield _rejected(number, text, "blank line", source)
-            continue
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield _rejected(
-                number, text, f"not valid JSON: {exc.msg} at column {exc.colno}", source
-            )
-            continue
-        yield _outcome(number, text, obj, vocabulary, source)
-
-
-def _read_csv(stream: IO[str], vocabulary: Vocabulary, source: str | None) -> Iterator[ReadLine]:
-    header_line = stream.readline()
-    header = next(csv.reader([header_line]), [])
-    unknown = [h for h in header if h not in TOP_LEVEL and not h.startswith("data.")]
-    if unknown:
-        problem = EventProblem(
-            1,
-            f"unknown CSV column{did_you_mean(unknown[0], TOP_LEVEL)}; "
-            f"allowed: {', '.join(TOP_LEVEL)} and data.<field>",
-            field=unknown[0],
-            source=source,
-        )
-        yield ReadLine(1, header_line.rstrip("\r\n"), None, None, problem)  # column names only
-        for number, raw in enumerate(stream, start=2):
-            yield _rejected(
-                number, raw.rstrip("\r\n"), "not read: the CSV header is invalid", source
-            )
-        return
-    # Physical line numbers: csv may span a record over lines when cells are quoted.
-    number = 1
-    for raw in stream:
-        number += 1
-        text = raw.rstrip("\r\n")
-        if not text.strip():
-            yield _rejected(number, text, "blank line", source)
-            continue
-        cells = next(csv.reader([raw]), [])
-        if len(cells) != len(header):
-            yield _rejected(
-                number, text, f"has {len(cells)} cells, the header has {len(header)}", source
-            )
-            continue
-        try:
-            obj = _csv_object(dict(zip(header, cells, strict=True)))
-        except ValueError as exc:
-            yield _rejected(number, text, str(exc), source)
-            continue
-        yield _outcome(number, text, obj, vocabulary, source)
-
-
-WITHHELD = "<withheld>"
-_SAFE_VALUE = re.compile(r"^[A-Za-z0-9._:/+-]{1,128}$")
-
-
-def _rejected(number: int, text: str, message: str, source: str | None) -> ReadLine:
-    shown = f"<{len(text)} characters withheld>" if text.strip() else ""
-    return ReadLine(number, shown, None, None, EventProblem(number, message, source=source))
-
-
-def withheld(obj: Any, vocabulary: Vocabulary) -> str:
-    """A rejected object as JSON with only what the vocabulary allows left readable:
-    known keys with plain identifier-like values, and data values the event type allows.
-    Everything else (unknown keys' values, free text, bad values) is `<withheld>`."""
-    if not isinstance(obj, dict):
-        return WITHHELD
-    etype = obj.get("type")
-    spec = vocabulary.types.get(etype) if isinstance(etype, str) else None
-    out: dict[str, Any] = {}
-    for key, value in obj.items():
-        if key == "data" and isinstance(value, dict):
-            fields = spec.fields if spec is not None else {}
-            out[key] = {
-                k: v if k in fields and fields[k].check(v, vocabulary.areas) is None else WITHHELD
-                for k, v in value.items()
-            }
-        elif key in TOP_LEVEL and isinstance(value, str) and _SAFE_VALUE.match(value):
-            out[key] = value
-        else:
-            out[key] = WITHHELD
-    return json.dumps(out, ensure_ascii=False)
+def _rejected(number: int, message: str, source: str | None) -> ReadLine:
+    return ReadLine(number, None, None, EventProblem(number, message, source=source))
 
 
 def _outcome(
     number: int, text: str, obj: Any, vocabulary: Vocabulary, source: str | None
 ) -> ReadLine:
+    if "\\u" in text:
+        # An escape such as \uD800 parses into a lone surrogate, which no store can encode.
+        try:
+            canonical_body(obj).encode("utf-8")
+        except UnicodeEncodeError:
+            return _rejected(number, "not read: a \\u escape that is not a Unicode character "
+                             "(a lone surrogate)", source)
+        except (RecursionError, ValueError):
+            return _rejected(number, "not read: JSON nested too deeply", source)
     try:
         event = parse_event(obj, vocabulary, number, source)
     except EventError as exc:
-        shown = withheld(obj, vocabulary)
-        return ReadLine(number, shown, obj if isinstance(obj, dict) else None, None, exc.problem)
-    return ReadLine(number, text, obj, event, None)
+        return ReadLine(number, obj if isinstance(obj, dict) else None, None, exc.problem)
+    return ReadLine(number, obj, event, None)
 
 
 def detect_format(path: str) -> str:
@@ -310,13 +349,21 @@ def open_events(path: str) -> tuple[IO[str], str]:
     import sys
 
     if path == "-":
-        text = sys.stdin.read()
+        stdin = getattr(sys.stdin, "buffer", None)
+        text = (stdin.read().decode("utf-8", "surrogateescape") if stdin is not None
+                else sys.stdin.read())
         # CSV only when the first line is a header naming event_id; anything else is read
         # as JSONL, so that a bad line is reported as bad JSON, not as a CSV column.
         first = text.lstrip().split("\n", 1)[0]
         fmt = "csv" if first.startswith("event_id") or ",event_id" in first else "jsonl"
-        return io.StringIO(text), fmt
-    return Path(path).open(encoding="utf-8", newline=""), detect_format(path)
+        return io.StringIO(text, newline="\n"), fmt
+    return open_text(path), detect_format(path)
+
+
+def open_text(path: str | Path) -> IO[str]:
+    """An input file as text. A byte that is not UTF-8 is kept as a lone surrogate, so
+    that its line is rejected by number instead of the whole file failing to decode."""
+    return Path(path).open(encoding="utf-8", errors="surrogateescape", newline="\n")
 
 
 def area_problems(

@@ -31,7 +31,7 @@ import structlog
 from sqlalchemy import Engine, select
 
 from engine.errors import StoreError
-from engine.events import ReadLine, detect_format, read_lines
+from engine.events import ReadLine, detect_format, open_text, physical_lines, read_lines
 from engine.store.batches import body_hash, case_bucket, commit_batch
 from engine.store.db import checked_engine
 from engine.store.tables import ingest_batches, rejects
@@ -121,19 +121,18 @@ def _load_input(path: str) -> tuple[IO[str], str, str, int]:
     try:
         if path == "-":
             data = sys.stdin.buffer.read()
-            text = data.decode("utf-8")
+            text = data.decode("utf-8", "surrogateescape")  # a bad byte rejects its line
             fmt = "jsonl" if text.lstrip().startswith("{") or not text.strip() else "csv"
-            return io.StringIO(text, newline=None), fmt, hashlib.sha256(data).hexdigest(), \
+            return io.StringIO(text, newline="\n"), fmt, hashlib.sha256(data).hexdigest(), \
                 _count_lines(data)
         digest, lines = hashlib.sha256(), 0
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
                 lines += block.count(b"\n")
-        return open(path, encoding="utf-8", newline=""), detect_format(path), \
-            digest.hexdigest(), lines
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot be read: {exc}") from None
+        return open_text(path), detect_format(path), digest.hexdigest(), lines
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read: {exc.strerror}") from None
 
 
 def _count_lines(data: bytes) -> int:
@@ -157,7 +156,7 @@ def _ingest_one(eng: Engine, path: str, vocab: Vocabulary, actor: str, batch_lin
     with eng.connect() as conn:
         done = {r.batch_id: r for r in conn.execute(
             select(ingest_batches).where(ingest_batches.c.file_key == file_key))}
-    try:
+    with stream:
         lines: Iterable[ReadLine]
         if fmt == "jsonl":
             skipped = _skip_committed_prefix(stream, done, batch_lines, tally)
@@ -178,10 +177,6 @@ def _ingest_one(eng: Engine, path: str, vocab: Vocabulary, actor: str, batch_lin
             tally.rejected += counts[2]
             if progress:
                 progress(path, tally.lines, max(total, tally.lines))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: cannot be read after line {tally.lines}: {exc}") from None
-    finally:
-        stream.close()
     out = _write_rejects_file(eng, file_key, path)
     log.info("ingested", file=name, lines=tally.lines, accepted=tally.accepted,
              duplicate=tally.duplicate, rejected=tally.rejected, resumed_batches=tally.resumed)
@@ -197,8 +192,8 @@ def _skip_committed_prefix(stream: IO[str], done: dict[str, Any], batch_lines: i
     by_first = {r.first_line: r for r in done.values()}
     line = 1
     while (r := by_first.get(line)) is not None and r.last_line - r.first_line + 1 == batch_lines:
-        for _ in range(batch_lines):
-            stream.readline()
+        for _ in islice(physical_lines(stream), batch_lines):
+            pass
         tally.lines += batch_lines
         tally.duplicate += r.accepted + r.duplicate
         tally.rejected += r.rejected
@@ -238,7 +233,7 @@ def _write_rejects_file(eng: Engine, file_key: str, path: str) -> Path | None:
     with tmp.open("w", encoding="utf-8") as fh:
         for r in rows:
             fh.write(json.dumps({"file": r.file_name, "line": r.line, "event_id": r.event_id,
-                                 "field": r.field, "reason": r.reason, "raw": r.raw},
+                                 "field": r.field, "reason": r.reason},
                                 ensure_ascii=False) + "\n")
     tmp.replace(target)
     return target

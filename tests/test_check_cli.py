@@ -94,7 +94,7 @@ def test_bad_event_exits_2_with_nothing_on_stdout(tmp_path: Path) -> None:
     result = run(tmp_path, bad, "--as-of", "2026-03-10T12:00:00+00:00", "--format", "json")
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert ("events.jsonl:2, event pol-7f3a-0001, field data.suspect: unknown field for "
+    assert ("events.jsonl:2, event pol-7f3a-0001, field data: an unknown field for "
             "police.suspect_arrested; allowed: none") in " ".join(result.stderr.split())
 
 

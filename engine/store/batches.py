@@ -16,7 +16,7 @@ import structlog
 from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from engine.errors import EventProblem, StoreError
+from engine.errors import EventProblem, StoreError, bounded
 from engine.events import Event, ReadLine, area_problems, canonical_body
 from engine.store.bulk import insert_rows, instant_param, placeholders, read_events
 from engine.store.db import writing
@@ -75,7 +75,9 @@ def commit_batch(eng: Engine, bid: str, file_key: str, name: str, chunk: list[Re
         except (IntegrityError, OperationalError) as exc:
             # A concurrent ingest committed one of these event ids first (PostgreSQL) or
             # the lock wait ran out: redo the batch against the new state.
-            log.warning("batch retried", batch=bid, attempt=attempt + 1, error=str(exc)[:200])
+            # The error's class only: its text can quote the rows' values.
+            log.warning("batch retried", batch=bid, attempt=attempt + 1,
+                        error=type(exc).__name__)
     raise StoreError(f"{name}: batch {chunk[0].line}-{chunk[-1].line} could not be written "
                      f"after {_RETRIES} attempts (concurrent writers?)")
 
@@ -215,9 +217,9 @@ def _write(conn: Connection, bid: str, file_key: str, name: str, chunk: list[Rea
                                         rejects.c.line.between(chunk[0].line, chunk[-1].line)))
     if plan.rejects:
         conn.execute(rejects.insert(), [
-            {"file_key": file_key, "line": rl.line, "file_name": name,
-             "event_id": p.event_id, "field": p.field, "reason": p.message, "raw": rl.raw,
-             "batch_id": bid} for rl, p in plan.rejects])
+            {"file_key": file_key, "line": rl.line, "file_name": bounded(name),
+             "event_id": p.event_id, "field": p.field, "reason": p.message, "raw": "",
+             "batch_id": bid} for rl, p in plan.rejects])  # raw: the line is never kept
     _touch_cases(conn, [e for _, e, _, _ in plan.new if e.case_id is not None])
 
 

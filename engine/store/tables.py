@@ -155,7 +155,7 @@ rejects = Table(
     Column("event_id", Text, nullable=True),
     Column("field", String(128), nullable=True),
     Column("reason", Text, nullable=False),
-    Column("raw", Text, nullable=False),
+    Column("raw", Text, nullable=False),  # always empty: a rejected line is never kept
     Column("batch_id", String(96), ForeignKey("ingest_batches.batch_id"), nullable=False),
 )
 
