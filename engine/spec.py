@@ -211,6 +211,8 @@ class StepBase(Model):
     minimum: bool
     severity: Severity
     local: bool = False  # declared by an overlay, not part of the national framework
+    # The Victims' Code (2020) right the step serves, 1-12 (engine.rights), or none.
+    victims_code_right: int | None = Field(default=None, ge=1, le=12)
 
 
 def _as_list(v: Any) -> Any:

@@ -169,10 +169,59 @@ def _load_national(directory: Path) -> National:
         raw_steps[step.id] = to_plain(raw)
         paths[step.id] = path
         provenance[step.id] = provenance_of(framework, path, step)
+    steps = _with_rights(framework, steps, paths, raw_steps, problems)
     template = Template(area="national", framework_version=version, version=version,
                         effective_from=BEGINNING, steps=tuple(steps), provenance=provenance)
     return National(directory, version, vocabulary, register, cps_areas, stages, tuple(steps),
                     raw_steps, paths, framework, register_doc, template, problems)
+
+
+RIGHTS_KEY = "victims_code_rights"
+RIGHTS_ALLOWED = "a Victims' Code right from 1 to 12, or null for none"
+
+
+def _with_rights(doc: Document, steps: list[AnyStep], paths: dict[str, tuple[PathElem, ...]],
+                 raw_steps: dict[str, dict[str, Any]], problems: list[ConfigProblem]
+                 ) -> list[AnyStep]:
+    """Each national step with the Victims' Code right `victims_code_rights` gives it.
+
+    One mapping at the end of framework.yaml, so the rights read as a list and every
+    national step must appear in it (None is a statement too: no right is served)."""
+    raw = doc.get((RIGHTS_KEY,))
+    if not isinstance(raw, dict):
+        problems.append(doc.problem((RIGHTS_KEY,), "the framework does not say which Victims' "
+                                    "Code right each national step serves",
+                                    f"{RIGHTS_KEY}: a mapping of step id to {RIGHTS_ALLOWED}"))
+        return steps
+    ids = {s.id for s in steps}
+    rights: dict[str, int | None] = {}
+    for sid, value in raw.items():
+        if sid not in ids:
+            problems.append(doc.problem((RIGHTS_KEY, sid), f'unknown step "{sid}"'
+                                        f"{did_you_mean(str(sid), ids)}", "a national step id",
+                                        at="key"))
+        elif value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                    or not 1 <= value <= 12):
+            problems.append(doc.problem((RIGHTS_KEY, sid), f"{show(value)} is not a right of "
+                                        "the Victims' Code", RIGHTS_ALLOWED))
+        else:
+            rights[sid] = value
+    out = []
+    for step in steps:
+        body = doc.get(paths[step.id])
+        if isinstance(body, dict) and "victims_code_right" in body:
+            problems.append(doc.problem((*paths[step.id], "victims_code_right"),
+                                        f"give the right of a national step in {RIGHTS_KEY}",
+                                        f"{RIGHTS_KEY}.{step.id}", at="key"))
+        if step.id in rights:
+            step = step.model_copy(update={"victims_code_right": rights[step.id]})
+            raw_steps[step.id]["victims_code_right"] = rights[step.id]  # overlays merge on it
+        elif step.id not in raw:
+            problems.append(doc.problem((RIGHTS_KEY,), f'national step "{step.id}" is not '
+                                        f"listed in {RIGHTS_KEY}", f"{step.id}: {RIGHTS_ALLOWED}",
+                                        at="key"))
+        out.append(step)
+    return out
 
 
 def _register(doc: Document, problems: list[ConfigProblem]

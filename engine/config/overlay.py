@@ -31,7 +31,7 @@ from engine.vocabulary import did_you_mean
 # Extra non-working days lengthen every working-day deadline in the area; a handful a
 # year (local holidays) is a calendar matter, more would hollow out the floor.
 MAX_EXTRA_DAYS_PER_YEAR = 5
-FIXED_FIELDS = ("id", "kind", "local", "minimum", "scope")
+FIXED_FIELDS = ("id", "kind", "local", "minimum", "scope", "victims_code_right")
 
 
 @dataclass(frozen=True)

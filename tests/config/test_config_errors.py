@@ -46,7 +46,7 @@ CASES: list[tuple[str, str, str, list[str]]] = [
     deadlin: {within: 4, unit: hours}
 """, ['areas/essex.yaml:13:5: error: steps.police_inform_arrest.deadlin: unknown field "deadlin" '
       '(did you mean "deadline"?) (allowed: id, title, owner, standard, basis, source, '
-      "verification, minimum, severity, local, kind, trigger, satisfied_by, cancelled_by, when, "
+      "verification, minimum, severity, local, victims_code_right, kind, trigger, satisfied_by, cancelled_by, when, "
       "deadline)"]),
     ("wrong type", "essex", HEADER + """steps:
   police_inform_arrest:
@@ -326,4 +326,7 @@ def test_problems_in_the_national_files_are_reported_too(config_tree) -> None:  
         "national/framework.yaml:78:9: error: steps[4].id: duplicate step id "
         '"police_inform_arrest" (first at line 64) (allowed: each step id once)',
         "national/framework.yaml:144:21: error: steps[8].trigger.type: unknown event type "
-        '"police.early_advice_asked" (did you mean "police.early_advice_requested"?)']
+        '"police.early_advice_asked" (did you mean "police.early_advice_requested"?)',
+        "national/framework.yaml:393:3: error: victims_code_rights.police_inform_interview: "
+        'unknown step "police_inform_interview" (did you mean "police_inform_nfa"?) '
+        "(allowed: a national step id)"]
