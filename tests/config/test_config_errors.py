@@ -46,8 +46,8 @@ CASES: list[tuple[str, str, str, list[str]]] = [
     deadlin: {within: 4, unit: hours}
 """, ['areas/essex.yaml:13:5: error: steps.police_inform_arrest.deadlin: unknown field "deadlin" '
       '(did you mean "deadline"?) (allowed: id, title, owner, standard, basis, source, '
-      "verification, minimum, severity, local, victims_code_right, kind, trigger, satisfied_by, cancelled_by, when, "
-      "deadline)"]),
+      "verification, minimum, severity, local, victims_code_right, kind, trigger, "
+      "satisfied_by, cancelled_by, when, deadline)"]),
     ("wrong type", "essex", HEADER + """steps:
   police_inform_arrest:
     deadline: {within: two, unit: hours}
