@@ -24,6 +24,7 @@ from engine.check import CheckResult
 from engine.config import ConfigSet
 from engine.evaluate import Instance
 from engine.simulate import CohortSpec, CohortSummary
+from engine.terms import FLAG_STATUSES
 
 OUT = Path("demo-out")
 CASES = 3000
@@ -219,7 +220,7 @@ def step_reports(demo: Demo) -> None:
 
 
 def _flag(inst: Instance) -> bool:
-    return inst.status.value in ("late", "missed", "due_soon", "violated")
+    return inst.status in FLAG_STATUSES
 
 
 STEPS: tuple[Callable[[Demo], None], ...] = (

@@ -32,10 +32,10 @@ from engine.store.versions import (
     versions,
 )
 from engine.sweep import PAGE_CASES, events_of
+from engine.terms import FLAG_STATUSES
 from engine.vocabulary import did_you_mean
 
 log = structlog.get_logger(__name__)
-FLAG_STATUSES = ("late", "missed", "due_soon", "violated")
 
 
 class DeployRefused(StoreError):
@@ -43,7 +43,7 @@ class DeployRefused(StoreError):
 
 
 @dataclass(frozen=True)
-class Change:
+class VerdictChange:
     """One instance whose verdict differs with the candidate (None: absent on that side)."""
 
     case_id: str
@@ -67,10 +67,10 @@ class Plan:
     version: str
     as_of: datetime
     open_cases: int
-    changes: tuple[Change, ...]
+    changes: tuple[VerdictChange, ...]
 
     @property
-    def new_flags(self) -> tuple[Change, ...]:
+    def new_flags(self) -> tuple[VerdictChange, ...]:
         return tuple(c for c in self.changes if c.new_flag)
 
     @property
@@ -116,7 +116,7 @@ def plan(db_url: str | None, area: str, config_dir: Path = Path("area_configs"),
     before = build_rules(config_set, deployed)
     after = build_rules(config_set, deployed, extra={area: [candidate]})
     closed = [s.id for s in config_set.stages if s.closed]
-    changes: list[Change] = []
+    changes: list[VerdictChange] = []
     n_open = 0
     for page in _open_cases(eng, area, closed):
         evs = events_of(eng, page)
@@ -155,11 +155,11 @@ def _open_cases(eng: Any, area: str, closed: list[str]) -> Iterator[list[str]]:
 
 
 def _compare(case_id: str, before: Any, after: Any, evs: list[Any], as_of: datetime
-             ) -> list[Change]:
+             ) -> list[VerdictChange]:
     """The case's instances whose verdict differs (the plan's shared replay)."""
     from engine.plan.replay import replay_case
 
-    return [Change(case_id, v.step, v.trigger_event, v.before, v.after)
+    return [VerdictChange(case_id, v.step, v.trigger_event, v.before, v.after)
             for v in replay_case(before, after, evs, as_of) if v.changed]
 
 

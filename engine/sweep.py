@@ -38,14 +38,13 @@ from engine.store.bulk import insert_rows, instant_param, placeholders, read_eve
 from engine.store.db import checked_engine, reading, writing
 from engine.store.tables import cases, events, instances
 from engine.store.versions import StoreRules, rules_in_force
-from engine.terms import Status
+from engine.terms import FLAG_STATUSES, Status
 
 log = structlog.get_logger(__name__)
 
 PAGE_CASES = 500
 CASES_PER_PARTITION = 20_000
 OPEN = (Status.due, Status.due_soon)
-FLAGS = ("late", "missed", "due_soon", "violated")
 
 
 @dataclass(frozen=True)
@@ -179,7 +178,7 @@ def sweep_partition(db_url: str | None, partition: Partition, as_of: datetime, f
                 row["next_check"] = _earliest(crossing, row["next_check"])
                 for inst in result.instances:
                     inst_rows.append(_instance_row(inst, cid, result.area, as_of_param, instant))
-                    n_flags += str(inst.status) in FLAGS
+                    n_flags += inst.status in FLAG_STATUSES
             case_rows.append(row)
         _store_page(eng, [cid for cid, _ in page], inst_rows, case_rows)
         evaluated += len(page)
@@ -318,4 +317,4 @@ def _sweep_area_level(eng: Any, sr: StoreRules, p: Partition, as_of: datetime
         conn.execute(instances.delete().where(instances.c.case_id.is_(None),
                                               instances.c.area == p.area))
         insert_rows(conn, instances, INSTANCE_COLUMNS, rows, prepared=True)
-    return len(rows), sum(str(i.status) in FLAGS for i in result)
+    return len(rows), sum(i.status in FLAG_STATUSES for i in result)

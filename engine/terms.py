@@ -23,8 +23,9 @@ class Status(StrEnum):
     violated = "violated"
 
 
-# A flag is an instance someone must act on or account for (contract §2).
-FLAG_STATUSES = frozenset({Status.late, Status.missed, Status.due_soon, Status.violated})
+# A flag is an instance someone must act on or account for (contract §2). A tuple in
+# contract order, so that counts keyed by it print in the same order everywhere.
+FLAG_STATUSES = (Status.late, Status.missed, Status.due_soon, Status.violated)
 
 # Statuses whose outcome is decided: the denominator of a compliance rate.
 DECIDED_STATUSES = (Status.met, Status.late, Status.missed)

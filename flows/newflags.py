@@ -15,7 +15,8 @@ from sqlalchemy import and_, select, union_all
 
 from engine.store.db import checked_engine, reading
 from engine.store.tables import cases, instances
-from engine.sweep import FLAGS, Partition
+from engine.sweep import Partition
+from engine.terms import FLAG_STATUSES
 
 
 class FlagKey(NamedTuple):
@@ -37,12 +38,12 @@ def partition_flags(db_url: str, partition: Partition) -> set[FlagKey]:
         in_partition.append(cases.c.bucket % partition.buckets == partition.bucket)
     case_level = (select(*columns)
                   .join(cases, cases.c.case_id == instances.c.case_id)
-                  .where(and_(*in_partition), instances.c.status.in_(FLAGS)))
+                  .where(and_(*in_partition), instances.c.status.in_(FLAG_STATUSES)))
     query = case_level
     if partition.bucket == 0:
         area_level = select(*columns).where(instances.c.case_id.is_(None),
                                             instances.c.area == partition.area,
-                                            instances.c.status.in_(FLAGS))
+                                            instances.c.status.in_(FLAG_STATUSES))
         query = union_all(case_level, area_level)  # type: ignore[assignment]
     with reading(checked_engine(db_url)) as conn:
         return {FlagKey(*row) for row in conn.execute(query)}

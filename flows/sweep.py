@@ -20,7 +20,8 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from engine.logging import bound_contextvars, configure_logging
-from engine.sweep import FLAGS, Partition, plan_partitions, sweep_partition
+from engine.sweep import Partition, plan_partitions, sweep_partition
+from engine.terms import FLAG_STATUSES
 from flows import settings
 from flows.newflags import count_by_area_owner, partition_flags
 from flows.runners import choose_runner
@@ -54,7 +55,7 @@ def new_flag_rows(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for (area, owner, status), n in sorted(counts.items()):
         row = rows.setdefault((area, owner), {"area": area, "owner": owner,
-                                              **{s: 0 for s in FLAGS}, "total": 0})
+                                              **{s.value: 0 for s in FLAG_STATUSES}, "total": 0})
         row[status] += n
         row["total"] += n
     return list(rows.values())

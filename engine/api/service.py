@@ -18,7 +18,7 @@ from engine.reports.national import build_national
 from engine.reports.timeline import case_timeline, instance_json
 from engine.store.db import reading
 from engine.store.tables import audit_log, cases, instances
-from engine.terms import FLAG_STATUSES, Role
+from engine.terms import FLAG_STATUSES, Owner, Role, Severity
 
 FLAG_LIMIT = 1000  # a page of flags; the caller pages on with `offset`
 
@@ -140,6 +140,7 @@ class Reader:
                  "action": r.action, "detail": r.detail} for r in rows]
 
 
+# A stored prohibition's owner is the violating event's source, never `source` itself.
 FILTER_CHOICES = {"status": sorted(str(s) for s in FLAG_STATUSES),
-                  "severity": ["low", "medium", "high", "critical"],
-                  "owner": ["police", "cps", "wcu", "isva", "probation", "area"]}
+                  "severity": [str(s) for s in Severity],
+                  "owner": [str(o) for o in Owner if o is not Owner.source]}

@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 
 from engine.cli.store_common import AsOpt, ConfigDirOpt, DbOpt, actor, err, fail, out, store_errors
+from engine.terms import Role
 
 token_app = typer.Typer(no_args_is_help=True, help="Bearer tokens for the API and dashboard.")
 
-ROLES = "force_data_team | cps_unit | isva_service | national_lead | auditor"
+ROLES = " | ".join(Role)
 
 
 def serve(host: Annotated[str, typer.Option("--host", help="Interface to listen on.")]

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from engine.terms import Role
+
 if TYPE_CHECKING:
     from engine.store.audit import Actor
 
@@ -26,9 +28,8 @@ ConfigDirOpt = Annotated[Path, typer.Option("--config-dir", envvar="LIAISON_CONF
                                            help="The area_configs directory.")]
 AsOpt = Annotated[str | None, typer.Option("--as", help="Who is acting (default: $LIAISON_USER or "
                                            "the login name); recorded in the audit log.")]
-RoleOpt = Annotated[str | None, typer.Option("--role", help="force_data_team | cps_unit | "
-                                             "isva_service | national_lead | auditor "
-                                             "(default: $LIAISON_ROLE or force_data_team).")]
+RoleOpt = Annotated[str | None, typer.Option(
+    "--role", help=f"{' | '.join(Role)} (default: $LIAISON_ROLE or {Role.force_data_team}).")]
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

@@ -19,8 +19,10 @@ from engine.reports.facts import Facts
 from engine.reports.model import Report, Table
 from engine.reports.stats import percentile
 from engine.store.db import reading
+from engine.terms import Status
 
-OVERDUE = ("missed", "due_soon")
+# The board shows missed instances (overdue) and, beside them, those due soon.
+MISSED_OR_DUE_SOON = (Status.missed.value, Status.due_soon.value)
 
 
 def _stat(value: float | None) -> float | None:
@@ -44,7 +46,7 @@ def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = No
             area = open_ids[case_id]
             ages[(area, stage)].append(
                 working_days_in_stage(entered, as_of, facts.calendar(area)))
-        overdue = source.instance_counts(conn, scope, OVERDUE, ("area", "owner"))
+        overdue = source.instance_counts(conn, scope, MISSED_OR_DUE_SOON, ("area", "owner"))
 
     def c(n: int) -> disclosure.Shown:
         return disclosure.count(n, suppress)
@@ -87,7 +89,7 @@ def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = No
     overdue_rows = [(owner, area, c(overdue.get((area, owner, "missed"), 0)),
                      c(overdue.get((area, owner, "due_soon"), 0)))
                     for owner in owners for area in area_list
-                    if any(overdue.get((area, owner, st)) for st in OVERDUE)]
+                    if any(overdue.get((area, owner, st)) for st in MISSED_OR_DUE_SOON)]
     tables = [
         Table("stages_by_area", "Cases per stage, by police force area",
               ("area", *stage_ids, "total"), stage_rows(per_area, area_list)),

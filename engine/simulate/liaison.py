@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.simulate.draft import DAY, HOUR, MINUTE, CaseDraft, Ev, Failure, minute
 from engine.simulate.failures import FailureRates, StepRates
-from engine.simulate.view import Facts, History, StageIndex, any_match, day_due, matches
+from engine.simulate.view import CaseTimeline, History, StageIndex, any_match, day_due, matches
 from engine.spec import (
     Comparison,
     ConsentCondition,
@@ -70,12 +70,12 @@ class Liaison:
         return hit
 
     def apply(self, rng: Random, case: CaseDraft, history: History) -> None:
-        facts = Facts(case, self.stage_index)
+        facts = CaseTimeline(case, self.stage_index)
         triggers = self._triggers(case, history, facts)
         for step_id in history.kinds(DeadlineStep):
             if step_id in triggers:
                 self._deadline(rng, case, step_id, triggers[step_id])
-        facts = Facts(case, self.stage_index)
+        facts = CaseTimeline(case, self.stage_index)
         for step_id in history.case_recurring():
             self._recurring(rng, case, history, facts, step_id)
         self._contacts(case, facts)
@@ -104,7 +104,7 @@ class Liaison:
 
     # --- deadline steps (contract §4.1) -------------------------------------------------
     @staticmethod
-    def _triggers(case: CaseDraft, history: History, facts: Facts
+    def _triggers(case: CaseDraft, history: History, facts: CaseTimeline
                   ) -> dict[str, list[tuple[Ev, DeadlineStep, int]]]:
         """Every deadline instance the story opens: its trigger, the step in force at the
         trigger and its due instant. (Liaison events trigger no deadline step.)"""
@@ -170,7 +170,7 @@ class Liaison:
                 case.add(t, "isva.assigned", "isva")
 
     # --- recurring steps (contract §4.2) ------------------------------------------------
-    def _recurring(self, rng: Random, case: CaseDraft, history: History, facts: Facts,
+    def _recurring(self, rng: Random, case: CaseDraft, history: History, facts: CaseTimeline,
                    step_id: str) -> None:
         ordered = case.ordered()
         start: Ev | None = None
@@ -265,7 +265,7 @@ class Liaison:
         return None
 
     # --- contacts and prohibitions (contract §4.3) --------------------------------------
-    def _contacts(self, case: CaseDraft, facts: Facts) -> None:
+    def _contacts(self, case: CaseDraft, facts: CaseTimeline) -> None:
         """Every contact follows the preferences in force: a safe channel, the language."""
         for ev in case.of_type("complainant.informed"):
             unsafe = facts.pref("unsafe_channels", ev.ts) or []
@@ -282,7 +282,7 @@ class Liaison:
                 ev.data["language"] = language
 
     def _prohibitions(self, rng: Random, case: CaseDraft, history: History,
-                      facts: Facts) -> None:
+                      facts: CaseTimeline) -> None:
         chosen: set[tuple[str, int]] = set()
         for step_id in history.kinds(ProhibitionStep):
             rate = self.rates_for(step_id, case.area).violated
@@ -298,7 +298,7 @@ class Liaison:
                     self.unintended += 1
                     case.failures.append(Failure(step.id, ev, "violated"))
 
-    def _violate(self, case: CaseDraft, history: History, facts: Facts,
+    def _violate(self, case: CaseDraft, history: History, facts: CaseTimeline,
                  step_id: str) -> Ev | None:
         """Breaks prohibition `step_id` once, if the case allows it: a contact by a channel
         the complainant said is unsafe, or sharing with the ISVA without consent."""

@@ -165,7 +165,7 @@ class StageIndex:
         return None
 
 
-class Facts:
+class CaseTimeline:
     """A generated case's facts over time: consent, preferences and stage (contract §4.4)."""
 
     def __init__(self, case: CaseDraft, stages: StageIndex):

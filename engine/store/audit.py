@@ -16,8 +16,9 @@ from sqlalchemy import Connection, select
 
 from engine.store.db import checked_engine, reading
 from engine.store.tables import audit_log
+from engine.terms import Role
 
-ROLES = ("force_data_team", "cps_unit", "isva_service", "national_lead", "auditor")
+ROLES = tuple(r.value for r in Role)
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ def current_actor(who: str | None = None, role: str | None = None) -> Actor:
     """The acting user: arguments, else `$LIAISON_USER` / `$LIAISON_ROLE`, else the login
     name as a force data team member (the role that configures and ingests)."""
     name = who or os.environ.get("LIAISON_USER") or _login()
-    r = role or os.environ.get("LIAISON_ROLE") or "force_data_team"
+    r = role or os.environ.get("LIAISON_ROLE") or Role.force_data_team.value
     if r not in ROLES:
         raise ValueError(f"unknown role {r!r}; allowed: {' | '.join(ROLES)}")
     return Actor(name, r)

@@ -19,9 +19,7 @@ from engine.calendar import calendar_for, local_date
 from engine.store.audit import Actor, record
 from engine.store.db import checked_engine, writing
 from engine.store.tables import cases, events, instances
-
-FLAG_STATUSES = ("late", "missed", "due_soon", "violated")
-OVERDUE = "missed"
+from engine.terms import FLAG_STATUSES, Status
 
 
 def flags(db_url: str | None, actor: Actor, areas: Sequence[str] | None = None,
@@ -29,7 +27,7 @@ def flags(db_url: str | None, actor: Actor, areas: Sequence[str] | None = None,
           ) -> list[dict[str, Any]]:
     """Flagged instances (late, missed, due_soon, violated, or the `statuses` asked for),
     oldest due first; area-level instances have `case_id` None."""
-    wanted = list(statuses or FLAG_STATUSES)
+    wanted = list(statuses or sorted(s.value for s in FLAG_STATUSES))
     q = select(instances).where(instances.c.status.in_(wanted))
     if areas:
         q = q.where(instances.c.area.in_(list(areas)))
@@ -109,7 +107,7 @@ def board(db_url: str | None, areas: Sequence[str] | None = None,
     q = select(cases.c.area, cases.c.stage, cases.c.first_event_at)
     o = (select(cases.c.area, cases.c.stage, instances.c.case_id, func.count())
          .join(instances, instances.c.case_id == cases.c.case_id)
-         .where(instances.c.status == OVERDUE)
+         .where(instances.c.status == Status.missed.value)
          .group_by(cases.c.area, cases.c.stage, instances.c.case_id))
     if areas:
         q = q.where(cases.c.area.in_(list(areas)))

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from engine.ingest import ingest_paths
-from engine.sweep import FLAGS, run_sweep
+from engine.sweep import run_sweep
+from engine.terms import FLAG_STATUSES
 from flows import sweep_flow
 from flows.runners import dask_runner
 from tests.flows.flowkit import cohort, instance_rows, new_store, write_jsonl
@@ -43,15 +44,17 @@ def test_sweep_flow_stores_what_the_engine_sweep_stores(
     totals = state.result()
 
     assert instance_rows(stores["threads"]) == expected
-    flags = Counter((r[1], r[8], r[5]) for r in expected if r[5] in FLAGS)  # area, owner, status
+    # (area, owner, status) of every flag
+    flags = Counter((r[1], r[8], r[5]) for r in expected if r[5] in FLAG_STATUSES)
     assert totals == {"as_of": AS_OF.isoformat(), "partitions": 3 * 3,  # 3 areas x 30 cases / 10
                       "cases_evaluated": report.cases_evaluated, "instances": report.instances,
                       "flags": report.flags, "area_instances": report.area_instances,
                       "new_flags": sum(flags.values())}
     rows = artifact_data(state.state_details.flow_run_id, "sweep-new-flags")
-    assert {(r["area"], r["owner"]): {s: int(r[s]) for s in (*FLAGS, "total")} for r in rows} \
-        == {(a, o): {**{s: flags[(a, o, s)] for s in FLAGS},
-                     "total": sum(flags[(a, o, s)] for s in FLAGS)}
+    columns = (*FLAG_STATUSES, "total")
+    assert {(r["area"], r["owner"]): {s: int(r[s]) for s in columns} for r in rows} \
+        == {(a, o): {**{s: flags[(a, o, s)] for s in FLAG_STATUSES},
+                     "total": sum(flags[(a, o, s)] for s in FLAG_STATUSES)}
             for a, o in {(a, o) for a, o, _ in flags}}
     summary = artifact_data(state.state_details.flow_run_id, "sweep-summary")
     assert f"- new flags: {sum(flags.values())}" in summary

@@ -138,12 +138,12 @@ def test_preferences_consent_pauses_reviews_and_custody(funnel: Funnel) -> None:
 
 
 def test_open_cases_at_every_stage(config: ConfigSet) -> None:
-    from engine.simulate.view import Facts, StageIndex
+    from engine.simulate.view import CaseTimeline, StageIndex
 
     spec = CohortSpec(resolve_areas("overlays", config), 3000, seed=3)
     gen = Generator(spec, config)
     index = StageIndex(config.stages)
-    stages = Counter(Facts(gen.case(i), index).stage.at(gen.as_of, "reported")
+    stages = Counter(CaseTimeline(gen.case(i), index).stage.at(gen.as_of, "reported")
                      for i in range(spec.cases))
     assert set(stages) == {r.id for r in config.stages} - {"closed_other"}
     open_ = sum(n for s, n in stages.items()
