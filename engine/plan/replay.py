@@ -22,10 +22,10 @@ from datetime import datetime
 
 from engine.events import Event
 from engine.rules import Rules, TemplateHistory
-from engine.spec import FLAG_STATUSES, Template
+from engine.spec import Template
+from engine.terms import FLAG_STATUSES
 
 Key = tuple[str, str | None, float]
-FLAGS = frozenset(str(s) for s in FLAG_STATUSES)
 TOP_CASES = 20
 
 
@@ -46,7 +46,7 @@ class Verdict:
 
     @property
     def new_flag(self) -> bool:
-        return self.after in FLAGS and self.before not in FLAGS
+        return self.after in FLAG_STATUSES and self.before not in FLAG_STATUSES
 
 
 def _verdicts(rules: Rules, evs: Sequence[Event], as_of: datetime

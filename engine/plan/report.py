@@ -14,12 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine.plan.make import PlanResult
-from engine.plan.replay import FLAGS
 from engine.plan.svg import delta_heat_map
 from engine.reports import disclosure
 from engine.reports.model import Report, Table
+from engine.terms import DECIDED_STATUSES, FLAG_STATUSES
 
-DECIDED = ("met", "late", "missed")
 COLUMNS_STEPS = ("area", "step", "due_before", "met_before", "rate_before", "ci_low_before",
                  "ci_high_before", "due_after", "met_after", "rate_after", "ci_low_after",
                  "ci_high_after", "delta", "changed", "new_flags")
@@ -61,13 +60,14 @@ def build_plan_report(result: PlanResult, suppress: bool = True, with_cases: boo
             if not counts:
                 continue
             before, after = _side(counts, 0), _side(counts, 1)
-            due_b, due_a = sum(before[s] for s in DECIDED), sum(after[s] for s in DECIDED)
+            due_b = sum(before[s] for s in DECIDED_STATUSES)
+            due_a = sum(after[s] for s in DECIDED_STATUSES)
             rb, rb_lo, rb_hi = _rate(before["met"], due_b, suppress)
             ra, ra_lo, ra_hi = _rate(after["met"], due_a, suppress)
             delta = None if rb is None or ra is None else round(ra - rb, 4)
             changed = sum(n for (b, a), n in counts.items() if b != a)
             flags = sum(n for (b, a), n in counts.items()
-                        if a in FLAGS and b not in FLAGS)
+                        if a in FLAG_STATUSES and b not in FLAG_STATUSES)
             area_changed += changed
             area_flags += flags
             step_rows.append((area, step, c(due_b), c(before["met"]), rb, rb_lo, rb_hi,

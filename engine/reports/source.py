@@ -14,8 +14,10 @@ from sqlalchemy import Connection, func, select
 
 from engine.events import Event
 from engine.store.tables import cases, events, instances
+from engine.terms import DECIDED_STATUSES
 
-DECIDED = ("met", "late", "missed")  # instances whose outcome is known: compliance's base
+# Instances whose outcome is known: compliance's base (contract §4.6).
+DECIDED = tuple(s.value for s in DECIDED_STATUSES)
 
 
 def latest_as_of(conn: Connection) -> datetime | None:
