@@ -10,6 +10,7 @@ from engine.cli.check_cmd import check
 from engine.cli.config_cmd import app as config_app
 from engine.cli.export_cmd import export
 from engine.cli.flows_cmd import app as flows_app
+from engine.cli.notify_cmd import app as notify_app
 from engine.cli.report_cmd import app as report_app
 from engine.cli.serve_cmd import serve, token_app
 from engine.cli.simulate_cmd import simulate
@@ -31,6 +32,7 @@ app.command("export")(export)
 app.command("serve")(serve)
 app.add_typer(token_app, name="token")
 app.add_typer(flows_app, name="flows")
+app.add_typer(notify_app, name="notify")
 
 
 def main() -> None:
