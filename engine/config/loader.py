@@ -4,10 +4,17 @@ Why ruamel.yaml's round-trip loader: its mappings and sequences remember where e
 and value sits, so every later problem (a pydantic error, an unknown name, a loosened
 floor) can be reported as `file:line:col`. Duplicate keys and syntax errors are problems
 with positions too, never a crash and never a silent "last one wins".
+
+Every file is read as if hostile: an overlay may not use anchors or aliases at all (an
+"alias bomb" of a few hundred bytes expands to gigabytes), the national files may alias
+single values only, nesting stops at MAX_DEPTH and a file is at most MAX_BYTES. Each is
+a `file:line:col` problem found while composing, before anything is expanded, so a
+hostile file is refused in bounded time and memory.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,13 +22,19 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.errors import ConfigProblem
 
 PathElem = str | int
 Position = tuple[int | None, int | None]
+
+MAX_BYTES = 1 << 20  # a config file; the largest national file is under 40 KB
+MAX_DEPTH = 32  # nesting of lists and mappings; the framework's deepest is under 10
+_LONG_NUMBER = re.compile(r"\d{4000,}")  # Python refuses to read ints over 4,300 digits
 
 
 def dotted(path: Sequence[PathElem]) -> str:
@@ -113,16 +126,64 @@ class Document:
         return not any(p.severity == "error" for p in self.problems)
 
 
-def _yaml() -> YAML:
+class _Guarded(Composer):
+    """Refuses aliases (all, or those of a list or mapping) and anchors where aliases are
+    refused, and nesting past MAX_DEPTH, as each node is composed."""
+
+    scalar_aliases = False
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent):
+            target = self.anchors.get(event.anchor)
+            if not self.scalar_aliases:
+                raise ComposerError(None, None, "anchors and aliases (&name, *name) are not "
+                                    "allowed here; write the value out", event.start_mark)
+            if target is not None and not isinstance(target, ScalarNode):
+                raise ComposerError(None, None, "an alias may repeat a single value only, "
+                                    "not a list or a mapping", event.start_mark)
+        elif getattr(event, "anchor", None) is not None and not self.scalar_aliases:
+            raise ComposerError(None, None, "anchors and aliases (&name, *name) are not "
+                                "allowed here; write the value out", event.start_mark)
+        if self.depth >= MAX_DEPTH:
+            raise ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep",
+                                event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _ScalarAliases(_Guarded):
+    scalar_aliases = True
+
+
+def _yaml(aliases: bool) -> YAML:
     y = YAML(typ="rt")
     y.allow_duplicate_keys = True  # found and reported by _duplicates with positions
+    y.Composer = _ScalarAliases if aliases else _Guarded
     return y
 
 
-def parse(text: str, file: str) -> Document:
-    """Parse YAML text; syntax errors and duplicate keys become problems."""
+def _too_big(text: str, file: str) -> ConfigProblem | None:
+    """A file over MAX_BYTES, or holding a number Python will not read, as a problem."""
+    size = len(text.encode("utf-8", "surrogateescape"))
+    if size > MAX_BYTES:
+        return ConfigProblem(file, 1, 1, "", f"the file is {size:,} bytes; a config file may "
+                             f"be at most {MAX_BYTES:,}")
+    if long := _LONG_NUMBER.search(text):
+        line = text.count("\n", 0, long.start()) + 1
+        col = long.start() - (text.rfind("\n", 0, long.start()) + 1) + 1
+        return ConfigProblem(file, line, col, "", "a number of more than 4,000 digits")
+    return None
+
+
+def parse(text: str, file: str, *, aliases: bool = False) -> Document:
+    """Parse YAML text; syntax errors, duplicate keys and hostile shapes become problems.
+    `aliases` lets the national files alias single values (their sources); an overlay
+    may use no anchor or alias at all."""
     doc = Document(file, text)
-    y = _yaml()
+    if (big := _too_big(text, file)) is not None:
+        doc.problems.append(big)
+        return doc
+    y = _yaml(aliases)
     try:
         # Compose once, then construct from the same node tree: the nodes give the
         # duplicate keys, the constructed data keeps line and column for everything else.
@@ -147,16 +208,31 @@ def parse(text: str, file: str) -> Document:
     return doc
 
 
-def read(path: Path, display: str | None = None) -> Document:
-    """Read and parse one file; an unreadable file is a problem, not an exception."""
+def read(path: Path, display: str | None = None, *, aliases: bool = False) -> Document:
+    """Read and parse one file; an unreadable, oversized or non-UTF-8 file is a problem,
+    not an exception, and a file over MAX_BYTES is never read whole."""
     name = display or str(path)
+    doc = Document(name, "")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        doc = Document(name, "")
-        doc.problems.append(ConfigProblem(name, None, None, "", f"cannot read the file: {e}"))
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError as e:
+        doc.problems.append(ConfigProblem(name, None, None, "",
+                                          f"cannot read the file: {e.strerror}"))
         return doc
-    return parse(text, name)
+    if len(raw) > MAX_BYTES:
+        size = path.stat().st_size
+        doc.problems.append(ConfigProblem(name, 1, 1, "", f"the file is {size:,} bytes; a "
+                                          f"config file may be at most {MAX_BYTES:,}"))
+        return doc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        doc.problems.append(ConfigProblem(name, line, col, "", "a byte that is not UTF-8"))
+        return doc
+    return parse(text, name, aliases=aliases)
 
 
 def _duplicates(node: Node, path: list[PathElem], file: str) -> list[ConfigProblem]:

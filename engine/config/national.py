@@ -127,16 +127,16 @@ def load_national(directory: Path) -> National:
 
 def _load_national(directory: Path) -> National:
     problems: list[ConfigProblem] = []
-    register_doc = read(directory / "areas.yaml")
+    register_doc = read(directory / "areas.yaml", aliases=True)
     problems += register_doc.problems
     cps_areas, register = _register(register_doc, problems)
     vocabulary = load_vocabulary(directory / "events.yaml", frozenset(register))
-    stages_doc = read(directory / "stages.yaml")
+    stages_doc = read(directory / "stages.yaml", aliases=True)
     problems += stages_doc.problems
     names_stub = Names(vocabulary, (), frozenset(register))
     stages = _stages(stages_doc, names_stub, problems)
     names = Names(vocabulary, tuple(s.id for s in stages), frozenset(register))
-    framework = read(directory / "framework.yaml")
+    framework = read(directory / "framework.yaml", aliases=True)
     problems += framework.problems
     version = framework.get(("framework_version",))
     if not isinstance(version, str) or not version:
