@@ -91,6 +91,42 @@ def national(out_dir: OutOpt = Path("reports"), db: DbOpt = None,
         _write(build_national(checked_engine(db), _facts(config_dir)), out_dir, "national")
 
 
+@app.command("code-compliance")
+def code_compliance(
+        quarter: Annotated[str, typer.Option("--quarter", help="e.g. 2026Q3")],
+        area: Annotated[str | None, typer.Option("--area", help="One police force area.")] = None,
+        cps_area: Annotated[str | None, typer.Option("--cps-area", help="Every force area in "
+                                                      "this CPS Area.")] = None,
+        out_dir: OutOpt = Path("reports"), db: DbOpt = None,
+        config_dir: ConfigDirOpt = Path("area_configs")) -> None:
+    """Victims' Code compliance per area, right and criminal justice body for a quarter,
+    with the trend over four quarters and a tidy long CSV (counts 1-4 suppressed)."""
+    from engine.reports.code_compliance import build_code_compliance
+    from engine.reports.quarter import Quarter
+    from engine.store.db import checked_engine
+    from engine.vocabulary import did_you_mean
+
+    if area and cps_area:
+        raise fail("give --area or --cps-area, not both")
+    with store_errors():
+        q = Quarter.parse(quarter)
+        facts = _facts(config_dir)
+        areas: list[str] | None = None
+        label, stem = "all areas", f"code-compliance-{q}"
+        if area:
+            if area not in facts.area_names:
+                raise fail(f"--area {area!r} is not a police force area"
+                           f"{did_you_mean(area, facts.area_names)}")
+            areas, label, stem = [area], facts.area_names[area], f"{stem}-{area}"
+        elif cps_area:
+            if cps_area not in facts.cps_names:
+                raise fail(f"--cps-area {cps_area!r} is not a CPS Area"
+                           f"{did_you_mean(cps_area, facts.cps_names)}")
+            areas, label = facts.areas_of_cps(cps_area), facts.cps_names[cps_area]
+            stem = f"{stem}-{cps_area}"
+        _write(build_code_compliance(checked_engine(db), facts, q, areas, label), out_dir, stem)
+
+
 @app.command("scrutiny")
 def scrutiny(area: Annotated[str, typer.Option("--area", help="The police force area.")],
              quarter: Annotated[str, typer.Option("--quarter", help="e.g. 2026Q2")],

@@ -11,28 +11,38 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 
-def informed_gaps(events_file: Path, trigger: str, topic: str
-                  ) -> list[tuple[str, datetime, datetime | None]]:
-    """(area, trigger instant, first informing instant at or after it or None)."""
-    by_case: dict[str, list[dict[str, object]]] = {}
+def _cases(events_file: Path) -> list[list[dict[str, Any]]]:
+    by_case: dict[str, list[dict[str, Any]]] = {}
     for line in events_file.read_text(encoding="utf-8").splitlines():
         e = json.loads(line)
         if e.get("case_id"):
             by_case.setdefault(str(e["case_id"]), []).append(e)
+    return list(by_case.values())
+
+
+def gaps(events_file: Path, trigger: str, satisfies: Callable[[dict[str, Any]], bool]
+         ) -> list[tuple[str, datetime, datetime | None]]:
+    """(area, trigger instant, first satisfying instant at or after it or None)."""
     out = []
-    for evs in by_case.values():
+    for evs in _cases(events_file):
         for t in evs:
             if t["type"] != trigger:
                 continue
             at = datetime.fromisoformat(str(t["at"]))
-            told = sorted(datetime.fromisoformat(str(e["at"])) for e in evs
-                          if e["type"] == "complainant.informed"
-                          and e["data"].get("topic") == topic  # type: ignore[union-attr]
-                          and datetime.fromisoformat(str(e["at"])) >= at)
-            out.append((str(t["area"]), at, told[0] if told else None))
+            done = sorted(datetime.fromisoformat(str(e["at"])) for e in evs
+                          if satisfies(e) and datetime.fromisoformat(str(e["at"])) >= at)
+            out.append((str(t["area"]), at, done[0] if done else None))
     return out
+
+
+def informed_gaps(events_file: Path, trigger: str, topic: str
+                  ) -> list[tuple[str, datetime, datetime | None]]:
+    """Gaps from each `trigger` to the complainant being informed on `topic`."""
+    return gaps(events_file, trigger, lambda e: e["type"] == "complainant.informed"
+                and e["data"].get("topic") == topic)
 
 
 def outcome_counts(gaps: list[tuple[str, datetime, datetime | None]],
