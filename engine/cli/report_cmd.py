@@ -48,8 +48,9 @@ def board(area: Annotated[list[str] | None, typer.Option("--area", help="A polic
                                                            "(repeatable).")] = None,
           cps_area: Annotated[str | None, typer.Option("--cps-area", help="Every force area "
                                                         "in this CPS Area.")] = None,
-          suppress: Annotated[bool, typer.Option("--suppress", help="Show counts 1-4 as <5 "
-                                                 "(for readers outside the area).")] = False,
+          suppress: Annotated[bool, typer.Option("--suppress", help="Withhold counts 1-4 and any "
+                                                 "count they could be worked out from (for readers "
+                                                 "outside the area).")] = False,
           out_dir: OutOpt = Path("reports"), db: DbOpt = None,
           config_dir: ConfigDirOpt = Path("area_configs")) -> None:
     """Cases per stage per area and CPS Area, ageing in stage, overdue steps by owner."""

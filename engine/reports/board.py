@@ -34,7 +34,8 @@ def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = No
                 scope_label: str = "all areas", now: datetime | None = None) -> Report:
     """The board over `areas` (None: every area), as of the latest sweep unless given.
 
-    `suppress` applies contract §8 disclosure control (for national leads)."""
+    `suppress` applies disclosure control (for national leads): every count goes
+    through `engine.reports.disclosure` with the sums a reader could use."""
     scope = None if areas is None else frozenset(areas)
     with reading(engine) as conn:
         as_of = as_of or source.latest_as_of(conn) or datetime.now(UTC)
@@ -48,9 +49,6 @@ def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = No
                 working_days_in_stage(entered, as_of, facts.calendar(area)))
         overdue = source.instance_counts(conn, scope, MISSED_OR_DUE_SOON, ("area", "owner"))
 
-    def c(n: int) -> disclosure.Shown:
-        return disclosure.count(n, suppress)
-
     stage_ids = facts.stage_order
     per_area: dict[str, Counter[str]] = defaultdict(Counter)
     for _cid, area, stage in rows:
@@ -59,42 +57,39 @@ def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = No
     # that never met in an area with no cases yet is still overdue).
     seen = set(per_area) | {area for (area, _owner, _status) in overdue}
     area_list = sorted(seen if scope is None else scope | seen)
-    per_cps: dict[str, Counter[str]] = defaultdict(Counter)
+    cps_members: dict[str, list[str]] = defaultdict(list)
     for area in area_list:
         for cps in facts.cps_of.get(area, ()):
-            per_cps[cps].update(per_area[area])
-
-    def stage_rows(counter_map: dict[str, Counter[str]], keys: list[str]
-                   ) -> list[tuple[object, ...]]:
-        return [(k, *(c(counter_map[k][s]) for s in stage_ids),
-                 c(sum(counter_map[k].values()))) for k in keys]
-
+            cps_members[cps].append(area)
     by_stage: dict[str, list[int]] = defaultdict(list)
     for (_area, stage), values in ages.items():
         by_stage[stage].extend(values)
     open_stages = [s for s in stage_ids if s not in facts.closed_stages]
+    owners = sorted({owner for (_a, owner, _s) in overdue})
+    overdue_keys = [(owner, area) for owner in owners for area in area_list
+                    if any(overdue.get((area, owner, st)) for st in MISSED_OR_DUE_SOON)]
+    shown = _publication(stage_ids, open_stages, area_list, cps_members, per_area, ages,
+                         overdue, overdue_keys).protect(suppress)
+
+    def stage_rows(prefix: str, keys: list[str]) -> list[tuple[object, ...]]:
+        return [(k, *(shown[(prefix, k, s)] for s in stage_ids), shown[(prefix, k)])
+                for k in keys]
 
     def age_stats(values: list[int]) -> tuple[float | None, float | None]:
         if suppress and disclosure.is_small(len(values)):
             return None, None
         return _stat(percentile(values, 50)), _stat(percentile(values, 90))
 
-    def age_row(values: list[int]) -> tuple[object, ...]:
-        return (c(len(values)), *age_stats(values))
-
-    ageing_rows = [(s, *age_row(by_stage[s])) for s in open_stages]
-    ageing_area_rows = [(a, s, *age_row(ages[(a, s)])) for a in area_list for s in open_stages
-                        if ages.get((a, s))]
-    owners = sorted({owner for (_a, owner, _s) in overdue})
-    overdue_rows = [(owner, area, c(overdue.get((area, owner, "missed"), 0)),
-                     c(overdue.get((area, owner, "due_soon"), 0)))
-                    for owner in owners for area in area_list
-                    if any(overdue.get((area, owner, st)) for st in MISSED_OR_DUE_SOON)]
+    ageing_rows = [(s, shown[("ageing", s)], *age_stats(by_stage[s])) for s in open_stages]
+    ageing_area_rows = [(a, s, shown[("ageing", a, s)], *age_stats(ages[(a, s)]))
+                        for a in area_list for s in open_stages if ages.get((a, s))]
+    overdue_rows = [(owner, area, shown[("missed", owner, area)],
+                     shown[("due_soon", owner, area)]) for owner, area in overdue_keys]
     tables = [
         Table("stages_by_area", "Cases per stage, by police force area",
-              ("area", *stage_ids, "total"), stage_rows(per_area, area_list)),
+              ("area", *stage_ids, "total"), stage_rows("stages", area_list)),
         Table("stages_by_cps_area", "Cases per stage, by CPS Area",
-              ("cps_area", *stage_ids, "total"), stage_rows(per_cps, sorted(per_cps)),
+              ("cps_area", *stage_ids, "total"), stage_rows("cps", sorted(cps_members)),
               note="The Metropolitan Police area belongs to both London CPS Areas."),
         Table("ageing", "Open cases: working days in current stage",
               ("stage", "cases", "median_wd", "p90_wd"), ageing_rows),
@@ -122,3 +117,37 @@ def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = No
                   notes=["Ageing counts working days (Monday to Friday, not a bank holiday in "
                          "England and Wales, nor an area's extra non-working day) after the "
                          "day the case entered its stage, up to the as-of day."])
+
+
+def _publication(stage_ids: tuple[str, ...] | list[str], open_stages: list[str],
+                 area_list: list[str], cps_members: dict[str, list[str]],
+                 per_area: dict[str, Counter[str]], ages: dict[tuple[str, str], list[int]],
+                 overdue: dict[tuple[str, str, str], int],
+                 overdue_keys: list[tuple[str, str]]) -> disclosure.Publication:
+    """Every count of the board and every sum linking them: row totals, CPS Areas as
+    sums of their forces, ageing per stage as the sum over areas, and an area's ageing
+    count, which is its count of cases in that stage."""
+    pub = disclosure.Publication()
+    for area in area_list:
+        for s in stage_ids:
+            pub.count(("stages", area, s), per_area[area][s])
+        pub.count(("stages", area), sum(per_area[area].values()))
+        pub.total(("stages", area), [("stages", area, s) for s in stage_ids])
+    for cps, members in sorted(cps_members.items()):
+        for s in stage_ids:
+            pub.count(("cps", cps, s), sum(per_area[a][s] for a in members))
+            pub.total(("cps", cps, s), [("stages", a, s) for a in members])
+        pub.count(("cps", cps), sum(sum(per_area[a].values()) for a in members))
+        pub.total(("cps", cps), [("cps", cps, s) for s in stage_ids])
+    for s in open_stages:
+        listed = [a for a in area_list if ages.get((a, s))]
+        for a in listed:
+            pub.count(("ageing", a, s), len(ages[(a, s)]))
+            if len(ages[(a, s)]) == per_area[a][s]:
+                pub.balance([("ageing", a, s)], [("stages", a, s)])
+        pub.count(("ageing", s), sum(len(ages[(a, s)]) for a in listed))
+        pub.total(("ageing", s), [("ageing", a, s) for a in listed])
+    for owner, area in overdue_keys:
+        for st in MISSED_OR_DUE_SOON:
+            pub.count((st, owner, area), overdue.get((area, owner, st), 0))
+    return pub

@@ -9,7 +9,6 @@ disclosure control: this report leaves the area.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
@@ -27,10 +26,10 @@ MEANINGS = {"T": "tightened", "L": "loosened under derogation", "D": "disabled u
             "+": "local step", "C": "changed, neither tighter nor looser"}
 
 
-def _rate_cells(met: int, decided: int, suppress: bool
+def _rate_cells(shown: disclosure.Disclosed, met: object, due: object
                 ) -> tuple[float | None, float | None, float | None]:
-    r = disclosure.rate(met, decided, suppress)
-    ci = disclosure.interval(met, decided, suppress)
+    r = shown.rate(met, due)
+    ci = shown.interval(met, due)
     return (None if r is None else round(r, 4), None if ci is None else ci.to_json()[0],
             None if ci is None else ci.to_json()[1])
 
@@ -42,6 +41,9 @@ def _median_shown(values: list[int], suppress: bool) -> float | None:
     return None if m is None else round(m, 1)
 
 
+COUNTS = ("decided", "met", "late", "missed", "violated")
+
+
 def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
                    suppress: bool = True, now: datetime | None = None) -> Report:
     with reading(engine) as conn:
@@ -50,50 +52,62 @@ def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
                                         ("area", "step"))
         area_funnels = funnels(conn, facts)
 
-    def c(n: int) -> disclosure.Shown:
-        return disclosure.count(n, suppress)
-
     areas = sorted(facts.area_names)
     steps = facts.step_order()
-    national_totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    compliance_rows = []
+    pub = disclosure.Publication()
+    listed: list[tuple[str, str, str]] = []
+    for area in areas:
+        for step in steps:
+            n = {k: counts.get((area, step, k), 0) for k in ("met", "late", "missed",
+                                                               "violated")}
+            n["decided"] = n["met"] + n["late"] + n["missed"]
+            for k in COUNTS:
+                pub.count((area, step, k), n[k])
+            pub.total((area, step, "decided"), [(area, step, k) for k in source.DECIDED])
+            variant = facts.variant(area, step)
+            if variant != "absent" or n["decided"] or n["violated"]:
+                listed.append((area, step, variant))
+    for step in steps:
+        for k in ("decided", "met", "violated"):
+            pub.count(("all", step, k), sum(pub.values[(a, step, k)] for a in areas))
+            pub.total(("all", step, k), [(a, step, k) for a in areas])
+    for area in areas:
+        f = area_funnels.get(area)
+        for k in KEYS:
+            pub.count(("funnel", area, k), f.reached[k] if f else 0)
+    for k in KEYS:
+        pub.count(("funnel", "all", k), sum(pub.values[("funnel", a, k)] for a in areas))
+        pub.total(("funnel", "all", k), [("funnel", a, k) for a in areas])
+    shown = pub.protect(suppress)
+
+    compliance_rows = [(area, step, variant,
+                        *(shown[(area, step, k)] for k in ("decided", "met", "late", "missed")),
+                        *_rate_cells(shown, (area, step, "met"), (area, step, "decided")),
+                        shown[(area, step, "violated")]) for area, step, variant in listed]
     cells: dict[tuple[str, str], svg.Cell] = {}
     for area in areas:
         for step in steps:
             variant = facts.variant(area, step)
-            met = counts.get((area, step, "met"), 0)
-            late = counts.get((area, step, "late"), 0)
-            missed = counts.get((area, step, "missed"), 0)
-            violated = counts.get((area, step, "violated"), 0)
-            decided = met + late + missed
-            for k, v in (("met", met), ("decided", decided), ("violated", violated)):
-                national_totals[step][k] += v
-            rate, low, high = _rate_cells(met, decided, suppress)
-            if variant != "absent" or decided or violated:
-                compliance_rows.append((area, step, variant, c(decided), c(met), c(late),
-                                        c(missed), rate, low, high, c(violated)))
-            withheld = decided > 0 and rate is None
+            due = shown[(area, step, "decided")]
+            rate = shown.rate((area, step, "met"), (area, step, "decided"))
+            withheld = due != 0 and rate is None
             hover = (f"{area} · {step} · {variant}: "
-                     + ("no instances due" if decided == 0 else "withheld (<5)" if withheld
-                        else f"{rate:.0%} met on time of {decided}"))
+                     + ("no instances due" if due == 0 else "withheld" if withheld
+                        else f"{rate:.0%} met on time of {due}"))
             cells[(area, step)] = svg.Cell(None if withheld else rate, withheld,
                                            MARKS.get(variant, ""), hover)
-    step_rows = []
-    for step in steps:
-        t = national_totals[step]
-        step_rows.append((step, c(t["decided"]), c(t["met"]),
-                          *_rate_cells(t["met"], t["decided"], suppress), c(t["violated"])))
+    step_rows = [(step, shown[("all", step, "decided")], shown[("all", step, "met")],
+                  *_rate_cells(shown, ("all", step, "met"), ("all", step, "decided")),
+                  shown[("all", step, "violated")]) for step in steps]
     variant_rows = [(area, *(facts.variant(area, s) for s in steps)) for area in areas]
     funnel_rows = []
     for area in areas:
         f = area_funnels.get(area)
-        reached = [c(f.reached[k]) if f else 0 for k in KEYS]
         gaps = [_median_shown(f.gaps.get(g, []) if f else [], suppress) for g in gap_keys()]
-        funnel_rows.append((area, *reached, *gaps))
-    total = {k: sum(f.reached[k] for f in area_funnels.values()) for k in KEYS}
+        funnel_rows.append((area, *(shown[("funnel", area, k)] for k in KEYS), *gaps))
     all_gaps = {g: [d for f in area_funnels.values() for d in f.gaps.get(g, [])]
                 for g in gap_keys()}
-    funnel_rows.append(("all areas", *(c(total[k]) for k in KEYS),
+    funnel_rows.append(("all areas", *(shown[("funnel", "all", k)] for k in KEYS),
                         *(_median_shown(all_gaps[g], suppress) for g in gap_keys())))
     today = local_date(as_of)
     derogation_rows = []
@@ -123,7 +137,8 @@ def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
         "heat_map": svg.heat_map(areas, steps, cells,
                                  "Met on time, by area and step (letters: overlay differences)",
                                  legend_marks=MEANINGS),
-        "funnel": svg.funnel([(LABELS[k], c(total[k])) for k in KEYS], "Funnel, all areas"),
+        "funnel": svg.funnel([(LABELS[k], shown[("funnel", "all", k)]) for k in KEYS],
+                             "Funnel, all areas"),
     }
     data = {
         "report": "national", "as_of": as_of.isoformat(),
@@ -136,5 +151,4 @@ def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
         "derogations": [dict(zip(tables[4].columns, r, strict=True)) for r in derogation_rows],
     }
     return Report("national", "National variant comparison", data, tables, charts,
-                  notes=["Counts from 1 to 4 are shown as <5; rates, intervals and medians "
-                         "built on them are withheld (contract §8)."] if suppress else [])
+                  notes=[disclosure.NOTE] if suppress else [])

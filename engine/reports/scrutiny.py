@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, and_, or_, select
 
 from engine.calendar import LONDON, local_date
-from engine.reports import source, svg
+from engine.reports import disclosure, source, svg
 from engine.reports.facts import Facts
 from engine.reports.funnel import KEYS, LABELS, funnels
 from engine.reports.model import Report, Table
 from engine.reports.quarter import Quarter
 from engine.reports.timeline import case_timeline, instance_json
-from engine.reports.wilson import wilson
 from engine.store.db import reading
 from engine.store.tables import instances
 from engine.terms import FLAG_STATUSES
@@ -32,14 +32,7 @@ MEETING = "area.scrutiny_meeting_held"
 MEETING_STEP = "scrutiny_group_meets"
 
 
-def _rate(met: int, due: int) -> tuple[float | None, float | None, float | None]:
-    if due == 0:
-        return None, None, None
-    ci = wilson(met, due).to_json()
-    return round(met / due, 4), ci[0], ci[1]
-
-
-def _compliance(counts: dict[tuple[Any, ...], int], key: str) -> dict[str, dict[str, int]]:
+def _compliance(counts: dict[tuple[Any, ...], int]) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for (k, status), n in counts.items():
         out[k][status] += n
@@ -48,19 +41,50 @@ def _compliance(counts: dict[tuple[Any, ...], int], key: str) -> dict[str, dict[
     return out
 
 
-def _rows(now: dict[str, dict[str, int]], before: dict[str, dict[str, int]],
-          keys: list[str]) -> list[tuple[object, ...]]:
+FIELDS = ("due", "met", "late", "missed")
+
+
+Counts = dict[tuple[Any, ...], int]
+
+
+def _register(pub: disclosure.Publication, by: Mapping[str, tuple[Counts, Counts]],
+              steps: list[str], owners: list[str]) -> None:
+    """Both quarters' compliance by step and by owner, with the sums a reader could use:
+    due = met + late + missed in each row, and the step table and the owner table split
+    the same instances, so their columns add up to the same totals."""
+    for q in ("now", "prev"):
+        for kind, keys, counts in (("step", steps, by[q][0]), ("owner", owners, by[q][1])):
+            table = _compliance(counts)
+            for k in keys:
+                for f in FIELDS:
+                    pub.count((kind, q, k, f), table.get(k, {}).get(f, 0))
+                pub.total((kind, q, k, "due"), [(kind, q, k, f) for f in FIELDS[1:]])
+        for f in FIELDS:
+            pub.balance([("step", q, k, f) for k in steps], [("owner", q, k, f) for k in owners])
+
+
+def _rows(shown: disclosure.Disclosed, kind: str, keys: list[str]) -> list[tuple[object, ...]]:
     rows: list[tuple[object, ...]] = []
     for k in keys:
-        a, b = now.get(k, {}), before.get(k, {})
-        if not a.get("due") and not b.get("due"):
+        if not shown.values[(kind, "now", k, "due")] and not shown.values[(kind, "prev", k,
+                                                                            "due")]:
             continue
-        rate, low, high = _rate(a.get("met", 0), a.get("due", 0))
-        prev, _l, _h = _rate(b.get("met", 0), b.get("due", 0))
-        change = None if rate is None or prev is None else round(rate - prev, 4)
-        rows.append((k, a.get("due", 0), a.get("met", 0), a.get("late", 0), a.get("missed", 0),
-                     rate, low, high, b.get("due", 0), b.get("met", 0), prev, change))
+        now = [(kind, "now", k, f) for f in FIELDS]
+        prev = [(kind, "prev", k, f) for f in FIELDS]
+        rate, low, high = _rate(shown, now[1], now[0])
+        before, _l, _h = _rate(shown, prev[1], prev[0])
+        change = None if rate is None or before is None else round(rate - before, 4)
+        rows.append((k, *(shown[c] for c in now), rate, low, high, shown[prev[0]],
+                     shown[prev[1]], before, change))
     return rows
+
+
+def _rate(shown: disclosure.Disclosed, met: object, due: object
+          ) -> tuple[float | None, float | None, float | None]:
+    r, ci = shown.rate(met, due), shown.interval(met, due)
+    if r is None or ci is None:
+        return None, None, None
+    return round(r, 4), ci.to_json()[0], ci.to_json()[1]
 
 
 COMPLIANCE_COLUMNS = ("due", "met", "late", "missed", "rate", "ci_low", "ci_high",
@@ -87,7 +111,11 @@ def sample_cases(case_ids: list[str], seed: int, size: int) -> list[str]:
 
 
 def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, seed: int = 1,
-                   sample_size: int = 5, now: datetime | None = None) -> Report:
+                   sample_size: int = 5, now: datetime | None = None,
+                   suppress: bool = True) -> Report:
+    """The pack; its counts go through disclosure control (`suppress`) because the pack
+    leaves the force for a multi-agency group. Its violations and sampled timelines are
+    case-level by design: the group reviews those cases."""
     if area not in facts.area_names:
         raise ValueError(f"unknown area {area!r}")
     prev = quarter.previous()
@@ -118,11 +146,14 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
         timelines = [t for t in (case_timeline(conn, cid) for cid in sampled) if t is not None]
 
     steps = facts.step_order()
-    step_rows = _rows(_compliance(by["now"][0], "step"), _compliance(by["prev"][0], "step"),
-                      steps)
     owners = sorted({k[0] for k in (*by["now"][1], *by["prev"][1])})
-    owner_rows = _rows(_compliance(by["now"][1], "owner"), _compliance(by["prev"][1], "owner"),
-                       owners)
+    pub = disclosure.Publication()
+    _register(pub, by, steps, owners)
+    for k in KEYS:
+        pub.count(("funnel", k), area_funnel.reached[k] if area_funnel else 0)
+    shown = pub.protect(suppress)
+    step_rows = _rows(shown, "step", steps)
+    owner_rows = _rows(shown, "owner", owners)
     violation_rows = [(r.step, r.trigger_at.astimezone(LONDON).isoformat(), r.case_id,
                        r.explanation) for r in violations]
     template = facts.template(area)
@@ -155,7 +186,7 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
         "report": "scrutiny", "area": area, "area_name": facts.area_names[area],
         "scrutiny_group": group, "quarter": str(quarter), "previous_quarter": str(prev),
         "as_of": as_of.isoformat(), "generated_at": (now or datetime.now(UTC)).isoformat(),
-        "suppressed": False,
+        "suppressed": suppress,
         "compliance_by_step": [dict(zip(tables[0].columns, r, strict=True)) for r in step_rows],
         "compliance_by_owner": [dict(zip(tables[1].columns, r, strict=True))
                                 for r in owner_rows],
@@ -176,10 +207,11 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
         "compliance_by_step": svg.paired_bars(
             [(str(r[0]), _as_rate(r[10]), _as_rate(r[5])) for r in step_rows],
             f"Met on time by step: {prev} and {quarter}", str(prev), str(quarter)),
-        "funnel": svg.funnel([(LABELS[k], area_funnel.reached[k] if area_funnel else 0)
-                              for k in KEYS], f"Funnel of {facts.area_names[area]}'s cases"),
+        "funnel": svg.funnel([(LABELS[k], shown[("funnel", k)]) for k in KEYS],
+                             f"Funnel of {facts.area_names[area]}'s cases"),
     }
-    return Report("scrutiny", title, data, tables, charts)
+    return Report("scrutiny", title, data, tables, charts,
+                  notes=[disclosure.NOTE] if suppress else [])
 
 
 def _as_rate(value: object) -> float | None:

@@ -105,7 +105,7 @@ def heat_map(rows: Sequence[str], columns: Sequence[str],
     body.append(f"<rect x='{sx}' y='{ly}' width='10' height='10' fill='{NO_DATA}'/>"
                 f"<text x='{sx + 14}' y='{ly + 9}'>no instances due</text>"
                 f"<rect x='{sx + 120}' y='{ly}' width='10' height='10' fill='{WITHHELD}'/>"
-                f"<text x='{sx + 134}' y='{ly + 9}'>withheld (&lt;5)</text>")
+                f"<text x='{sx + 134}' y='{ly + 9}'>withheld [c]</text>")
     for k, (mark, meaning) in enumerate((legend_marks or {}).items()):
         body.append(f"<text x='{left}' y='{ly + 40 + 14 * k}'><tspan font-weight='bold'>"
                     f"{escape(mark)}</tspan> {escape(meaning)}</text>")
@@ -115,7 +115,7 @@ def heat_map(rows: Sequence[str], columns: Sequence[str],
 
 def funnel(stages: Sequence[tuple[str, int | str]], title: str) -> str:
     """Horizontal bars, one per stage, widths relative to the first; a withheld
-    count (`<5`) is drawn as a hatched stub."""
+    count (`[c]`) is drawn as a hatched stub."""
     label_w, bar_w, bh = 150, 320, 22
     numbers = [v for _, v in stages if isinstance(v, int)]
     scale = max(numbers, default=0) or 1

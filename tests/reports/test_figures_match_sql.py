@@ -10,6 +10,7 @@ import pytest
 
 from engine.calendar import local_date
 from engine.reports.board import build_board
+from engine.reports.disclosure import MARK
 from engine.reports.national import build_national
 from engine.reports.quarter import Quarter
 from engine.reports.scrutiny import build_scrutiny
@@ -141,18 +142,21 @@ def test_national_compliance_is_met_over_decided_instances_from_sql(any_store, n
     for (area, step), c in counts.items():
         r = by_key[(area, step)]
         decided = c["met"] + c["late"] + c["missed"]
-        assert (r["due"], r["met"], r["late"], r["missed"]) == (
-            _shown(decided), _shown(c["met"]), _shown(c["late"]), _shown(c["missed"]))
-        if 1 <= decided <= 4 or 1 <= c["met"] <= 4:
+        for shown, n in ((r["due"], decided), (r["met"], c["met"]), (r["late"], c["late"]),
+                         (r["missed"], c["missed"])):
+            assert _agrees(shown, n), (area, step)
+        if MARK in (r["due"], r["met"]):
             assert r["rate"] is None and r["ci_low"] is None
         else:
             assert r["rate"] == round(c["met"] / decided, 4)
             checked += 1
-    assert checked >= 20
+    assert checked >= 10
 
 
-def _shown(n):
-    return "<5" if 1 <= n <= 4 else n
+def _agrees(shown, n):
+    """A published count is the count itself, or withheld; a count from 1 to 4 is always
+    withheld (secondary suppression may withhold larger ones)."""
+    return shown == MARK if 1 <= n <= 4 else shown in (n, MARK)
 
 
 FUNNEL_SQL = {
@@ -171,14 +175,14 @@ def test_national_funnel_counts_cases_reaching_each_milestone_or_a_later_one(
     order = ["referred", "charged", "court", "concluded"]
     rows = {r["area"]: r for r in national.data["funnel"]}
     for (area,) in sql(store, "SELECT DISTINCT area FROM cases"):
-        assert rows[area]["reported"] == _shown(
-            sql(store, "SELECT count(*) FROM cases WHERE area = :a", a=area)[0][0])
+        assert _agrees(rows[area]["reported"],
+                       sql(store, "SELECT count(*) FROM cases WHERE area = :a", a=area)[0][0])
         for i, key in enumerate(order):
             later = " OR ".join(f"({FUNNEL_SQL[k]})" for k in order[i:])
             n = sql(store, f"SELECT count(DISTINCT e.case_id) FROM events e JOIN cases c "
                            f"ON c.case_id = e.case_id WHERE c.area = :a AND ({later})",
                     a=area)[0][0]
-            assert rows[area][key] == _shown(n), (area, key)
+            assert _agrees(rows[area][key], n), (area, key)
 
 
 def test_national_lists_every_derogation_with_its_expiry(any_store, national):
@@ -199,7 +203,8 @@ def test_national_lists_every_derogation_with_its_expiry(any_store, national):
 
 def test_scrutiny_pack_compliance_by_step_counts_instances_due_in_the_quarter(store):
     q = Quarter.parse("2026Q2")
-    pack = build_scrutiny(store.engine, store.facts, "kent", q, seed=11, sample_size=4)
+    pack = build_scrutiny(store.engine, store.facts, "kent", q, seed=11, sample_size=4,
+                          suppress=False)
     for quarter, prefix in ((q, ""), (q.previous(), "prev_")):
         rows = sql(store, "SELECT step, status, count(*) FROM instances WHERE area = 'kent' "
                           "AND status IN ('met', 'late', 'missed') AND due >= :s AND due < :e "
