@@ -24,12 +24,12 @@ COLUMNS_STEPS = ("area", "step", "due_before", "met_before", "rate_before", "ci_
                  "ci_high_after", "delta", "changed", "new_flags")
 
 
-def _rate(met: int, due: int, suppress: bool) -> tuple[float | None, float | None,
-                                                        float | None]:
-    r = disclosure.rate(met, due, suppress)
-    ci = disclosure.interval(met, due, suppress)
-    return (None if r is None else round(r, 4), None if ci is None else ci.to_json()[0],
-            None if ci is None else ci.to_json()[1])
+def _rate(shown: disclosure.Disclosed, met: object, due: object
+          ) -> tuple[float | None, float | None, float | None]:
+    r, ci = shown.rate(met, due), shown.interval(met, due)
+    if r is None or ci is None:
+        return None, None, None
+    return round(r, 4), ci.to_json()[0], ci.to_json()[1]
 
 
 def _side(counts: dict[tuple[str, str], int], side: int) -> dict[str, int]:
@@ -42,45 +42,37 @@ def _side(counts: dict[tuple[str, str], int], side: int) -> dict[str, int]:
 def build_plan_report(result: PlanResult, suppress: bool = True, with_cases: bool = True,
                       now: datetime | None = None) -> Report:
     """The plan's report; `with_cases=False` leaves the case ids out (aggregates only)."""
-    def c(n: int) -> disclosure.Shown:
-        return disclosure.count(n, suppress)
-
     t = result.tally
     cells: dict[tuple[str, str], dict[tuple[str, str], int]] = defaultdict(dict)
     for (area, step, b, a), n in t.counts.items():
         cells[(area, step)][(b, a)] = n
     areas = sorted({a for a, _ in cells} | set(t.cases))
     steps = list(result.steps)
+    shown = _publication(result, cells, areas, steps).protect(suppress)
     step_rows, transition_rows, summary_rows = [], [], []
     heat: dict[tuple[str, str], tuple[float | None, str]] = {}
     for area in areas:
-        area_changed = area_flags = 0
         for step in steps:
             counts = cells.get((area, step), {})
             if not counts:
                 continue
-            before, after = _side(counts, 0), _side(counts, 1)
-            due_b = sum(before[s] for s in DECIDED_STATUSES)
-            due_a = sum(after[s] for s in DECIDED_STATUSES)
-            rb, rb_lo, rb_hi = _rate(before["met"], due_b, suppress)
-            ra, ra_lo, ra_hi = _rate(after["met"], due_a, suppress)
+            k = (area, step)
+            rb, rb_lo, rb_hi = _rate(shown, ("met_b", *k), ("due_b", *k))
+            ra, ra_lo, ra_hi = _rate(shown, ("met_a", *k), ("due_a", *k))
             delta = None if rb is None or ra is None else round(ra - rb, 4)
-            changed = sum(n for (b, a), n in counts.items() if b != a)
-            flags = sum(n for (b, a), n in counts.items()
-                        if a in FLAG_STATUSES and b not in FLAG_STATUSES)
-            area_changed += changed
-            area_flags += flags
-            step_rows.append((area, step, c(due_b), c(before["met"]), rb, rb_lo, rb_hi,
-                              c(due_a), c(after["met"]), ra, ra_lo, ra_hi, delta, c(changed),
-                              c(flags)))
-            for (b, a), n in sorted(counts.items()):
+            step_rows.append((area, step, shown[("due_b", *k)], shown[("met_b", *k)], rb, rb_lo,
+                              rb_hi, shown[("due_a", *k)], shown[("met_a", *k)], ra, ra_lo,
+                              ra_hi, delta, shown[("changed", *k)], shown[("flags", *k)]))
+            for (b, a), _n in sorted(counts.items()):
                 if b != a:
-                    transition_rows.append((area, step, b or "(none)", a or "(none)", c(n)))
-            hover = (f"{area} · {step}: " + ("withheld (<5) or nothing decided" if delta is None
-                     else f"{rb:.0%} → {ra:.0%} met on time; {changed} instances change"))
+                    transition_rows.append((area, step, b or "(none)", a or "(none)",
+                                            shown[("tr", *k, b, a)]))
+            hover = (f"{area} · {step}: " + ("withheld or nothing decided" if delta is None
+                     else f"{rb:.0%} → {ra:.0%} met on time; {shown[('changed', *k)]} "
+                          "instances change"))
             heat[(area, step)] = (delta, hover)
-        summary_rows.append((area, c(t.cases[area]), c(t.changed_cases[area]), c(area_changed),
-                             c(area_flags)))
+        summary_rows.append((area, shown[("cases", area)], shown[("changed_cases", area)],
+                             shown[("changed", area)], shown[("flags", area)]))
     below = [b.to_json() for b in result.scenario.below_floor]
     below_rows = [(b["area"], b["file"], b["line"], b["field"], b["message"]) for b in below]
     tables = [
@@ -120,7 +112,46 @@ def build_plan_report(result: PlanResult, suppress: bool = True, with_cases: boo
              "Only steps whose rules differ are replayed (or the step asked for): every "
              "other step gets the same verdicts under both."]
     if suppress:
-        notes.append("Counts from 1 to 4 are shown as <5; rates and intervals built on them "
-                     "are withheld (contract §8).")
+        notes.append(disclosure.NOTE)
     return Report("plan", f"Plan: {s.label}", data, tables, charts, notes)
 
+
+
+def _publication(result: PlanResult, cells: dict[tuple[str, str], dict[tuple[str, str], int]],
+                 areas: list[str], steps: list[str]) -> disclosure.Publication:
+    """Every count of the plan and the sums linking them: each step's changed and new-flag
+    counts are sums of its transitions, the change in met (and in due) is what moved in
+    minus what moved out, and an area's totals are sums over its steps."""
+    t = result.tally
+    pub = disclosure.Publication()
+    for area in areas:
+        for step in steps:
+            counts = cells.get((area, step), {})
+            if not counts:
+                continue
+            k = (area, step)
+            before, after = _side(counts, 0), _side(counts, 1)
+            pub.count(("due_b", *k), sum(before[s] for s in DECIDED_STATUSES))
+            pub.count(("met_b", *k), before["met"])
+            pub.count(("due_a", *k), sum(after[s] for s in DECIDED_STATUSES))
+            pub.count(("met_a", *k), after["met"])
+            moved = {(b, a): n for (b, a), n in counts.items() if b != a}
+            for (b, a), n in moved.items():
+                pub.count(("tr", *k, b, a), n)
+            pub.count(("changed", *k), sum(moved.values()))
+            pub.total(("changed", *k), [("tr", *k, b, a) for b, a in moved])
+            new = [(b, a) for b, a in moved if a in FLAG_STATUSES and b not in FLAG_STATUSES]
+            pub.count(("flags", *k), sum(moved[m] for m in new))
+            pub.total(("flags", *k), [("tr", *k, b, a) for b, a in new])
+            for name, inside in (("met", {"met"}), ("due", set(DECIDED_STATUSES))):
+                pub.balance([(f"{name}_a", *k)] + [("tr", *k, b, a) for b, a in moved
+                                                   if b in inside and a not in inside],
+                            [(f"{name}_b", *k)] + [("tr", *k, b, a) for b, a in moved
+                                                   if a in inside and b not in inside])
+        listed = [s for s in steps if cells.get((area, s))]
+        pub.count(("cases", area), t.cases[area])
+        pub.count(("changed_cases", area), t.changed_cases[area])
+        for name in ("changed", "flags"):
+            pub.count((name, area), sum(pub.values[(name, area, s)] for s in listed))
+            pub.total((name, area), [(name, area, s) for s in listed])
+    return pub
