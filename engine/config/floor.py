@@ -27,8 +27,11 @@ from engine.spec import (
     RecurringStep,
     Unit,
 )
+from engine.terms import Severity
 
 WINDOW_DAYS = 731  # two years, a leap day included
+# A lower severity ranks a step's flags below others in every queue: a loosening.
+SEVERITY_RANK = {Severity.low: 0, Severity.medium: 1, Severity.high: 2, Severity.critical: 3}
 TIGHTER, LOOSER, CHANGED = "tighter", "looser", "changed"
 SEMANTIC = {
     DeadlineStep: ("trigger", "satisfied_by", "cancelled_by", "when", "deadline"),
@@ -147,7 +150,11 @@ def compare_steps(base: AnyStep, candidate: AnyStep, calendar: WorkingCalendar,
         old, new = getattr(base, name), getattr(candidate, name)
         if old == new:
             continue
-        if name in SEMANTIC[type(base)]:
+        if name == "severity":
+            verdict = LOOSER if SEVERITY_RANK[new] < SEVERITY_RANK[old] else TIGHTER
+            out.append(Change(name, verdict, f"severity {new.value} instead of the national "
+                              f"{old.value}"))
+        elif name in SEMANTIC[type(base)]:
             out.extend(_semantic(name, old, new, calendar, start))
         else:
             out.append(Change(name, CHANGED, f"{name} changed from {_short(old)} to {_short(new)}"))

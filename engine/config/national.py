@@ -59,6 +59,8 @@ class National:
     register_doc: Document
     template: Template
     problems: list[ConfigProblem] = field(default_factory=list)
+    derogation_max_days: int = 366  # framework.yaml `derogations.max_days`
+    approvers: tuple[str, ...] = ()  # framework.yaml `derogations.approvers`
 
     @property
     def names(self) -> Names:
@@ -172,8 +174,28 @@ def _load_national(directory: Path) -> National:
     steps = _with_rights(framework, steps, paths, raw_steps, problems)
     template = Template(area="national", framework_version=version, version=version,
                         effective_from=BEGINNING, steps=tuple(steps), provenance=provenance)
+    max_days, approvers = _derogation_policy(framework, problems)
     return National(directory, version, vocabulary, register, cps_areas, stages, tuple(steps),
-                    raw_steps, paths, framework, register_doc, template, problems)
+                    raw_steps, paths, framework, register_doc, template, problems,
+                    max_days, approvers)
+
+
+def _derogation_policy(doc: Document, problems: list[ConfigProblem]
+                       ) -> tuple[int, tuple[str, ...]]:
+    """`derogations: {max_days, approvers}`: how long a derogation may run and who may
+    approve one, set nationally so no area can approve its own indefinite loosening."""
+    max_days = doc.get(("derogations", "max_days"))
+    approvers = doc.get(("derogations", "approvers"))
+    if isinstance(max_days, bool) or not isinstance(max_days, int) or not 1 <= max_days <= 1096:
+        problems.append(doc.problem(("derogations", "max_days"), "the longest a derogation may "
+                                    "run must be a number of days", "an integer from 1 to 1096"))
+        max_days = 366
+    if not isinstance(approvers, list) or not approvers or \
+            not all(isinstance(a, str) and a.strip() for a in approvers):
+        problems.append(doc.problem(("derogations", "approvers"), "the offices that may approve "
+                                    "a derogation must be listed", "a list of office titles"))
+        approvers = []
+    return max_days, tuple(approvers)
 
 
 RIGHTS_KEY = "victims_code_rights"

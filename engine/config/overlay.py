@@ -10,9 +10,10 @@ all of them.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -229,6 +230,21 @@ class _Context:
             d = Derogation.model_validate(raw)
         except ValidationError as e:
             self.out.problems.extend(from_validation(e, Derogation, lambda loc: (self.doc, path)))
+            return None
+        approvers = self.national.approvers
+        if not any(re.search(rf"(^|\W){re.escape(a.lower())}($|\W)", d.approved_by.lower())
+                   for a in approvers):
+            self.problem((*path, "approved_by"), "a derogation must be approved by an office "
+                         "the national framework names (derogations.approvers)",
+                         " | ".join(approvers) + ", optionally with a place or a name")
+            return None
+        longest = self.national.derogation_max_days
+        runs = (d.expires - self.start).days
+        if runs > longest:
+            latest = self.start + timedelta(days=longest)
+            self.problem((*path, "expires"), f"the derogation runs {runs} days from "
+                         f"effective_from {self.start.isoformat()}; the national framework "
+                         f"allows at most {longest}", f"expires on or before {latest.isoformat()}")
             return None
         if d.expires < self.today:
             self.problem((*path, "expires"), f"derogation expired on {d.expires.isoformat()}; "

@@ -269,15 +269,38 @@ CASES: list[tuple[str, str, str, list[str]]] = [
       "(allowed: both pause and resume, or neither)"]),
     ("a step disabled twice", "essex", HEADER + """disabled:
   - step: cps_offer_pre_trial_meeting
-    derogation: {justification: x, approved_by: y, expires: 2027-01-01}
+    derogation: {justification: x, approved_by: National RASSO lead, expires: 2027-01-01}
   - step: cps_offer_pre_trial_meeting
-    derogation: {justification: x, approved_by: y, expires: 2027-01-01}
+    derogation: {justification: x, approved_by: National RASSO lead, expires: 2027-01-01}
 """, ['areas/essex.yaml:14:11: error: disabled[1].step: step "cps_offer_pre_trial_meeting" is '
       "disabled twice (allowed: each step once)"]),
+    ("lowering a severity is a loosening", "essex", HEADER + """steps:
+  police_inform_arrest:
+    severity: low
+""", ['areas/essex.yaml:13:15: error: steps.police_inform_arrest.severity: loosens the minimum '
+      'step "police_inform_arrest": severity low instead of the national high; a derogation is '
+      "required (allowed: the national value, something tighter, or a derogation "
+      "{justification, approved_by, expires})"]),
+    ("a derogation approved by no office the framework names", "essex", HEADER + """steps:
+  police_inform_arrest:
+    severity: low
+    derogation: {justification: x, approved_by: me, expires: 2027-01-01}
+""", ["areas/essex.yaml:14:49: error: steps.police_inform_arrest.derogation.approved_by: a "
+      "derogation must be approved by an office the national framework names "
+      "(derogations.approvers) (allowed: National RASSO lead | Chief Constable | Deputy Chief "
+      "Constable | Assistant Chief Constable | Chief Crown Prosecutor | Deputy Chief Crown "
+      "Prosecutor, optionally with a place or a name)"]),
+    ("a derogation running to 2099", "essex", HEADER + """steps:
+  police_inform_arrest:
+    severity: low
+    derogation: {justification: x, approved_by: Kent Chief Constable, expires: 2099-12-31}
+""", ["areas/essex.yaml:14:80: error: steps.police_inform_arrest.derogation.expires: the "
+      "derogation runs 26937 days from effective_from 2026-04-01; the national framework "
+      "allows at most 366 (allowed: expires on or before 2027-04-02)"]),
     ("a derogation that is not needed", "essex", HEADER + """steps:
   police_inform_arrest:
     severity: critical
-    derogation: {justification: x, approved_by: y, expires: 2027-01-01}
+    derogation: {justification: x, approved_by: National RASSO lead, expires: 2027-01-01}
 """, ["areas/essex.yaml:14:5: warning: steps.police_inform_arrest.derogation: derogation on "
       '"police_inform_arrest" is not needed: the change does not loosen the floor (allowed: no '
       "derogation)"]),

@@ -172,7 +172,8 @@ def _national_step(sid: str):  # type: ignore[no-untyped-def]
     ("police_regular_update", {"every": {"days": 29}}, [("every", LOOSER)]),
     ("police_regular_update", {"interval_preference": None}, [("interval_preference", LOOSER)]),
     ("police_regular_update", {"stop_stages": ["charged"]}, [("stop_stages", TIGHTER)]),
-    ("police_inform_arrest", {"severity": "low"}, [("severity", "changed")]),
+    ("police_inform_arrest", {"severity": "low"}, [("severity", "looser")]),
+    ("police_inform_arrest", {"severity": "critical"}, [("severity", "tighter")]),
 ])
 def test_step_verdicts(sid: str, update: dict[str, object],
                        verdicts: list[tuple[str, str]]) -> None:
