@@ -10,6 +10,7 @@ from engine.cli.check_cmd import check
 from engine.cli.config_cmd import app as config_app
 from engine.cli.export_cmd import export
 from engine.cli.flows_cmd import app as flows_app
+from engine.cli.map_cmd import map_extracts
 from engine.cli.notify_cmd import app as notify_app
 from engine.cli.report_cmd import app as report_app
 from engine.cli.serve_cmd import serve, token_app
@@ -26,6 +27,7 @@ app.add_typer(config_app, name="config")  # validate, show, diff, compare, schem
 register_config(config_app)  # config history
 app.command("check")(check)
 app.command("simulate")(simulate)
+app.command("map", short_help="Map source-system extracts to events.")(map_extracts)
 register_store(app)  # db, ingest, sweep, plan, deploy, flags, case, board
 app.add_typer(report_app, name="report")
 app.command("export")(export)

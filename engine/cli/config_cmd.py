@@ -89,16 +89,30 @@ def validate(
         if not p.exists():
             err.print(f"error: {p}: no such file or directory", markup=False)
             raise typer.Exit(2)
-    cs, problems = validate_paths(targets, today=_today(today))
-    from engine.notify.check import notify_problems
+    from engine.mapping.loader import is_mapping_file, validate_mapping_paths
 
-    problems += notify_problems(cs)
+    mappings = [p for p in targets if is_mapping_file(p)]
+    others = [p for p in targets if p not in mappings]
+    problems: list[ConfigProblem] = []
+    checked = []
+    if others:
+        from engine.notify.check import notify_problems
+
+        cs, problems = validate_paths(others, today=_today(today))
+        problems += notify_problems(cs)
+        checked.append(f"{len(cs.built)} overlay{'s' * (len(cs.built) != 1)}")
+        version = cs.framework_version
+    n_maps, map_problems = validate_mapping_paths([*[p for p in others if p.is_dir()],
+                                                   *mappings])
+    problems += map_problems
+    if n_maps or not others:
+        checked.append(f"{n_maps} mapping{'s' * (n_maps != 1)}")
     _print_problems(problems, out)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
+    against = f"the national framework {version}" if others else "the national vocabulary"
     out.print(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}; "
-              f"{len(cs.built)} overlay{'s' * (len(cs.built) != 1)} checked against the national "
-              f"framework {cs.framework_version}", markup=False)
+              f"{' and '.join(checked)} checked against {against}", markup=False)
     raise typer.Exit(2 if errors else 0)
 
 
@@ -216,8 +230,16 @@ def compare(
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema for overlay files (generated from the models)."""
+def schema(
+    mapping: Annotated[bool, typer.Option(
+        "--mapping", help="The schema of source mapping files instead of overlays.")] = False,
+) -> None:
+    """Print the JSON Schema for overlay files, or mapping files (generated from the models)."""
+    if mapping:
+        from engine.mapping.schema import mapping_schema_text
+
+        out.print(mapping_schema_text(), markup=False, end="")
+        return
     from engine.config.schema import overlay_schema_text
 
     out.print(overlay_schema_text(), markup=False, end="")

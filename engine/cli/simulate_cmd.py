@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    from engine.config import ConfigSet
 
 err = Console(stderr=True)
 
@@ -35,6 +38,7 @@ def simulate(
     calibration: Annotated[Path | None, typer.Option("--calibration", help="JSON file overriding calibration fields.")] = None,  # noqa: E501
     workers: Annotated[int, typer.Option("--workers", help="Processes drawing cases (0: one per core).")] = 0,  # noqa: E501
     config_dir: Annotated[Path, typer.Option("--config-dir", help="The area_configs directory.")] = Path("area_configs"),  # noqa: E501
+    as_extracts: Annotated[Path | None, typer.Option("--as-extracts", help="Also write the cohort as the three example source-system extracts (police CSV, CPS CSV, ISVA XLSX) in this directory.")] = None,  # noqa: E501
 ) -> None:
     """Generate a synthetic cohort: events, the injected failures (truth) and a manifest."""
     from engine.config import load_config
@@ -82,6 +86,24 @@ def simulate(
         summary = write_cohort(spec, config, out, csv_too=csv_too,
                                progress=lambda n: bar.update(task, completed=n),
                                workers=n_workers)
+    if as_extracts is not None:
+        _write_extracts(out / "events.jsonl", config, as_extracts)
     failures = ", ".join(f"{k} {v}" for k, v in sorted(summary.failures.items())) or "none"
     err.print(f"{summary.cases} cases, {summary.events} events, injected failures: {failures}; "
               f"as of {spec.as_of.isoformat()}; files in {out}/", highlight=False)
+
+
+def _write_extracts(events_path: Path, config: ConfigSet, target: Path) -> None:
+    """The cohort's events as the example mappings' extracts (mapping them back with
+    `liaison map` gives the same events, with pseudonymous ids)."""
+    from engine.events import read_lines
+    from engine.mapping import MappingError
+    from engine.mapping.extracts import write_examples
+
+    with events_path.open(encoding="utf-8") as fh:
+        events = (rl.event for rl in read_lines(fh, config.vocabulary, "jsonl") if rl.event)
+        try:
+            paths = write_examples(events, config.national_parts, config.config_dir, target)
+        except MappingError as exc:
+            raise _fail(f"the example mappings have errors:\n{exc}") from None
+    err.print("extracts: " + ", ".join(str(p) for p in paths), highlight=False, soft_wrap=True)

@@ -62,10 +62,16 @@ def ingest(
     role: RoleOpt = None,
     batch_lines: Annotated[int, typer.Option("--batch-lines", min=1,
                                              help="Lines per transaction.")] = 5000,
+    mapping: Annotated[str | None, typer.Option(
+        "--mapping", help="Map source-system extracts with this mapping first (their events "
+                          "are written to <file>.events.jsonl and ingested).")] = None,
 ) -> None:
     """Validate, deduplicate and store events. Rejected lines go to <file>.rejects.jsonl
     and to the database. Exit 0: nothing rejected; 1: some lines rejected; 2: an input
     could not be read (or the schema is missing)."""
+    mapped_rejects = 0
+    if mapping is not None:
+        files, mapped_rejects = _map_first(mapping, files, config_dir)
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -108,8 +114,27 @@ def ingest(
     if len(report.files) > 1:
         out.print(f"total: {report.lines} lines: {report.accepted} accepted, "
                   f"{report.duplicate} duplicate, {report.rejected} rejected")
-    if report.rejected:
+    if report.rejected or mapped_rejects:
         raise typer.Exit(1)
+
+
+def _map_first(mapping: str, files: list[str], config_dir: Path) -> tuple[list[str], int]:
+    """Map each extract to `<file>.events.jsonl` (the events ingest then reads); returns
+    those files and the number of rows the mapping rejected."""
+    from engine.cli.map_cmd import load_mapper, print_reports, run_mapping
+
+    mapper = load_mapper(mapping, config_dir)
+    if "-" in files:
+        raise fail("--mapping reads extract files, not standard input")
+    outputs, rejected = [], 0
+    for f in files:
+        target = Path(f + ".events.jsonl")
+        with target.open("w", encoding="utf-8", newline="\n") as fh:
+            reports = run_mapping(mapper, [f], fh)
+        print_reports(reports)
+        rejected += sum(r.rejected for r in reports)
+        outputs.append(str(target))
+    return outputs, rejected
 
 
 AreasOpt = Annotated[list[str] | None, typer.Option("--area", help="Only this area (repeatable).")]
