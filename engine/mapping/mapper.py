@@ -18,16 +18,14 @@ from datetime import datetime
 from typing import Any
 
 from engine.config.national import National
-from engine.errors import EventError
-from engine.events import parse_event
+from engine.errors import EventError, bounded
+from engine.events import CASE_ID_RULE, parse_event
 from engine.mapping.loader import REGISTER
 from engine.mapping.model import EventRule, Mapping, ValueFrom
 from engine.mapping.pseudonym import Pseudonymiser, plain_digest
 from engine.mapping.readers import Row
 from engine.mapping.timestamps import TimestampError, TimestampReader
 from engine.vocabulary import FieldSpec
-
-MAX_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -41,8 +39,8 @@ class RowReject:
     field: str | None = None
 
     def to_json(self, file: str) -> dict[str, Any]:
-        return {"file": file, "row": self.row, "column": self.column, "field": self.field,
-                "reason": self.reason[:MAX_REASON]}
+        return {"file": bounded(file), "row": self.row, "column": bounded(self.column),
+                "field": self.field, "reason": bounded(self.reason)}
 
 
 class _Reject(Exception):
@@ -144,7 +142,7 @@ class Mapper:
                           else f"is required for {spec.name} (allowed: {fs.allowed()})")
             elif name == "case_id":
                 column = self.m.case_id.column
-                reason = "must be an agency reference: letters, digits and . _ / - (at most 64)"
+                reason = f"must be a case id when not pseudonymised: {CASE_ID_RULE}"
             else:
                 reason = "is not allowed by the event rules"
             raise _Reject(reason, column, name or None) from None

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
+from engine.events import FIRST_YEAR, LAST_YEAR
 from engine.mapping.model import Timestamps
 
-_PLAUSIBLE = (1970, 2200)  # outside this, a cell is a typo or a placeholder, not an event
+_PLAUSIBLE = (FIRST_YEAR, LAST_YEAR)  # the event reader's range: outside it, a typo
 
 
 class TimestampError(ValueError):

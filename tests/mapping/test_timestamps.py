@@ -73,7 +73,7 @@ def test_unreadable_and_implausible_values() -> None:
     assert str(exc.value) == "does not match the format %d/%m/%Y %H:%M"
     with pytest.raises(TimestampError) as exc:
         reader().parse("01/01/0001 00:00")
-    assert str(exc.value) == "is outside the years 1970 to 2200"
+    assert str(exc.value) == "is outside the years 1990 to 2099"
 
 
 def test_format_is_the_inverse_and_writes_an_offset_only_when_it_must() -> None:
