@@ -8,14 +8,13 @@ input (the mapping has errors, the key is missing, a file cannot be read).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
-from engine.cli.store_common import ConfigDirOpt, err, fail
+from engine.cli.store_common import ConfigDirOpt, err, fail, progress_bars
 
 if TYPE_CHECKING:
     from engine.mapping import FileMapReport, Mapper
@@ -43,37 +42,13 @@ def load_mapper(name: str, config_dir: Path) -> Mapper:
     return Mapper(mapping, national, key)
 
 
-@contextmanager
-def _bars() -> Iterator[object]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    bars = Progress("[progress.description]{task.description}", BarColumn(),
-                    MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True)
-    tasks: dict[str, object] = {}
-
-    def progress(path: str, done: int, total: int) -> None:
-        if total < PROGRESS_FROM_ROWS:
-            return
-        if path not in tasks:
-            if not tasks:
-                bars.start()
-            tasks[path] = bars.add_task(path, total=total)
-        bars.update(tasks[path], completed=done, total=total)  # type: ignore[arg-type]
-
-    try:
-        yield progress
-    finally:
-        if tasks:
-            bars.stop()
-
-
 def run_mapping(mapper: Mapper, files: Sequence[str], out: IO[str]) -> list[FileMapReport]:
     """Map `files` to `out` with progress bars; exit 2 when a file cannot be read."""
     from engine.mapping import ExtractError, map_files
 
-    with _bars() as progress:
+    with progress_bars(PROGRESS_FROM_ROWS) as progress:
         try:
-            return map_files(mapper, files, out, progress)  # type: ignore[arg-type]
+            return map_files(mapper, files, out, progress)
         except ExtractError as exc:
             raise fail(str(exc)) from None
 

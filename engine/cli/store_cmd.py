@@ -14,10 +14,10 @@ from engine.cli.store_common import (
     DbOpt,
     RoleOpt,
     actor,
-    err,
     fail,
     out,
     parse_as_of,
+    progress_bars,
     store_errors,
 )
 
@@ -72,37 +72,12 @@ def ingest(
     mapped_rejects = 0
     if mapping is not None:
         files, mapped_rejects = _map_first(mapping, files, config_dir)
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TaskID,
-        TimeRemainingColumn,
-    )
-
     from engine.ingest import ingest_paths
 
     who_ = actor(who, role)
-    bars = Progress("[progress.description]{task.description}", BarColumn(),
-                    MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True)
-    tasks: dict[str, TaskID] = {}
-
-    def progress(path: str, done: int, total: int) -> None:
-        if total < PROGRESS_FROM_LINES:
-            return
-        if path not in tasks:
-            if not tasks:
-                bars.start()
-            tasks[path] = bars.add_task(path, total=total)
-        bars.update(tasks[path], completed=done, total=total)
-
-    try:
-        with store_errors():
-            report = ingest_paths(db, files, actor=who_.who, config_dir=config_dir,
-                                  batch_lines=batch_lines, progress=progress)
-    finally:
-        if tasks:
-            bars.stop()
+    with progress_bars(PROGRESS_FROM_LINES) as progress, store_errors():
+        report = ingest_paths(db, files, actor=who_.who, config_dir=config_dir,
+                              batch_lines=batch_lines, progress=progress)
     for f in report.files:
         line = (f"{f.path}: {f.lines} lines: {f.accepted} accepted, {f.duplicate} duplicate, "
                 f"{f.rejected} rejected")

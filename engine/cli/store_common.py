@@ -3,7 +3,7 @@ deploy, history, flags, case, board)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,3 +71,32 @@ def actor(who: str | None, role: str | None) -> Actor:
         return current_actor(who, role)
     except ValueError as exc:
         raise fail(str(exc)) from None
+
+
+Progress = Callable[[str, int, int], None]  # (file, done, total)
+
+
+@contextmanager
+def progress_bars(min_total: int = 10_000) -> Iterator[Progress]:
+    """A progress callback drawing one bar per file on stderr, for files of at least
+    `min_total` lines or rows (small files finish before a bar would help)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
+
+    bars = Progress("[progress.description]{task.description}", BarColumn(),
+                    MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True)
+    tasks: dict[str, TaskID] = {}
+
+    def progress(path: str, done: int, total: int) -> None:
+        if total < min_total:
+            return
+        if path not in tasks:
+            if not tasks:
+                bars.start()
+            tasks[path] = bars.add_task(path, total=total)
+        bars.update(tasks[path], completed=done, total=total)
+
+    try:
+        yield progress
+    finally:
+        if tasks:
+            bars.stop()
