@@ -65,14 +65,40 @@ def _collect(engine: Engine, facts: Facts, areas: Collection[str] | None,
     return cells
 
 
-def _figures(cell: Cell, suppress: bool) -> list[Any]:
+FIELDS = ("due", "met", "late", "missed")
+
+
+def _register(pub: disclosure.Publication, key: tuple[Any, ...], cell: Cell) -> None:
     met, late, missed = cell.get("met", 0), cell.get("late", 0), cell.get("missed", 0)
-    due = met + late + missed
-    r = disclosure.rate(met, due, suppress)
-    ci = disclosure.interval(met, due, suppress)
-    c = [disclosure.count(n, suppress) for n in (due, met, late, missed)]
-    return [*c, None if r is None else round(r, 4),
+    for f, n in zip(FIELDS, (met + late + missed, met, late, missed), strict=True):
+        pub.count((*key, f), n)
+    pub.total((*key, "due"), [(*key, f) for f in FIELDS[1:]])
+
+
+def _figures(shown: disclosure.Disclosed, key: tuple[Any, ...]) -> list[Any]:
+    r = shown.rate((*key, "met"), (*key, "due"))
+    ci = shown.interval((*key, "met"), (*key, "due"))
+    return [*(shown[(*key, f)] for f in FIELDS), None if r is None else round(r, 4),
             None if ci is None else ci.to_json()[0], None if ci is None else ci.to_json()[1]]
+
+
+def _publication(cells: dict[tuple[str, str, int, str], Cell], quarters: list[Quarter],
+                 keys: list[tuple[str, int, str]], right_keys: list[tuple[int, str]]
+                 ) -> disclosure.Publication:
+    """Every cell of every quarter, the per-right rows as sums over areas, and each
+    right's "all" row as the sum over bodies: the sums a reader could subtract along."""
+    pub = disclosure.Publication()
+    for q in map(str, quarters):
+        for a, r, b in keys:
+            _register(pub, ("cell", q, a, r, b), cells.get((q, a, r, b), {}))
+        for r, b in right_keys:
+            parts = ([("cell", q, a, r, b) for a, r2, b2 in keys if (r2, b2) == (r, b)]
+                     if b != "all" else [("right", q, r, b2) for r2, b2 in right_keys
+                                         if r2 == r and b2 != "all"])
+            for f in FIELDS:
+                pub.count(("right", q, r, b, f), sum(pub.values[(*p, f)] for p in parts))
+                pub.total(("right", q, r, b, f), [(*p, f) for p in parts])
+    return pub
 
 
 def build_code_compliance(engine: Engine, facts: Facts, quarter: Quarter,
@@ -83,27 +109,27 @@ def build_code_compliance(engine: Engine, facts: Facts, quarter: Quarter,
     cells = _collect(engine, facts, areas, quarters)
     this = str(quarter)
     keys = sorted({(a, r, b) for (_, a, r, b) in cells})
-    rows = [(a, r, b, *_figures(cells.get((this, a, r, b), {}), suppress))
+    rights = sorted({r for (_, _, r, _) in cells})
+    right_keys = [(r, b) for r in rights for b in (*BODIES, "all")
+                  if b == "all" or any((r2, b2) == (r, b) for _a, r2, b2 in keys)]
+    shown = _publication(cells, quarters, keys, right_keys).protect(suppress)
+    rows = [(a, r, b, *_figures(shown, ("cell", this, a, r, b)))
             for a, r, b in keys if (this, a, r, b) in cells]
-    by_right: dict[tuple[str, int, str], Cell] = defaultdict(lambda: defaultdict(int))
-    for (qs, _a, r, b), cell in cells.items():
-        for k in (b, "all"):
-            for status, n in cell.items():
-                by_right[(qs, r, k)][status] += n
-    right_rows = [(r, b, *_figures(by_right[(this, r, b)], suppress))
-                  for r in sorted({r for (_, r, _) in by_right})
-                  for b in (*BODIES, "all") if (this, r, b) in by_right]
+    present = {(qs, r, b) for (qs, _a, r, b) in cells} | {(qs, r, "all")
+                                                         for (qs, _a, r, _b) in cells}
+    right_rows = [(r, b, *_figures(shown, ("right", this, r, b)))
+                  for r, b in right_keys if (this, r, b) in present]
     long_rows = []
     for a, r, b in keys:
         for q in quarters:
-            values = _figures(cells.get((str(q), a, r, b), {}), suppress)
+            values = _figures(shown, ("cell", str(q), a, r, b))
             long_rows += [(a, str(q), r, b, m, v) for m, v in zip(MEASURES, values, strict=True)]
     trend_rows = []
     charts: dict[str, str] = {}
-    for r in sorted({r for (_, r, _) in by_right}):
+    for r in rights:
         points = []
         for q in quarters:
-            f = _figures(by_right.get((str(q), r, "all"), {}), suppress)
+            f = _figures(shown, ("right", str(q), r, "all"))
             trend_rows.append((r, str(q), *f))
             points.append((str(q), f[4], f[0]))
         charts[f"right_{r}"] = trend_chart(points, right_label(r))
@@ -123,7 +149,7 @@ def build_code_compliance(engine: Engine, facts: Facts, quarter: Quarter,
         "report": "code_compliance", "quarter": this, "quarters": [str(q) for q in quarters],
         "scope": scope_label, "as_of": quarter.end.isoformat(),
         "generated_at": (now or datetime.now(UTC)).isoformat(), "suppressed": suppress,
-        "rights": {str(n): RIGHTS[n] for n in sorted({r for (_, r, _) in by_right})},
+        "rights": {str(n): RIGHTS[n] for n in rights},
         "bodies": dict(BODIES),
         "compliance": [dict(zip(cols, row, strict=True)) for row in rows],
         "by_right": [dict(zip(tables[1].columns, row, strict=True)) for row in right_rows],
@@ -133,7 +159,6 @@ def build_code_compliance(engine: Engine, facts: Facts, quarter: Quarter,
              f"none are left out. {this} runs from {quarter.start.date().isoformat()} to "
              f"{quarter.end.date().isoformat()} (Europe/London)."]
     if suppress:
-        notes.append("Counts from 1 to 4 are shown as <5; rates and intervals built on them "
-                     "are withheld (contract §8).")
+        notes.append(disclosure.NOTE)
     return Report("code_compliance", f"Victims' Code compliance, {scope_label}, {this}", data,
                   tables, charts, notes)
