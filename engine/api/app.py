@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import RedirectResponse
 
+from engine.api.acks import AckBody, acknowledge
 from engine.api.auth import principal_of
 from engine.api.roles import Principal
 from engine.api.service import FLAG_LIMIT, FlagFilter, Reader
@@ -60,6 +61,12 @@ def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs"
         rows = svc.flags(request, who, f, limit, offset)
         return {"filters": f.as_dict(), "count": len(rows), "offset": offset, "limit": limit,
                 "more": len(rows) == limit, "flags": rows}
+
+    @app.post("/api/flags/{flag_id}/ack", tags=["cases"], status_code=201,
+              summary="Acknowledge a flag with a reason from a fixed list (audited)")
+    def post_ack(flag_id: str, body: AckBody, request: Request, who: Caller,
+                 svc: Service) -> dict[str, Any]:
+        return acknowledge(svc.engine, request, who, svc.areas(who), flag_id, body.reason)
 
     @app.get("/api/board", tags=["aggregates"],
              summary="Stage board for the token's scope (suppressed for national leads)")

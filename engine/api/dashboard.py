@@ -12,10 +12,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader
 
+from engine.api.acks import ACK_ROLES, acknowledge
 from engine.api.auth import COOKIE, principal_of, refuse
 from engine.api.roles import Principal
 from engine.api.service import FILTER_CHOICES, FLAG_LIMIT, FlagFilter, Reader
 from engine.api.tokens import authenticate
+from engine.notify.acks import AckReason
 from engine.reports.output import environment
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
@@ -100,9 +102,29 @@ def flags(request: Request, area: str | None = None, step: str | None = None,
         rows = svc.flags(request, who, f)
         areas = sorted(svc.areas(who) or ())
         return page("flags.html.j2", who=who, rows=rows, filters=f, active="flags",
-                    limit=FLAG_LIMIT,
+                    limit=FLAG_LIMIT, ack_reasons=ack_reasons(who),
                     choices={**FILTER_CHOICES, "area": areas,
                              "step": svc.facts.step_order()})
+
+    return guarded(request, render)
+
+
+def ack_reasons(who: Principal) -> list[str]:
+    """The reasons offered by the acknowledge button; none for roles that may not."""
+    return [str(r) for r in AckReason] if who.role in ACK_ROLES else []
+
+
+@router.post("/flags/{flag_id}/ack")
+async def ack(request: Request, flag_id: str) -> Response:
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    reason = (form.get("reason") or [""])[0]
+
+    def render(who: Principal, svc: Reader) -> Response:
+        if reason not in {str(r) for r in AckReason}:
+            return page("error.html.j2", 422, who=who, status=422, active="flags",
+                        message=f"the reason must be one of: {', '.join(ack_reasons(who))}")
+        acknowledge(svc.engine, request, who, svc.areas(who), flag_id, AckReason(reason))
+        return RedirectResponse("/dashboard/flags", status_code=303)
 
     return guarded(request, render)
 

@@ -9,8 +9,10 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import Engine, select
 
+from engine.api.acks import acknowledged
 from engine.api.auth import audit, refuse
 from engine.api.roles import Principal, isva_related, matchers
+from engine.notify.flags import flag_id_of
 from engine.reports.board import build_board
 from engine.reports.facts import Facts
 from engine.reports.model import Report
@@ -104,7 +106,9 @@ class Reader:
              .limit(limit).offset(offset))
         with reading(self.engine) as conn:
             rows = conn.execute(q).all()
-        out = [{"case_id": r.case_id, "area": r.area, **instance_json(r)} for r in rows]
+        acked = acknowledged(self.engine, areas)
+        out = [{"flag_id": (fid := flag_id_of(r)), "case_id": r.case_id, "area": r.area,
+                **instance_json(r), "acknowledged": acked.get(fid)} for r in rows]
         audit(self.engine, principal, "api.flags.read",
               {"path": request.url.path, "filters": f.as_dict(), "areas": areas,
                "offset": offset,

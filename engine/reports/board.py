@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from engine.notify import acks
 from engine.reports import disclosure, source, svg
 from engine.reports.ageing import stage_entry, working_days_in_stage
 from engine.reports.facts import Facts
@@ -48,6 +49,7 @@ def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = No
             ages[(area, stage)].append(
                 working_days_in_stage(entered, as_of, facts.calendar(area)))
         overdue = source.instance_counts(conn, scope, MISSED_OR_DUE_SOON, ("area", "owner"))
+        data_errors = acks.data_errors(conn, None if scope is None else sorted(scope))
 
     stage_ids = facts.stage_order
     per_area: dict[str, Counter[str]] = defaultdict(Counter)
@@ -97,6 +99,10 @@ def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = No
               ("area", "stage", "cases", "median_wd", "p90_wd"), ageing_area_rows),
         Table("overdue_by_owner", "Overdue (missed) and due-soon instances, by owner",
               ("owner", "area", "missed", "due_soon"), overdue_rows),
+        Table("data_quality", "Flags acknowledged as data errors, by area",
+              ("area", "data_errors"), [(a, c(n)) for a, n in sorted(data_errors.items())],
+              note="A SPOC acknowledged the flag with the reason data_error: the events "
+                   "are wrong or missing, not the work. The flag's status is unchanged."),
     ]
     chart = svg.ageing([(s, *age_stats(by_stage[s])) for s in open_stages],
                        "Working days in current stage")
@@ -111,6 +117,7 @@ def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = No
         "ageing": {r[0]: {"cases": r[1], "median_wd": r[2], "p90_wd": r[3]} for r in ageing_rows},
         "ageing_by_area": [dict(zip(tables[3].columns, r, strict=True)) for r in ageing_area_rows],
         "overdue_by_owner": [dict(zip(tables[4].columns, r, strict=True)) for r in overdue_rows],
+        "data_errors_acknowledged": {r[0]: r[1] for r in tables[5].rows},
     }
     return Report("board", f"Stage board: {scope_label}", data, tables,
                   charts={"ageing": chart},

@@ -44,9 +44,12 @@ EVENTS = [
        "2026-11-20T09:00:00+00:00", "police"),
     ev("sw1-7", "SW-26-000001", "south-wales", "complainant.informed",
        "2026-11-24T08:00:00+00:00", "police", topic="arrest", channel="phone"),
-    # reported on Monday afternoon and nothing since: three steps due on Wednesday
-    ev("sw2-1", "SW-26-000002", "south-wales", "case.reported", "2026-11-23T16:00:00+00:00",
+    # reported on Monday morning and nothing since: three steps due on Wednesday
+    ev("sw2-1", "SW-26-000002", "south-wales", "case.reported", "2026-11-23T10:00:00+00:00",
        "police", offence="sexual_assault", complainant_age="adult"),
+    # the CPS decides no further action on Monday: the complainant must hear by Tuesday
+    ev("sw2-2", "SW-26-000002", "south-wales", "cps.charging_decision",
+       "2026-11-23T14:00:00+00:00", "cps", outcome="nfa"),
     # Greater Manchester: arrested Monday noon, 24 hours to tell: due_soon at 09:00 Tuesday
     ev("gm1-1", "GM-26-000001", "greater-manchester", "case.reported",
        "2026-11-23T08:00:00+00:00", "police", offence="rape", complainant_age="adult"),

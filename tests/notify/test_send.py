@@ -37,18 +37,20 @@ def test_alerts_and_digests_reach_smtp_and_the_teams_webhook_exactly(
          [("GM-26-000001", "police_inform_arrest", "due_soon")]),
         ("alert", "south-wales/police",
          [("SW-26-000001", "no_isva_sharing_without_consent", "violated")]),
+        ("digest", "south-wales/cps", [("SW-26-000002", "cps_inform_decision", "due_today")]),
         ("digest", "south-wales/police",
          [("SW-26-000001", "police_inform_arrest", "late"),
           ("SW-26-000002", "police_needs_assessment", "due_soon"),
           ("SW-26-000002", "police_record_preferences", "due_soon"),
           ("SW-26-000002", "police_refer_to_support", "due_soon")]),
     ]
-    assert dict(out.deliveries) == {"sent": 5}
+    assert dict(out.deliveries) == {"sent": 6}
 
     # email: one per message to the SPOC's address, text and HTML, the Message-ID fixed
     assert [(m["To"], m["From"]) for m in smtp.received] == [
         ("rasso-spoc@gmp.police.example", "liaison-notices@rasso.example"),
         ("rasso-spoc@south-wales.police.example", "liaison-notices@rasso.example"),
+        ("rasso@cps-wales.example", "liaison-notices@rasso.example"),
         ("rasso-spoc@south-wales.police.example", "liaison-notices@rasso.example")]
     gm = smtp.received[0]
     assert gm["Subject"] == ("[liaison] Alert 2026-11-24 for Rape and Serious Sexual Offences "
@@ -66,7 +68,7 @@ def test_alerts_and_digests_reach_smtp_and_the_teams_webhook_exactly(
         "Acknowledge a flag on the dashboard once you have acted on it.\n")
     html = gm.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert '<a href="http://127.0.0.1:8000/dashboard/cases/GM-26-000001">open</a>' in html
-    digest = smtp.received[2]
+    digest = smtp.received[3]
     assert digest["Subject"] == ("[liaison] Daily digest 2026-11-24 for RASSO SPOC desk "
                                  "(south-wales): 4 items (1 done late, 3 due soon)")
 
@@ -85,12 +87,13 @@ def test_alerts_and_digests_reach_smtp_and_the_teams_webhook_exactly(
     # a second run finds nothing new and sends nothing again
     again = send(s.url, s.notifier, AS_OF, ACTOR, now=NOW)
     assert again.messages == [] and dict(again.deliveries) == {}
-    assert len(smtp.received) == 3 and len(hook.requests) == 2
+    assert len(smtp.received) == 4 and len(hook.requests) == 2
     audited = entries(s.url, "notify.send")
     assert sorted((e["detail"]["channel"], e["detail"]["outcome"]) for e in audited) == [
         ("email:rasso-spoc@gmp.police.example", "sent"),
         ("email:rasso-spoc@south-wales.police.example", "sent"),
         ("email:rasso-spoc@south-wales.police.example", "sent"),
+        ("email:rasso@cps-wales.example", "sent"),
         ("webhook:teams:SOUTH_WALES_POLICE_TEAMS_WEBHOOK", "sent"),
         ("webhook:teams:SOUTH_WALES_POLICE_TEAMS_WEBHOOK", "sent")]
 
@@ -110,7 +113,9 @@ def test_the_digest_waits_for_its_time_and_skips_non_working_days(
     out = send(s.url, s.notifier, monday, ACTOR, now=monday)
     digests = [(p.key, sorted((i.flag.case_id, i.flag.step, i.transition) for i in p.items))
                for p, _ in out.messages if p.kind == "digest"]
-    assert digests == [("digest:south-wales/police:2026-11-30", [
+    assert digests == [
+        ("digest:south-wales/cps:2026-11-30", [("SW-26-000002", "cps_inform_decision", "missed")]),
+        ("digest:south-wales/police:2026-11-30", [
         ("SW-26-000001", "police_inform_arrest", "late"),
         ("SW-26-000002", "police_needs_assessment", "missed"),
         ("SW-26-000002", "police_record_preferences", "missed"),
