@@ -19,7 +19,7 @@ import structlog
 from sqlalchemy import or_, select, update
 
 from engine.calendar import local_date, start_of_day
-from engine.errors import StoreError
+from engine.errors import Refused
 from engine.store.audit import Actor, record
 from engine.store.db import checked_engine, reading, writing
 from engine.store.tables import cases, config_versions, events
@@ -38,7 +38,7 @@ from engine.vocabulary import did_you_mean
 log = structlog.get_logger(__name__)
 
 
-class DeployRefused(StoreError):
+class DeployRefused(Refused):
     """The candidate cannot be deployed (config errors are raised as ConfigError)."""
 
 
@@ -105,7 +105,7 @@ def plan(db_url: str | None, area: str, config_dir: Path = Path("area_configs"),
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise DeployRefused(f"{path}: cannot be read ({exc.strerror}); an area is deployed from "
-                            f"its overlay file (give --overlay for another path)") from None
+                            f"its overlay file (give --overlay for another path)") from exc
     start = start_of_day(effective_from) if effective_from else None
     candidate = candidate_template(config_set, text, str(path), start)
     if candidate.area != area:

@@ -1,13 +1,37 @@
-"""The error tree. Every error carries its context as keyword fields so that the CLI,
-the ingest rejects file and the API can all say *where* a problem is, not just what."""
+"""The error tree. Every error the project raises on purpose is a `LiaisonError`, and
+carries its context (file, line, field, event) so that the CLI, the ingest rejects file
+and the API can all say *where* a problem is, not just what.
+
+    LiaisonError                 exit 2   HTTP 500   raised on purpose, nothing else known
+    ├── ConfigError              exit 2   HTTP 500   the configuration has errors (all of them)
+    ├── InputError               exit 2   HTTP 400   an input is unusable as given
+    │   ├── EventError           exit 2   HTTP 422   one event failed validation
+    │   ├── EventErrors          exit 2   HTTP 422   several events failed validation
+    │   └── ScopeError           exit 2   HTTP 422   a role given the wrong kind of scope
+    ├── Refused                  exit 2   HTTP 409   understood, but not allowed as it stands
+    │   ├── DeployRefused        exit 2   HTTP 409   (engine.deploy) a version cannot be deployed
+    │   └── PlanRefused          exit 2   HTTP 409   (engine.plan) a plan cannot be made
+    ├── StoreError               exit 2   HTTP 503   the database is missing, old or refused
+    └── OrchestrationError       exit 2   HTTP 503   Prefect is not set up for what was asked
+
+Exit code 1 is not an error: it means findings the caller asked to fail on (contract §9).
+Anything that is not a `LiaisonError` is a bug, and is allowed to crash with its traceback.
+The CLI turns a `LiaisonError` into its message on stderr and `exit_code`; the API into
+`http_status`. Raise with the cause (`raise X(...) from exc`) so a traceback, when one is
+asked for, shows what went wrong underneath.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 
 class LiaisonError(Exception):
     """Base of every error the engine raises on purpose."""
+
+    exit_code: ClassVar[int] = 2
+    http_status: ClassVar[int] = 500
 
 
 @dataclass(frozen=True)
@@ -25,6 +49,10 @@ class ConfigProblem:
     message: str
     allowed: str | None = None
     severity: str = "error"  # "error" | "warning"
+    # What kind of problem this is, for code that treats a kind apart (never its text).
+    code: str | None = None
+
+    NO_OVERLAY: ClassVar[str] = "no_overlay"  # an area in the register without an overlay
 
     def render(self) -> str:
         where = self.file
@@ -88,8 +116,23 @@ class EventProblem:
         return ": ".join([", ".join(parts), self.message])
 
 
-class EventError(LiaisonError):
+class InputError(LiaisonError):
+    """An input is unusable as given: a file missing, unreadable or not UTF-8, an option
+    out of range, an unknown area or role."""
+
+    http_status = 400
+
+
+class ScopeError(InputError):
+    """A role given the wrong kind of scope (e.g. a cps_unit with a force area)."""
+
+    http_status = 422
+
+
+class EventError(InputError):
     """One event failed validation."""
+
+    http_status = 422
 
     def __init__(self, problem: EventProblem):
         self.problem = problem
@@ -97,8 +140,10 @@ class EventError(LiaisonError):
 
 
 @dataclass
-class EventErrors(LiaisonError):
+class EventErrors(InputError):
     """Several events failed validation (raised where one bad line must stop the run)."""
+
+    http_status = 422
 
     problems: list[EventProblem] = field(default_factory=list)
 
@@ -106,5 +151,20 @@ class EventErrors(LiaisonError):
         return "\n".join(p.render() for p in self.problems)
 
 
+class Refused(LiaisonError):
+    """The request is understood but not allowed as it stands (a deployment that would
+    rewrite verdicts, a plan for an area that does not exist)."""
+
+    http_status = 409
+
+
 class StoreError(LiaisonError):
     """The database is missing, old, or refused an operation."""
+
+    http_status = 503
+
+
+class OrchestrationError(LiaisonError):
+    """Prefect is not set up to do what was asked (no API to serve against)."""
+
+    http_status = 503

@@ -30,7 +30,7 @@ from typing import IO, Any
 import structlog
 from sqlalchemy import Engine, select
 
-from engine.errors import StoreError
+from engine.errors import InputError
 from engine.events import ReadLine, detect_format, open_text, physical_lines, read_lines
 from engine.store.batches import body_hash, case_bucket, commit_batch
 from engine.store.db import checked_engine
@@ -76,10 +76,6 @@ class IngestReport:
     @property
     def rejected(self) -> int:
         return sum(f.rejected for f in self.files)
-
-
-class InputError(StoreError):
-    """An input could not be read at all (missing, unreadable, not UTF-8)."""
 
 
 def rejects_path_for(path: str) -> Path:
@@ -132,7 +128,7 @@ def _load_input(path: str) -> tuple[IO[str], str, str, int]:
                 lines += block.count(b"\n")
         return open_text(path), detect_format(path), digest.hexdigest(), lines
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read: {exc.strerror}") from None
+        raise InputError(f"{path}: cannot be read: {exc.strerror}") from exc
 
 
 def _count_lines(data: bytes) -> int:

@@ -27,6 +27,7 @@ from prefect.schedules import Cron, Interval
 from prefect.settings import PREFECT_API_URL
 from prefect.types.entrypoint import EntrypointType
 
+from engine.errors import OrchestrationError
 from flows import settings
 from flows.ingest import ingest_flow
 from flows.sweep import sweep_flow
@@ -62,10 +63,10 @@ NO_API = ("no Prefect API to serve against. Start one with `prefect server start
 def serve_all(drop_dir: Path | str | None = None, limit: int = 2) -> None:
     """Register the deployments with the Prefect API and run them until stopped.
 
-    Refuses (ValueError) without a configured API rather than serving against a
+    Refuses (OrchestrationError) without a configured API rather than serving against a
     temporary server that dies with this process and takes the schedules with it."""
     if not PREFECT_API_URL.value():
-        raise ValueError(NO_API)
+        raise OrchestrationError(NO_API)
     serve(*deployments(drop_dir), limit=limit, pause_on_shutdown=False)
 
 
@@ -79,10 +80,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         serve_all(drop_dir=args.drop_dir, limit=args.limit)
-    except ValueError as exc:
-        if str(exc) != NO_API:
-            raise
-        parser.exit(2, f"python -m flows.serve: {NO_API}\n")
+    except OrchestrationError as exc:
+        parser.exit(exc.exit_code, f"python -m flows.serve: {exc}\n")
 
 
 if __name__ == "__main__":

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from engine.api.acks import AckBody, acknowledge
 from engine.api.auth import principal_of
 from engine.api.roles import Principal
 from engine.api.service import FLAG_LIMIT, FlagFilter, Reader
+from engine.errors import LiaisonError
 from engine.terms import Owner, Severity, Status
 
 
@@ -30,6 +31,14 @@ Caller = Annotated[Principal, Depends(principal_of)]
 Service = Annotated[Reader, Depends(reader)]
 
 
+async def _liaison_error(request: Request, exc: Exception) -> JSONResponse:
+    """The error tree's HTTP status (engine/errors.py). A client's own mistake (4xx) is
+    explained; a server-side one (5xx) is not, since its text can name files or rows."""
+    status = exc.http_status if isinstance(exc, LiaisonError) else 500
+    detail = str(exc) if status < 500 else "the server could not answer; see its log"
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
 def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs")) -> FastAPI:
     from engine.config import load_config
     from engine.reports.facts import facts_from
@@ -41,6 +50,7 @@ def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs"
     engine = checked_engine(db_url)
     app.state.engine = engine
     app.state.reader = Reader(engine, facts_from(load_config(config_dir)))
+    app.add_exception_handler(LiaisonError, _liaison_error)
 
     @app.get("/api/cases/{case_id}", tags=["cases"],
              summary="One case: events, step instances and explanations (case-level, audited)")

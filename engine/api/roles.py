@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from engine.errors import ScopeError as ScopeError  # re-exported: raised by check_scope
 from engine.spec import AnyStep, DeadlineStep, Matcher, ProhibitionStep, RecurringStep
 from engine.terms import Role as Role  # re-exported: the API speaks of roles
 
@@ -17,10 +18,6 @@ from engine.terms import Role as Role  # re-exported: the API speaks of roles
 AREA_ROLES = frozenset({Role.force_data_team, Role.isva_service})
 CPS_AREA_ROLES = frozenset({Role.cps_unit})
 CASE_ROLES = AREA_ROLES | CPS_AREA_ROLES
-
-
-class ScopeError(ValueError):
-    """A role given the wrong kind of scope (e.g. a cps_unit with a force area)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,14 +17,8 @@ from rich.console import Console
 
 from engine.check import CheckResult
 from engine.cli.render import instance_line
+from engine.cli.store_common import ConfigDirOpt, fail
 from engine.terms import FLAG_STATUSES, Status
-
-err = Console(stderr=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
-    return typer.Exit(2)
 
 
 def check(
@@ -37,9 +31,7 @@ def check(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="RFC 3339 instant with offset (default: now).")
     ] = None,
-    config_dir: Annotated[
-        Path, typer.Option("--config-dir", help="The area_configs directory.")
-    ] = Path("area_configs"),
+    config_dir: ConfigDirOpt = Path("area_configs"),
     fmt: Annotated[str, typer.Option("--format", help="json | table")] = "table",
     fail_on: Annotated[
         str | None,
@@ -57,13 +49,13 @@ def check(
     from engine.events import open_events, parse_timestamp, read_lines
 
     if fmt not in ("json", "table"):
-        raise _fail(f"--format {fmt!r} is not allowed (allowed: json | table)")
+        raise fail(f"--format {fmt!r} is not allowed (allowed: json | table)")
     statuses: set[str] = set()
     if fail_on:
         statuses = {s.strip() for s in fail_on.split(",") if s.strip()}
         bad = sorted(statuses - {s.value for s in Status})
         if bad:
-            raise _fail(
+            raise fail(
                 f"--fail-on: unknown status {bad[0]!r} "
                 f"(allowed: {', '.join(s.value for s in Status)})"
             )
@@ -73,22 +65,22 @@ def check(
         try:
             instant = parse_timestamp(as_of)
         except ValueError as exc:
-            raise _fail(f"--as-of {as_of!r} {exc}") from None
+            raise fail(f"--as-of {as_of!r} {exc}") from None
     try:
         config = load_config(config_dir)
     except ConfigError as exc:
-        raise _fail(f"the configuration has errors; nothing was evaluated:\n{exc}") from None
+        raise fail(f"the configuration has errors; nothing was evaluated:\n{exc}") from None
     if area is not None and area not in config.register:
         from engine.vocabulary import did_you_mean
 
-        raise _fail(
+        raise fail(
             f"--area {area!r} is not a police force area in the register"
             f"{did_you_mean(area, config.register)}"
         )
     try:
         stream, detected = open_events(events)
     except OSError as exc:
-        raise _fail(f"cannot read --events {events}: {exc.strerror}") from None
+        raise fail(f"cannot read --events {events}: {exc.strerror}") from None
     name = "stdin" if events == "-" else events
     with stream:
         try:
@@ -99,7 +91,7 @@ def check(
             text = "\n".join(p.render() for p in shown)
             if more:
                 text += f"\n... and {more} more"
-            raise _fail(f"bad events; nothing was evaluated:\n{text}") from None
+            raise fail(f"bad events; nothing was evaluated:\n{text}") from None
     result = run_check(config.rules(), accepted, instant, area, config.templates)
     if fmt == "json":
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=1) + "\n")

@@ -18,9 +18,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from engine.cli.store_common import ConfigDirOpt, fail
+from engine.errors import ConfigProblem
+
 if TYPE_CHECKING:
     from engine.config import ConfigSet
-    from engine.errors import ConfigProblem
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Validate, inspect and compare the national framework and area overlays.")
@@ -28,10 +30,8 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-ConfigDir = Annotated[Path, typer.Option("--config-dir", help="The area_configs directory.")]
 Today = Annotated[str | None, typer.Option(
     "--today", help="Judge derogation expiry as of this date (YYYY-MM-DD; default today).")]
-NO_OVERLAY = "no overlay: evaluated against the national framework alone"
 
 
 def _today(text: str | None) -> date | None:
@@ -40,12 +40,11 @@ def _today(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        err.print(f"error: --today {text!r} is not a date (allowed: YYYY-MM-DD)", markup=False)
-        raise typer.Exit(2) from None
+        raise fail(f"--today {text!r} is not a date (allowed: YYYY-MM-DD)") from None
 
 
 def _print_problems(problems: list[ConfigProblem], console: Console) -> None:
-    missing = [p for p in problems if p.message.startswith(NO_OVERLAY)]
+    missing = [p for p in problems if p.code == ConfigProblem.NO_OVERLAY]
     for p in problems:
         if p not in missing:
             console.print(p.render(), markup=False)
@@ -132,7 +131,7 @@ def _area_template(cs: ConfigSet, area: str) -> Any:
 def show(
     area: Annotated[str, typer.Argument(help="An area id, or 'national'.")],
     fmt: Annotated[str, typer.Option("--format", help="table | yaml | json")] = "table",
-    config_dir: ConfigDir = Path("area_configs"),
+    config_dir: ConfigDirOpt = Path("area_configs"),
 ) -> None:
     """The resolved template of AREA, every field with the file:line it came from."""
     from engine.config.show import template_document
@@ -180,7 +179,7 @@ def show(
 def diff(
     area: Annotated[str, typer.Argument(help="An area id.")],
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
-    config_dir: ConfigDir = Path("area_configs"),
+    config_dir: ConfigDirOpt = Path("area_configs"),
 ) -> None:
     """AREA against the national framework: added, tightened, loosened, disabled, unchanged."""
     from engine.config.compare import diff_rows
@@ -215,7 +214,7 @@ def diff(
 @app.command()
 def compare(
     fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
-    config_dir: ConfigDir = Path("area_configs"),
+    config_dir: ConfigDirOpt = Path("area_configs"),
     today: Today = None,
 ) -> None:
     """The matrix of every overlay area against every national step (and local steps)."""

@@ -33,12 +33,11 @@ def serve(
     if not os.environ.get("PREFECT_API_URL"):
         os.environ["PREFECT_SERVER_EPHEMERAL_ENABLED"] = "false"
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "liaison")
-    from flows.serve import NO_API, serve_all
+    from engine.errors import OrchestrationError
+    from flows.serve import serve_all
 
     try:
         serve_all(drop_dir=drop_dir, limit=limit)
-    except ValueError as exc:
-        if str(exc) != NO_API:
-            raise
-        typer.echo(f"liaison flows serve: {NO_API}", err=True)
-        raise typer.Exit(2) from None
+    except OrchestrationError as exc:
+        typer.echo(f"liaison flows serve: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None

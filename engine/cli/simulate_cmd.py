@@ -12,18 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from engine.cli.store_common import ConfigDirOpt, err, fail
 
 if TYPE_CHECKING:
     from engine.config import ConfigSet
-
-err = Console(stderr=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
-    return typer.Exit(2)
 
 
 def simulate(
@@ -37,7 +31,7 @@ def simulate(
     rates: Annotated[Path | None, typer.Option("--rates", help="JSON file of failure rates: {default, steps, areas}.")] = None,  # noqa: E501
     calibration: Annotated[Path | None, typer.Option("--calibration", help="JSON file overriding calibration fields.")] = None,  # noqa: E501
     workers: Annotated[int, typer.Option("--workers", help="Processes drawing cases (0: one per core).")] = 0,  # noqa: E501
-    config_dir: Annotated[Path, typer.Option("--config-dir", help="The area_configs directory.")] = Path("area_configs"),  # noqa: E501
+    config_dir: ConfigDirOpt = Path("area_configs"),
     as_extracts: Annotated[Path | None, typer.Option("--as-extracts", help="Also write the cohort as the three example source-system extracts (police CSV, CPS CSV, ISVA XLSX) in this directory.")] = None,  # noqa: E501
 ) -> None:
     """Generate a synthetic cohort: events, the injected failures (truth) and a manifest."""
@@ -54,21 +48,21 @@ def simulate(
     )
 
     if cases < 1:
-        raise _fail(f"--cases must be at least 1 (got {cases})")
+        raise fail(f"--cases must be at least 1 (got {cases})")
     if not 0 < years <= 50:
-        raise _fail(f"--years must be more than 0 and at most 50 (got {years})")
+        raise fail(f"--years must be more than 0 and at most 50 (got {years})")
     try:
         instant = DEFAULT_AS_OF if as_of is None else parse_timestamp(as_of)
     except ValueError as exc:
-        raise _fail(f"--as-of {as_of!r} {exc}") from None
+        raise fail(f"--as-of {as_of!r} {exc}") from None
     try:
         config = load_config(config_dir)
     except ConfigError as exc:
-        raise _fail(f"the configuration has errors; run 'liaison config validate'\n{exc}") from None
+        raise fail(f"the configuration has errors; run 'liaison config validate'\n{exc}") from None
     chosen = resolve_areas(areas, config)
     unknown = [a for a in chosen if a not in config.register]
     if not chosen or unknown:
-        raise _fail(f"--areas: {', '.join(unknown) or 'none given'} not in the register "
+        raise fail(f"--areas: {', '.join(unknown) or 'none given'} not in the register "
                     f"(allowed: area ids, 'all' or 'overlays')")
     try:
         failure_rates = (FailureRates.from_mapping(json.loads(rates.read_text()))
@@ -77,7 +71,7 @@ def simulate(
         if calibration is not None:
             calib = calib.with_overrides(json.loads(calibration.read_text()))
     except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise _fail(f"could not read the rates or calibration file: {exc}") from None
+        raise fail(f"could not read the rates or calibration file: {exc}") from None
     spec = CohortSpec(chosen, cases, seed, years, instant, calib, failure_rates)
     n_workers = workers if workers > 0 else min(os.cpu_count() or 1, 4)
     with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
@@ -105,5 +99,5 @@ def _write_extracts(events_path: Path, config: ConfigSet, target: Path) -> None:
         try:
             paths = write_examples(events, config.national_parts, config.config_dir, target)
         except MappingError as exc:
-            raise _fail(f"the example mappings have errors:\n{exc}") from None
+            raise fail(f"the example mappings have errors:\n{exc}") from None
     err.print("extracts: " + ", ".join(str(p) for p in paths), highlight=False, soft_wrap=True)

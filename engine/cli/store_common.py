@@ -1,5 +1,5 @@
-"""Options and error handling shared by the store's commands (db, ingest, sweep, plan,
-deploy, history, flags, case, board)."""
+"""Options and error handling shared by every command: the database and config-dir
+options, the acting user, and the one rule for errors (`fail`, `store_errors`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from engine.terms import Role
 
@@ -33,23 +34,27 @@ RoleOpt = Annotated[str | None, typer.Option(
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", markup=True)
+    """Print `error: message` on stderr and return the exit to raise (2: bad input).
+
+    The message is printed as text, never as Rich markup: it often quotes what the user
+    typed or an explanation holding brackets."""
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True)
     return typer.Exit(code)
 
 
 @contextmanager
 def store_errors() -> Iterator[None]:
-    """Bad input, a missing or old schema, a config with errors: message and exit 2."""
-    from engine.errors import ConfigError, StoreError
+    """The CLI's one error rule: a `LiaisonError` (bad input, a config with errors, a
+    missing or old store, a refusal) becomes its message and its `exit_code`. Anything
+    else is a bug and keeps its traceback."""
+    from engine.errors import ConfigError, LiaisonError
 
     try:
         yield
     except ConfigError as exc:
-        raise fail(f"the configuration has errors:\n{exc}") from None
-    except StoreError as exc:
-        raise fail(str(exc)) from None
-    except ValueError as exc:
-        raise fail(str(exc)) from None
+        raise fail(f"the configuration has errors:\n{exc}", exc.exit_code) from None
+    except LiaisonError as exc:
+        raise fail(str(exc), exc.exit_code) from None
 
 
 def parse_as_of(text: str | None) -> datetime:
@@ -67,10 +72,8 @@ def actor(who: str | None, role: str | None) -> Actor:
     from engine.store.audit import current_actor
 
 
-    try:
+    with store_errors():
         return current_actor(who, role)
-    except ValueError as exc:
-        raise fail(str(exc)) from None
 
 
 Progress = Callable[[str, int, int], None]  # (file, done, total)

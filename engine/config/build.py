@@ -113,7 +113,8 @@ def collect(config_dir: Path = Path("area_configs"), *, today: date | None = Non
                 problems.append(ConfigProblem(
                     national.register_doc.file, info.line, 1, f"areas.{aid}",
                     "no overlay: evaluated against the national framework alone; its SPOCs "
-                    "are unknown", f"area_configs/areas/{aid}.yaml", "warning"))
+                    "are unknown", f"area_configs/areas/{aid}.yaml", "warning",
+                    ConfigProblem.NO_OVERLAY))
     cs.warnings = [p for p in problems if p.severity == "warning"]
     return cs, problems
 

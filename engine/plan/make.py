@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.calendar import local_date
-from engine.errors import StoreError
+from engine.errors import Refused
 from engine.plan.replay import Tally, changed_steps, restrict
 from engine.plan.run import run_replay
 from engine.plan.scenario import (
@@ -29,7 +29,7 @@ from engine.store.versions import build_rules, load_config_set, versions
 from engine.vocabulary import did_you_mean
 
 
-class PlanRefused(StoreError):
+class PlanRefused(Refused):
     """The plan cannot be made as asked (an unknown area or step)."""
 
 

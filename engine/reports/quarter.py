@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from engine.calendar import local_date, start_of_day
+from engine.errors import InputError
 
 _PATTERN = re.compile(r"^(\d{4})-?Q([1-4])$")
 
@@ -20,7 +21,7 @@ class Quarter:
     def parse(cls, text: str) -> Quarter:
         m = _PATTERN.match(text.strip().upper())
         if not m:
-            raise ValueError(f"{text!r} is not a quarter; write it like 2026Q2")
+            raise InputError(f"{text!r} is not a quarter; write it like 2026Q2")
         return cls(int(m.group(1)), int(m.group(2)))
 
     @classmethod

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, or_, select
 
 from engine.calendar import LONDON, local_date
+from engine.errors import InputError
 from engine.reports import disclosure, source, svg
 from engine.reports.facts import Facts
 from engine.reports.funnel import KEYS, LABELS, funnels
@@ -117,7 +118,7 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
     leaves the force for a multi-agency group. Its violations and sampled timelines are
     case-level by design: the group reviews those cases."""
     if area not in facts.area_names:
-        raise ValueError(f"unknown area {area!r}")
+        raise InputError(f"unknown area {area!r}")
     prev = quarter.previous()
     with reading(engine) as conn:
         as_of = source.latest_as_of(conn) or datetime.now(UTC)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from engine.errors import InputError
 from engine.store.db import checked_engine, reading
 from engine.store.tables import audit_log
 from engine.terms import Role
@@ -35,7 +36,7 @@ def current_actor(who: str | None = None, role: str | None = None) -> Actor:
     name = who or os.environ.get("LIAISON_USER") or _login()
     r = role or os.environ.get("LIAISON_ROLE") or Role.force_data_team.value
     if r not in ROLES:
-        raise ValueError(f"unknown role {r!r}; allowed: {' | '.join(ROLES)}")
+        raise InputError(f"unknown role {r!r}; allowed: {' | '.join(ROLES)}")
     return Actor(name, r)
 
 

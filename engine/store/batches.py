@@ -61,6 +61,7 @@ class _Plan:
 
 def commit_batch(eng: Engine, bid: str, file_key: str, name: str, chunk: list[ReadLine],
                   actor: str) -> tuple[int, int, int]:
+    last: Exception | None = None
     for attempt in range(_RETRIES):
         try:
             with writing(eng) as conn:
@@ -78,8 +79,11 @@ def commit_batch(eng: Engine, bid: str, file_key: str, name: str, chunk: list[Re
             # The error's class only: its text can quote the rows' values.
             log.warning("batch retried", batch=bid, attempt=attempt + 1,
                         error=type(exc).__name__)
+            last = exc
+    # The cause is kept for a traceback; the message (what the CLI prints) names none of
+    # the rows' values.
     raise StoreError(f"{name}: batch {chunk[0].line}-{chunk[-1].line} could not be written "
-                     f"after {_RETRIES} attempts (concurrent writers?)")
+                     f"after {_RETRIES} attempts (concurrent writers?)") from last
 
 
 def _plan(conn: Connection, chunk: list[ReadLine], name: str) -> _Plan:
