@@ -71,7 +71,6 @@ def parse_as_of(text: str | None) -> datetime:
 def actor(who: str | None, role: str | None) -> Actor:
     from engine.store.audit import current_actor
 
-
     with store_errors():
         return current_actor(who, role)
 
