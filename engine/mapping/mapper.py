@@ -122,8 +122,8 @@ class Mapper:
             value = self._field(fs, src, cells)
             if value is not None:
                 data[fname] = value
-        obj["data"] = data
-        obj["event_id"] = self._event_id(cells, spec.name)
+        obj["data"] = {f: data[f] for f in spec.fields if f in data}  # the vocabulary's order
+        obj["event_id"] = self.event_id(cells, spec.name)
         return self._validated(obj, rule)
 
     def _validated(self, obj: dict[str, Any], rule: EventRule) -> dict[str, Any]:
@@ -189,7 +189,7 @@ class Mapper:
         assert self.key is not None
         return self.key.case_id(ref, rule.prefix)
 
-    def _event_id(self, cells: dict[str, str], etype: str) -> str:
+    def event_id(self, cells: dict[str, str], etype: str) -> str:
         """system:hash of (system, row key cells, type): stable across re-exports, keyed
         when references are pseudonymised (a row key is often the crime number)."""
         parts = [self.m.system]
