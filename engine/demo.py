@@ -23,6 +23,7 @@ from rich.table import Table
 from engine.check import CheckResult
 from engine.config import ConfigSet
 from engine.evaluate import Instance
+from engine.mapping import Pseudonymiser
 from engine.simulate import CohortSpec, CohortSummary
 from engine.terms import FLAG_STATUSES
 
@@ -43,6 +44,7 @@ class Demo:
     cohort: CohortSummary | None = None
     result: CheckResult | None = None
     db_url: str | None = None
+    mapped: Path | None = None  # events mapped back from the extracts (pseudonymised)
     notes: list[str] = field(default_factory=list)
 
     def need_config(self) -> ConfigSet:
@@ -102,8 +104,53 @@ def step_check(demo: Demo) -> None:
         + f". The generator injected {truth:,} failures; the evaluator found {found:,}.")
 
 
+def step_extracts(demo: Demo) -> None:
+    """The cohort as three source systems' extracts (police CSV in cp1252, CPS CSV with a
+    byte order mark, ISVA workbook), mapped back with pseudonymised case ids: the path a
+    force data team takes from its own exports to events."""
+    from engine.events import read_lines
+    from engine.mapping import Mapper, load_or_raise, map_files, resolve
+    from engine.mapping.extracts import EXAMPLES, write_examples
+
+    config = demo.need_config()
+    national, key = config.national_parts, _demo_key(demo.out)
+    with open(demo.out / "cohort" / "events.jsonl", encoding="utf-8") as fh:
+        simulated = [rl.event for rl in read_lines(fh, config.vocabulary, "jsonl") if rl.event]
+    paths = write_examples(simulated, national, config.config_dir, demo.out / "extracts")
+    demo.mapped = demo.out / "mapped" / "events.jsonl"
+    demo.mapped.parent.mkdir(parents=True, exist_ok=True)
+    with demo.mapped.open("w", encoding="utf-8", newline="\n") as fh:
+        reports = [r for name, path in zip(EXAMPLES, paths, strict=True) for r in map_files(
+            Mapper(load_or_raise(resolve(name, config.config_dir), national), national, key),
+            [str(path)], fh)]
+    rows, events = sum(r.rows for r in reports), sum(r.events for r in reports)
+    demo.console.print(
+        f"Extracts: {', '.join(p.name for p in paths)} in {demo.out}/extracts ({rows:,} rows) "
+        f"mapped back to {events:,} events of the simulator's {len(simulated):,}, "
+        f"{sum(r.rejected for r in reports)} rows rejected; case ids are pseudonymised "
+        "(liaison map --mapping example-police-rms ...).", highlight=False)
+
+
+def _demo_key(out: Path) -> Pseudonymiser:
+    """The deployment's key when LIAISON_PSEUDONYM_KEY is set; otherwise a fresh key for
+    this demo run only, in a file that only its owner can read."""
+    import os
+    import secrets
+
+    from engine.mapping import load_key
+    from engine.mapping.pseudonym import ENV
+
+    if os.environ.get(ENV):
+        return load_key()
+    path = out / "pseudonym.key"
+    path.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return Pseudonymiser(path.read_text(encoding="utf-8").strip().encode())
+
+
 def step_store(demo: Demo) -> None:
-    """Ingest the events into the embedded SQLite database and sweep it."""
+    """Ingest the events mapped from the extracts into the embedded SQLite database and
+    sweep it: the store holds pseudonymised case ids only."""
     from engine.ingest import ingest_paths
     from engine.store.migrate import upgrade
     from engine.sweep import run_sweep
@@ -112,8 +159,8 @@ def step_store(demo: Demo) -> None:
     assert spec is not None
     demo.db_url = f"sqlite:///{(demo.out / 'liaison.db').resolve()}"
     upgrade(demo.db_url)
-    report = ingest_paths(demo.db_url, [str(demo.out / "cohort" / "events.jsonl")],
-                          actor="demo")
+    source = demo.mapped or demo.out / "cohort" / "events.jsonl"
+    report = ingest_paths(demo.db_url, [str(source)], actor="demo")
     sweep = run_sweep(demo.db_url, spec.as_of, workers=1)
     demo.console.print(f"Stored: {report.accepted:,} events ingested into {demo.out}/liaison.db; "
                        f"sweep evaluated {sweep.cases_evaluated:,} cases, "
@@ -187,6 +234,7 @@ def step_files(demo: Demo) -> None:
     demo.console.print(f"Files: {demo.out}/cohort/events.jsonl (and events.csv), "
                        f"{demo.out}/cohort/truth.jsonl, {demo.out}/cohort/manifest.json, "
                        f"{demo.out}/check.json"
+                       + (f", {demo.out}/extracts/ and {demo.mapped}" if demo.mapped else "")
                        + (f", {demo.out}/liaison.db" if demo.db_url else "") + ".")
     if demo.spec is not None:
         demo.console.print(f"Try: liaison check --events {demo.out}/cohort/events.jsonl "
@@ -224,8 +272,8 @@ def _flag(inst: Instance) -> bool:
 
 
 STEPS: tuple[Callable[[Demo], None], ...] = (
-    step_config, step_simulate, step_check, step_store, step_flags, step_board, step_overdue,
-    step_files, step_reports,
+    step_config, step_simulate, step_check, step_extracts, step_store, step_flags, step_board,
+    step_overdue, step_files, step_reports,
 )
 
 
