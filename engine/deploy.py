@@ -68,6 +68,7 @@ class Plan:
     as_of: datetime
     open_cases: int
     changes: tuple[VerdictChange, ...]
+    template: str = ""  # the candidate's resolved template, JSON: stored with the version
 
     @property
     def new_flags(self) -> tuple[VerdictChange, ...]:
@@ -127,7 +128,8 @@ def plan(db_url: str | None, area: str, config_dir: Path = Path("area_configs"),
             n_open += 1
             changes.extend(_compare(cid, before.rules, after.rules, in_force, as_of))
     return Plan(area, str(path), candidate.effective_from, content_hash(text),
-                candidate.framework_version, candidate.version, as_of, n_open, tuple(changes))
+                candidate.framework_version, candidate.version, as_of, n_open, tuple(changes),
+                candidate.model_dump_json())
 
 
 def _check_order(area: str, start: datetime, earlier: list[Version]) -> None:
@@ -178,7 +180,8 @@ def deploy(db_url: str | None, area: str, actor: Actor, config_dir: Path = Path(
         vid = conn.execute(config_versions.insert().values(
             area=area, framework_version=p.framework_version, effective_from=p.effective_from,
             content_hash=p.content_hash, yaml=text, deployed_by=actor.who, role=actor.role,
-            deployed_at=datetime.now(UTC)).returning(config_versions.c.id)).scalar_one()
+            deployed_at=datetime.now(UTC), template=p.template or None,
+        ).returning(config_versions.c.id)).scalar_one()
         # Cases that ever had an event in the area are judged partly by its templates:
         # mark them for the next incremental sweep (their stored verdicts stay as they are).
         conn.execute(update(cases).where(cases.c.case_id.in_(

@@ -80,6 +80,10 @@ class SweepReport:
     full: bool
     partitions: tuple[PartitionResult, ...]
     seconds: float
+    # (area, why) for areas whose deployed versions no longer meet the national
+    # framework: `stale` were judged by their stored templates, `skipped` not at all.
+    stale: tuple[tuple[str, str], ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
 
     @property
     def cases_evaluated(self) -> int:
@@ -110,8 +114,8 @@ def plan_partitions(db_url: str | None, areas: Sequence[str] | None = None,
             select(cases.c.area, func.count()).group_by(cases.c.area))}
         area_event_areas = {a for (a,) in conn.execute(
             select(events.c.area).where(events.c.case_id.is_(None)).distinct())}
-    templated = rules_in_force(db_url, config_dir).areas_with_templates
-    wanted = set(counts) | area_event_areas | templated
+    sr = rules_in_force(db_url, config_dir)
+    wanted = (set(counts) | area_event_areas | sr.areas_with_templates) - set(sr.skipped)
     if areas is not None:
         wanted &= set(areas)
     out: list[Partition] = []
@@ -140,7 +144,13 @@ def run_sweep(db_url: str | None, as_of: datetime | None = None,
             results = [f.result() for f in futures]
     else:
         results = [sweep_partition(db_url, p, as_of, full, str(config_dir)) for p in parts]
-    report = SweepReport(as_of, full, tuple(results), time.perf_counter() - started)
+    sr = rules_in_force(db_url, config_dir)
+    for area, why in sorted(sr.skipped.items()):
+        log.warning("area skipped", area=area, reason=why)
+    for area, why in sorted(sr.stale.items()):
+        log.warning("area below the national floor", area=area, reason=why)
+    report = SweepReport(as_of, full, tuple(results), time.perf_counter() - started,
+                         tuple(sorted(sr.stale.items())), tuple(sorted(sr.skipped.items())))
     log.info("swept", as_of=as_of.isoformat(), full=full, cases=report.cases_evaluated,
              instances=report.instances, flags=report.flags, seconds=round(report.seconds, 2))
     return report

@@ -139,6 +139,11 @@ def sweep(
               f"{report.cases_evaluated} cases evaluated, {report.instances} instances, "
               f"{report.flags} flags, {report.area_instances} area-level instances "
               f"in {report.seconds:.1f} s")
+    for name, why in report.stale:
+        err.print(f"warning: {name}: below the national floor, judged by its deployed "
+                  f"template until a new version is deployed: {why}")
+    for name, why in report.skipped:
+        err.print(f"warning: {name}: skipped, its verdicts are not current: {why}")
 
 
 def _known_areas(areas: list[str] | None, config_dir: Path) -> None:

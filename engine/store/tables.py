@@ -123,6 +123,8 @@ config_versions = Table(
     Column("deployed_by", String(128), nullable=False),
     Column("role", String(32), nullable=False),
     Column("deployed_at", UTCDateTime, nullable=False),
+    # The resolved template as JSON: what rebuilds the version after a national change.
+    Column("template", Text, nullable=True),
     UniqueConstraint("area", "effective_from", name="uq_config_versions_area_effective"),
 )
 

@@ -9,13 +9,24 @@ Which rules the sweep and `plan` use, per area:
   what judged those instances until then), then each deployed version from its own
   `effective_from`. So a first deployment taking effect later than the file never
   rewrites the verdicts the file gave (contract §7).
+
+A deployed version is rebuilt from its YAML against the national framework in the config
+directory. When that fails (the framework changed: a new version, a new floor), the
+version's stored template is used, so the verdicts it gave stay what was deployed, and
+the area is named as no longer meeting the floor until a new version is deployed. A
+version that can be rebuilt neither way (deployed before templates were stored) has its
+area skipped by the sweep and named; no area stops the others.
+
+Each area's rules key (which decides what the incremental sweep re-evaluates) hashes its
+templates' versions and the evaluator's SEMANTICS_VERSION, so an upgrade that changes
+what the evaluator decides re-evaluates every case on its own.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +34,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from engine.errors import ConfigError
+from engine.evaluate.semantics import SEMANTICS_VERSION
 from engine.rules import Rules, TemplateHistory
 from engine.spec import Template
 from engine.store.db import checked_engine, reading
@@ -42,6 +55,7 @@ class Version:
     deployed_by: str
     role: str
     deployed_at: datetime
+    template: str | None = None  # the resolved template as JSON (None before 0004)
 
 
 def content_hash(text: str) -> str:
@@ -96,14 +110,32 @@ class StoreRules:
     keys: dict[str, str]
     national_key: str
     areas_with_templates: frozenset[str]
+    # Areas whose deployed versions no longer meet the national framework: why. Their
+    # stored templates are used (`stale`), or, when there is none, the area is skipped.
+    stale: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
 
     def key(self, area: str) -> str:
         return self.keys.get(area, self.national_key)
 
 
 def _key(templates: Sequence[Template]) -> str:
-    text = "|".join(f"{t.version}@{t.effective_from.isoformat()}" for t in templates)
+    text = "|".join([SEMANTICS_VERSION] + [f"{t.version}@{t.effective_from.isoformat()}"
+                                          for t in templates])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _rebuilt(config_set: Any, v: Version) -> tuple[Template | None, str | None]:
+    """The version's template and, when it no longer builds against the national
+    framework in force, why (the first error)."""
+    try:
+        return template_from_version(config_set, v), None
+    except ConfigError as exc:
+        why = f"deployed version {v.id} (framework {v.framework_version}) no longer " \
+              f"validates: {str(exc).splitlines()[0] if str(exc) else 'configuration error'}"
+    if v.template is None:
+        return None, why
+    return Template.model_validate_json(v.template), why
 
 
 def build_rules(config_set: Any, deployed: list[Version],
@@ -113,10 +145,19 @@ def build_rules(config_set: Any, deployed: list[Version],
     candidate being planned)."""
     national: Template = config_set.national
     by_area: dict[str, list[Template]] = {}
+    stale: dict[str, str] = {}
+    skipped: dict[str, str] = {}
     for v in deployed:
-        by_area.setdefault(v.area, []).append(template_from_version(config_set, v))
+        tpl, why = _rebuilt(config_set, v)
+        if why is not None:
+            (stale if tpl is not None else skipped).setdefault(v.area, why)
+        if tpl is not None:
+            by_area.setdefault(v.area, []).append(tpl)
+    for area in skipped:
+        by_area.pop(area, None)
+        stale.pop(area, None)
     histories: dict[str, TemplateHistory] = {}
-    areas = set(by_area) | set(config_set.templates) | set(extra or {})
+    areas = (set(by_area) | set(config_set.templates) | set(extra or {})) - set(skipped)
     for area in areas:
         if area in by_area:
             deployed_here = by_area[area]
@@ -131,20 +172,32 @@ def build_rules(config_set: Any, deployed: list[Version],
     fallback = TemplateHistory([national])
     rules = Rules(config_set.stages, histories, fallback)
     keys = {a: _key(h.templates) for a, h in histories.items()}
-    return StoreRules(rules, keys, _key([national]), frozenset(histories))
+    return StoreRules(rules, keys, _key([national]), frozenset(histories), stale, skipped)
 
 
 @lru_cache(maxsize=4)
-def _cached(db_url: str | None, config_dir: str, latest: int | None, count: int) -> StoreRules:
+def _cached(db_url: str | None, config_dir: str, latest: int | None, count: int,
+            files: tuple[tuple[str, int, int], ...]) -> StoreRules:
     config_set = load_config_set(Path(config_dir))
     with reading(checked_engine(db_url)) as conn:
         deployed = versions(conn)
     return build_rules(config_set, deployed)
 
 
+def _fingerprint(config_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and mtime of every config file: a national or overlay change in a
+    long-running process (a served flow) must rebuild the rules, not reuse old ones."""
+    out = []
+    for path in sorted(config_dir.glob("*/*.yaml")):
+        st = path.stat()
+        out.append((str(path), st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
 def rules_in_force(db_url: str | None, config_dir: Path = Path("area_configs")) -> StoreRules:
-    """The rules in force now (cached per process until a new version is deployed)."""
+    """The rules in force now (cached per process until a new version is deployed or a
+    config file changes)."""
     with reading(checked_engine(db_url)) as conn:
         latest, count = conn.execute(select(func.max(config_versions.c.id),
                                             func.count())).one()
-    return _cached(db_url, str(config_dir.resolve()), latest, count)
+    return _cached(db_url, str(config_dir.resolve()), latest, count, _fingerprint(config_dir))
