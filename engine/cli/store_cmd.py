@@ -14,6 +14,7 @@ from engine.cli.store_common import (
     DbOpt,
     RoleOpt,
     actor,
+    err,
     fail,
     out,
     parse_as_of,
