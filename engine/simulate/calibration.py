@@ -59,6 +59,7 @@ SOURCES: dict[str, str] = {
     "welsh_share": "[R] share of complainants preferring Welsh, from Census 2021 Welsh speakers, "
                    "https://www.gov.wales/welsh-language-census-2021",
     "consent_and_preferences": "[A] this project's assumption: no published rate",
+    "transferred": "[A] this project's assumption: no published rate of cases moving force",
     "police_days_to_nfa": "[V2] median 98 days to any outcome, rape, Home Office crime outcomes "
                           "2019/20",
     "custody": "[A] custody share and lengths assumed (Ministry of Justice sentencing statistics "
@@ -176,6 +177,8 @@ class Calibration:
     pause_still_running: float = 0.1
     vrr_police: float = 0.08
     vrr_cps: float = 0.10
+    # --- a case moved to another force after its last event (SPEC §3 `case.transferred`)
+    transferred: float = 0.02
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Calibration:
         """A copy with some fields replaced (unknown names raise ValueError)."""

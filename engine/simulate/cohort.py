@@ -60,7 +60,23 @@ class Generator:
         rng = Random((self.spec.seed << 32) | index)
         draft = self.story.draw(rng, index)
         self.liaison.apply(rng, draft, self.histories[draft.area])
+        self._transfer(rng, draft)
         return draft
+
+    def _transfer(self, rng: Random, draft: CaseDraft) -> None:
+        """Moves a share of cases to another area of the cohort after their last event.
+
+        After the last event, so that every instance the story opened stays judged by the
+        template of the area it was opened in (SPEC §7) and the truth holds unchanged; the
+        case's area becomes the new one (SPEC §3)."""
+        others = [a for a in self.spec.areas if a != draft.area]
+        if not others or rng.random() >= self.spec.calibration.transferred:
+            return
+        last = max(ev.ts for ev in draft.events)
+        ts = last + 3600
+        if ts >= self.as_of:
+            return
+        draft.add(ts, "case.transferred", "police", {"to_area": rng.choice(others)})
 
     def areas(self) -> list[AreaDraft]:
         out = []

@@ -315,6 +315,12 @@ class Liaison:
                     if listed:
                         ev.data[field] = listed[0] if isinstance(listed, list) else listed
                         return ev
+                else:
+                    # e.g. a contact in English when the complainant asked for Welsh
+                    wanted = facts.pref(ref.not_preference, ev.ts)
+                    if isinstance(wanted, str):
+                        ev.data[field] = "en" if wanted.casefold() != "en" else "cy"
+                        return ev
             if isinstance(step.unless, ConsentCondition) and ev.type.startswith(
                     ("police.", "cps.", "court.")):
                 t = ev.ts + 2 * HOUR
