@@ -21,12 +21,31 @@ from engine.evaluate.compiled import CompiledStep, CompiledTemplate
 from engine.spec import DeadlineStep, Matcher, ProhibitionStep, Unit
 
 OUT = ["case", "step", "status", "trigger_event", "due_us", "satisfied_by", "owner",
-       "severity", "version", "trigger_us", "order"]
+       "severity", "version", "trigger_us", "order",
+       # what an explanation needs beyond the verdict (see engine.batch.materialize)
+       "ref", "canceller", "interval", "from_pref", "pause_days", "stopper"]
 OUT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "case": pl.String, "step": pl.String, "status": pl.String, "trigger_event": pl.String,
     "due_us": pl.Int64, "satisfied_by": pl.String, "owner": pl.String,
     "severity": pl.String, "version": pl.String, "trigger_us": pl.Int64, "order": pl.Int64,
+    "ref": pl.Int64, "canceller": pl.String, "interval": pl.Int64, "from_pref": pl.Boolean,
+    "pause_days": pl.Int64, "stopper": pl.String,
 }
+
+
+class Steps:
+    """Every compiled step an output row can name: `ref` is its index here."""
+
+    def __init__(self) -> None:
+        self.steps: list[CompiledStep] = []
+        self._index: dict[int, int] = {}
+
+    def ref(self, cs: CompiledStep) -> int:
+        i = self._index.get(id(cs))
+        if i is None:
+            i = self._index[id(cs)] = len(self.steps)
+            self.steps.append(cs)
+        return i
 
 
 def _key(m: Matcher) -> str:
@@ -39,23 +58,25 @@ class _Meta:
     ct: CompiledTemplate
 
 
-def _meta_frame(metas: list[_Meta]) -> pl.DataFrame:
+def _meta_frame(metas: list[_Meta], steps: Steps) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "csid": list(range(len(metas))),
+            "ref": [steps.ref(m.cs) for m in metas],
             "step": [m.cs.step.id for m in metas],
             "order": [m.cs.order for m in metas],
             "owner": [m.cs.owner for m in metas],
             "severity": [m.cs.severity for m in metas],
             "version": [m.cs.version for m in metas],
         },
-        schema={"csid": pl.Int64, "step": pl.String, "order": pl.Int64, "owner": pl.String,
-                "severity": pl.String, "version": pl.String},
+        schema={"csid": pl.Int64, "ref": pl.Int64, "step": pl.String, "order": pl.Int64,
+                "owner": pl.String, "severity": pl.String, "version": pl.String},
     )
 
 
 def deadline_instances(
-    frame: pl.DataFrame, s: Schema, keyed: list[CompiledTemplate], as_of_us: int
+    frame: pl.DataFrame, s: Schema, keyed: list[CompiledTemplate], as_of_us: int,
+    steps: Steps,
 ) -> pl.DataFrame:
     """Every deadline instance of every case in `frame` (`tk` names each row's template)."""
     metas: list[_Meta] = []
@@ -74,7 +95,7 @@ def deadline_instances(
     if not metas:
         return pl.DataFrame(schema=OUT_SCHEMA)
     parts = [_rows(frame, s, m, when, pairs) for m, when, pairs in groups.values()]
-    trig = pl.concat(parts).join(_meta_frame(metas), on="csid", how="left")
+    trig = pl.concat(parts).join(_meta_frame(metas, steps), on="csid", how="left")
     trig = _firsts(frame, s, trig, metas)
     trig = _dues(trig, metas)
     return _status(trig, as_of_us).select(OUT)
@@ -115,13 +136,14 @@ def _firsts(
         cancellers = by_can[ck]
         if cancellers:
             test = pl.any_horizontal([matcher_expr(c, s) for c in cancellers])
-            can = _first_per_instant(frame.filter(test)).drop("eid")
+            can = _first_per_instant(frame.filter(test))
             part = part.join_asof(
-                can.rename({"us": "can_us"}), left_on="us", right_on="can_us",
+                can.rename({"us": "can_us", "eid": "can_eid"}), left_on="us", right_on="can_us",
                 by="case", strategy="forward", check_sortedness=False,
             )
         else:
-            part = part.with_columns(can_us=pl.lit(None, pl.Int64))
+            part = part.with_columns(can_us=pl.lit(None, pl.Int64),
+                                     can_eid=pl.lit(None, pl.String))
         out.append(part)
     trig = pl.concat(out, how="diagonal_relaxed")
     cancelled = pl.col("can_us").is_not_null() & (
@@ -131,6 +153,7 @@ def _firsts(
         sat_us=pl.when(cancelled).then(None).otherwise(pl.col("sat_us")),
         sat_eid=pl.when(cancelled).then(None).otherwise(pl.col("sat_eid")),
         can_us=pl.when(cancelled).then(pl.col("can_us")).otherwise(None),
+        can_eid=pl.when(cancelled).then(pl.col("can_eid")).otherwise(None),
     )
 
 
@@ -189,12 +212,16 @@ def _status(trig: pl.DataFrame, as_of_us: int) -> pl.DataFrame:
     )
     return trig.with_columns(
         status=status, trigger_event=pl.col("eid"), satisfied_by=pl.col("sat_eid"),
-        trigger_us=pl.col("us"),
+        trigger_us=pl.col("us"), canceller=pl.col("can_eid"), **_NO_SERIES,
     )
 
 
+_NO_SERIES = {"interval": pl.lit(None, pl.Int64), "from_pref": pl.lit(None, pl.Boolean),
+              "pause_days": pl.lit(None, pl.Int64), "stopper": pl.lit(None, pl.String)}
+
+
 def prohibition_instances(
-    frame: pl.DataFrame, s: Schema, keyed: list[CompiledTemplate]
+    frame: pl.DataFrame, s: Schema, keyed: list[CompiledTemplate], steps: Steps
 ) -> pl.DataFrame:
     """Every violation: a row matching a prohibition's event, under the template in force
     then, whose condition says it breaks the rule (as of its instant)."""
@@ -224,7 +251,7 @@ def prohibition_instances(
         test = matcher_expr(m, s) & pl.col("tk").is_in(tks["tk"].implode()) & broken
         rows = frame.filter(test).select("case", "eid", "us", "tk", "src")
         parts.append(rows.join(tks, on="tk").drop("tk"))
-    meta = _meta_frame(metas).drop("owner")
+    meta = _meta_frame(metas, steps).drop("owner")
     return (
         pl.concat(parts)
         .join(meta, on="csid", how="left")
@@ -232,6 +259,7 @@ def prohibition_instances(
             status=pl.lit("violated"), trigger_event=pl.col("eid"),
             due_us=pl.lit(None, pl.Int64), satisfied_by=pl.lit(None, pl.String),
             owner=pl.col("src"), trigger_us=pl.col("us"),
+            canceller=pl.lit(None, pl.String), **_NO_SERIES,
         )
         .select(OUT)
     )

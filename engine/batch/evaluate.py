@@ -15,13 +15,20 @@ from datetime import datetime
 import numpy as np
 import polars as pl
 
-from engine.batch.deadline import OUT, OUT_SCHEMA, deadline_instances, prohibition_instances
+from engine.batch.deadline import (
+    OUT,
+    OUT_SCHEMA,
+    Steps,
+    deadline_instances,
+    prohibition_instances,
+)
 from engine.batch.frame import events_frame, micros
 from engine.batch.recurring import Scan, recurring_rows, recurring_steps
 from engine.batch.schema import Schema, build_schema
 from engine.batch.state import with_state
 from engine.evaluate.compiled import (
     CompiledHistory,
+    CompiledStep,
     CompiledTemplate,
     compile_history,
     compile_stages,
@@ -36,10 +43,12 @@ CASES_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 
 @dataclass(frozen=True)
 class BatchResult:
-    """Every instance (`OUT` columns) and every case's area and stage."""
+    """Every instance (`OUT` columns) and every case's area and stage; `steps[ref]` is
+    the compiled step that judged an instance (its template version's)."""
 
     instances: pl.DataFrame
     cases: pl.DataFrame
+    steps: list[CompiledStep]
 
 
 def evaluate_batch(rules: Rules, events: Iterable[Event], as_of: datetime) -> BatchResult:
@@ -52,13 +61,15 @@ def evaluate_batch(rules: Rules, events: Iterable[Event], as_of: datetime) -> Ba
     as_of_us = micros(as_of)
     frame = events_frame(evs, schema).filter(pl.col("us") <= as_of_us)
     if frame.height == 0:
-        return BatchResult(pl.DataFrame(schema=OUT_SCHEMA), pl.DataFrame(schema=CASES_SCHEMA))
+        return BatchResult(pl.DataFrame(schema=OUT_SCHEMA), pl.DataFrame(schema=CASES_SCHEMA),
+                           [])
     frame = frame.with_columns(tk=_template_keys(frame, histories, key_of))
     frame = with_state(frame, schema, rules.stages)
+    steps = Steps()
     parts = [
-        deadline_instances(frame, schema, keyed, as_of_us),
-        prohibition_instances(frame, schema, keyed),
-        _recurring(frame, schema, rules, histories, keyed, as_of_us),
+        deadline_instances(frame, schema, keyed, as_of_us, steps),
+        prohibition_instances(frame, schema, keyed, steps),
+        _recurring(frame, schema, rules, histories, keyed, as_of_us, steps),
     ]
     instances = pl.concat([p.select(OUT).cast(OUT_SCHEMA) for p in parts])  # type: ignore[arg-type]
     instances = instances.sort(["case", "trigger_us", "order", "trigger_event"],
@@ -66,7 +77,7 @@ def evaluate_batch(rules: Rules, events: Iterable[Event], as_of: datetime) -> Ba
     cases = frame.group_by("case", maintain_order=True).agg(
         area=pl.col("area_now").last(), stage=pl.col("stage").last()
     )
-    return BatchResult(instances, cases)
+    return BatchResult(instances, cases, steps.steps)
 
 
 def _templates(histories: dict[str, CompiledHistory]
@@ -98,13 +109,14 @@ def _template_keys(frame: pl.DataFrame, histories: dict[str, CompiledHistory],
 
 def _recurring(frame: pl.DataFrame, schema: Schema, rules: Rules,
                histories: dict[str, CompiledHistory], keyed: list[CompiledTemplate],
-               as_of_us: int) -> pl.DataFrame:
+               as_of_us: int, refs: Steps) -> pl.DataFrame:
     every = [ct for ch in histories.values() for ct in ch.compiled]
     steps = recurring_steps(keyed, every)
     if not steps:
         return pl.DataFrame(schema=OUT_SCHEMA)
     types_of = {a: ch.recurring_types for a, ch in histories.items()}
-    rows = recurring_rows(frame, schema, steps, types_of)
+    stages = compile_stages(rules.stages)
+    rows = recurring_rows(frame, schema, steps, types_of, frozenset(stages.by_type))
 
     def lookup(area: str, ts: float) -> CompiledTemplate:
         ch = histories.get(area)
@@ -112,7 +124,7 @@ def _recurring(frame: pl.DataFrame, schema: Schema, rules: Rules,
             ch = histories[area] = compile_history(rules.history(area))
         return ch.at(ts)
 
-    closed = compile_stages(rules.stages).closed
-    scan = Scan(steps, lookup, keyed, closed, sorted(schema.pref_ints), as_of_us)
+    scan = Scan(steps, lookup, keyed, stages.closed, sorted(schema.pref_ints), as_of_us,
+                refs.ref)
     scan.run(rows)
     return pl.DataFrame(scan.out, schema=OUT_SCHEMA, orient="row")

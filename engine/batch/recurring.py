@@ -24,8 +24,10 @@ from engine.evaluate.compiled import CompiledStep, CompiledTemplate
 from engine.spec import RecurringStep
 
 START, SAT, PAUSE, RESUME, STOP = 1, 2, 4, 8, 16
+# stop matcher i sets bit STOP << i: the stopper is found matcher by matcher, as per case
 DAY = 86400.0
 Lookup = Callable[[str, float], CompiledTemplate]
+Refs = Callable[[CompiledStep], int]
 
 
 def recurring_steps(keyed: list[CompiledTemplate], every: list[CompiledTemplate]
@@ -39,7 +41,8 @@ def recurring_steps(keyed: list[CompiledTemplate], every: list[CompiledTemplate]
 
 
 def recurring_rows(
-    frame: pl.DataFrame, s: Schema, steps: list[CompiledStep], types_of: dict[str, frozenset[str]]
+    frame: pl.DataFrame, s: Schema, steps: list[CompiledStep], types_of: dict[str, frozenset[str]],
+    stage_types: frozenset[str],
 ) -> pl.DataFrame:
     """The rows of the instants the scan must see, with one bit column per step."""
     bits = {}
@@ -49,30 +52,30 @@ def recurring_rows(
                         (RESUME, cs.resume)):
             if m is not None:
                 parts.append(pl.when(matcher_expr(m.matcher, s)).then(flag).otherwise(0))
-        if cs.stop:
-            stop = pl.any_horizontal([matcher_expr(m.matcher, s) for m in cs.stop])
-            parts.append(pl.when(stop).then(STOP).otherwise(0))
-        bits[f"r{j}"] = pl.sum_horizontal(parts).cast(pl.Int8) if parts else pl.lit(0, pl.Int8)
+        for i, m in enumerate(cs.stop):
+            parts.append(pl.when(matcher_expr(m.matcher, s)).then(STOP << i).otherwise(0))
+        bits[f"r{j}"] = pl.sum_horizontal(parts).cast(pl.Int64) if parts else pl.lit(0, pl.Int64)
     relevant = pl.lit(False)
     for area, types in types_of.items():
         relevant = relevant | ((pl.col("area") == area) & pl.col("type").is_in(list(types)))
     keep = relevant.any().over(["case", "us"]) | (pl.col("stage") != pl.col("stage_before"))
     cols = ["case", "eid", "area", "us", "tk", "stage", "stage_before",
             *(s.pref_int_col(p) for p in sorted(s.pref_ints))]
-    return frame.filter(keep).select(*cols, **bits)
+    sets_stage = pl.col("type").is_in(sorted(stage_types))
+    return frame.filter(keep).select(*cols, **bits, sets_stage=sets_stage)
 
 
 class _Gap:
-    __slots__ = ("cs", "start_eid", "start", "start_us", "interval", "bit")
+    __slots__ = ("cs", "start_eid", "start", "start_us", "interval", "from_pref")
 
-    def __init__(self, cs: CompiledStep, bit: str, start_eid: str | None, start_us: int,
-                 interval: int):
+    def __init__(self, cs: CompiledStep, start_eid: str | None, start_us: int,
+                 interval: int, from_pref: bool):
         self.cs = cs
-        self.bit = bit
         self.start_eid = start_eid
         self.start_us = start_us
         self.start = from_micros(start_us)
         self.interval = interval
+        self.from_pref = from_pref
 
 
 class _Series:
@@ -89,8 +92,9 @@ class Scan:
     """Walks the series of one case after another; `out` collects instance tuples."""
 
     def __init__(self, steps: list[CompiledStep], lookup: Lookup, keyed: list[CompiledTemplate],
-                 closed: frozenset[str], pref_names: list[str], as_of_us: int):
+                 closed: frozenset[str], pref_names: list[str], as_of_us: int, refs: Refs):
         self.bit_of = {id(cs): f"r{j}" for j, cs in enumerate(steps)}
+        self.refs = refs
         self.lookup = lookup
         self.keyed = keyed
         self.closed = closed
@@ -104,6 +108,7 @@ class Scan:
     def run(self, rows: pl.DataFrame) -> None:
         names = rows.columns
         self.col = {n: i for i, n in enumerate(names)}
+        self.sets_stage = self.col["sets_stage"]
         case = None
         series: dict[str, _Series] = {}
         for group in _instants(rows.iter_rows()):
@@ -150,7 +155,7 @@ class Scan:
             if cs.start is None:
                 return
             starter = next((r for r in group if r[b] & START), None)
-            if starter is None or self._stops(cs, b, group, entered):
+            if starter is None or self._stops(cs, b, group, entered) is not None:
                 return
             self._begin(sr, starter, group)
             if sr.gap is None:
@@ -163,18 +168,27 @@ class Scan:
         if satisfier is not None:
             self._emit(sr, gap, satisfier=satisfier, end_us=satisfier[3])
             sr.gap = None
-        if self._stops(gap.cs, gb, group, entered):
+        stopper = self._stops(gap.cs, gb, group, entered)
+        if stopper is not None:
             if satisfier is None:
-                self._emit(sr, gap, end_us=group[0][3], stopped=True)
+                self._emit(sr, gap, end_us=group[0][3], stopper=stopper)
             sr.gap = None
         elif satisfier is not None:
             self._begin(sr, satisfier, group)
 
     def _stops(self, cs: CompiledStep, b: int, group: list[tuple[Any, ...]],
-               entered: str | None) -> bool:
-        if cs.stop and any(r[b] & STOP for r in group):
-            return True
-        return entered is not None and (entered in cs.stop_stages or entered in self.closed)
+               entered: str | None) -> tuple[Any, ...] | None:
+        """The row that stops the series at this instant: the first event of the first
+        stop matcher that matches, else the last stage-setting event of a stop stage."""
+        for i in range(len(cs.stop)):
+            for r in group:
+                if r[b] & (STOP << i):
+                    return r
+        if entered is not None and (entered in cs.stop_stages or entered in self.closed):
+            setters = [row for row in group if row[self.sets_stage]]
+            if setters:
+                return setters[-1]
+        return None
 
     def _begin(self, sr: _Series, r: tuple[Any, ...], group: list[tuple[Any, ...]]) -> None:
         cs = self.lookup(r[2], r[3] / 1e6).by_id.get(sr.sid)
@@ -183,21 +197,22 @@ class Scan:
             return
         step = cs.step
         assert isinstance(step, RecurringStep)
-        interval = step.every.days
+        interval, from_pref = step.every.days, False
         if step.interval_preference is not None:
             pref = group[-1][self.pref_index[step.interval_preference]]
             if pref is not None:
-                interval = pref
-        sr.gap = _Gap(cs, self.bit_of[id(cs)], r[1], r[3], interval)
+                interval, from_pref = pref, True
+        sr.gap = _Gap(cs, r[1], r[3], interval, from_pref)
 
     # --- the verdict on one gap ----------------------------------------------------
-    def _due(self, sr: _Series, gap: _Gap, end_ts: float | None) -> datetime:
+    def _due(self, sr: _Series, gap: _Gap, end_ts: float | None) -> tuple[datetime, int]:
         due = end_of_day(local_date(gap.start) + timedelta(days=gap.interval))
         pauses = list(sr.pauses)
         if sr.paused_since is not None:
             pauses.append((sr.paused_since, None))
         if not pauses:
-            return due
+            return due, 0
+        added = 0
         g0 = gap.start_us / 1e6
         g1 = self.as_of_ts if end_ts is None else end_ts
         for ps, pe in pauses:
@@ -206,17 +221,18 @@ class Scan:
             if end <= start or start > due.timestamp():
                 continue
             days = math.ceil((end - start) / DAY)
+            added += days
             due = end_of_day(local_date(due) + timedelta(days=days))
-        return due
+        return due, added
 
     def _emit(self, sr: _Series, gap: _Gap, *, satisfier: tuple[Any, ...] | None = None,
-              end_us: int | None, stopped: bool = False) -> None:
+              end_us: int | None, stopper: tuple[Any, ...] | None = None) -> None:
         end_ts = None if end_us is None else end_us / 1e6
-        due = self._due(sr, gap, end_ts)
+        due, added = self._due(sr, gap, end_ts)
         due_us = micros(due)
         if satisfier is not None:
             status = "met" if satisfier[3] <= due_us else "late"
-        elif stopped:
+        elif stopper is not None:
             assert end_us is not None
             status = "missed" if end_us > due_us else "cancelled"
         elif self.as_of_us > due_us:
@@ -228,7 +244,9 @@ class Scan:
         cs = gap.cs
         self.out.append((self.case, cs.step.id, status, gap.start_eid, due_us,
                          satisfier[1] if satisfier is not None else None, cs.owner,
-                         cs.severity, cs.version, gap.start_us, cs.order))
+                         cs.severity, cs.version, gap.start_us, cs.order, self.refs(cs),
+                         None, gap.interval, gap.from_pref, added,
+                         stopper[1] if stopper is not None else None))
 
     def _finish(self, series: dict[str, _Series]) -> None:
         for sr in series.values():
