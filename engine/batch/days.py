@@ -1,4 +1,4 @@
-"""Local days and working days as integer arithmetic (SPEC §2, §4.1).
+"""Local days and working days as integer arithmetic (contract §2, §4.1).
 
 A day is its ordinal (days since 1970-01-01, in Europe/London). "N working days after
 day d" becomes two array lookups into the sorted ordinals W of the calendar's working

@@ -118,7 +118,7 @@ def _firsts(
     frame: pl.DataFrame, s: Schema, trig: pl.DataFrame, metas: list[_Meta]
 ) -> pl.DataFrame:
     """Attach the first satisfier (`sat_eid`, `sat_us`) and canceller (`can_us`) at or
-    after each trigger; a canceller strictly before the satisfier wins (SPEC §4.1)."""
+    after each trigger; a canceller strictly before the satisfier wins (contract §4.1)."""
     sat_key = [_key(m.cs.step.satisfied_by) for m in metas]  # type: ignore[union-attr]
     can_key = ["|".join(_key(c) for c in m.cs.step.cancelled_by) for m in metas]  # type: ignore[union-attr]
     keys = pl.DataFrame({"csid": list(range(len(metas))), "sk": sat_key, "ck": can_key})

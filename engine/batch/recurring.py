@@ -1,4 +1,4 @@
-"""Case-level recurring steps over a frame (SPEC §4.2).
+"""Case-level recurring steps over a frame (contract §4.2).
 
 A series is a chain of gaps, each depending on the one before (its start is the last
 satisfier, pauses carry over, a version change can change its step), so it is not one

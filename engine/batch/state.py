@@ -1,7 +1,7 @@
 """The case state as of each row's instant, as columns (the per-case `CaseState`).
 
 Each state field is set by some rows and carried forward within the case; then every
-row takes the value after the *last* row of its instant, because SPEC §3 folds every
+row takes the value after the *last* row of its instant, because contract §3 folds every
 event at one instant into the state before anything at that instant is judged.
 """
 

@@ -177,7 +177,7 @@ class Calibration:
     pause_still_running: float = 0.1
     vrr_police: float = 0.08
     vrr_cps: float = 0.10
-    # --- a case moved to another force after its last event (SPEC §3 `case.transferred`)
+    # --- a case moved to another force after its last event (contract §3 `case.transferred`)
     transferred: float = 0.02
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Calibration:

@@ -67,8 +67,8 @@ class Generator:
         """Moves a share of cases to another area of the cohort after their last event.
 
         After the last event, so that every instance the story opened stays judged by the
-        template of the area it was opened in (SPEC §7) and the truth holds unchanged; the
-        case's area becomes the new one (SPEC §3)."""
+        template of the area it was opened in (contract §7) and the truth holds unchanged; the
+        case's area becomes the new one (contract §3)."""
         others = [a for a in self.spec.areas if a != draft.area]
         if not others or rng.random() >= self.spec.calibration.transferred:
             return
