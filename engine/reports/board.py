@@ -71,7 +71,7 @@ def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = No
     overdue_keys = [(owner, area) for owner in owners for area in area_list
                     if any(overdue.get((area, owner, st)) for st in MISSED_OR_DUE_SOON)]
     shown = _publication(stage_ids, open_stages, area_list, cps_members, per_area, ages,
-                         overdue, overdue_keys).protect(suppress)
+                         overdue, overdue_keys, data_errors).protect(suppress)
 
     def stage_rows(prefix: str, keys: list[str]) -> list[tuple[object, ...]]:
         return [(k, *(shown[(prefix, k, s)] for s in stage_ids), shown[(prefix, k)])
@@ -100,7 +100,7 @@ def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = No
         Table("overdue_by_owner", "Overdue (missed) and due-soon instances, by owner",
               ("owner", "area", "missed", "due_soon"), overdue_rows),
         Table("data_quality", "Flags acknowledged as data errors, by area",
-              ("area", "data_errors"), [(a, c(n)) for a, n in sorted(data_errors.items())],
+              ("area", "data_errors"), [(a, shown[("data_errors", a)]) for a in sorted(data_errors)],
               note="A SPOC acknowledged the flag with the reason data_error: the events "
                    "are wrong or missing, not the work. The flag's status is unchanged."),
     ]
@@ -130,7 +130,8 @@ def _publication(stage_ids: tuple[str, ...] | list[str], open_stages: list[str],
                  area_list: list[str], cps_members: dict[str, list[str]],
                  per_area: dict[str, Counter[str]], ages: dict[tuple[str, str], list[int]],
                  overdue: dict[tuple[str, str, str], int],
-                 overdue_keys: list[tuple[str, str]]) -> disclosure.Publication:
+                 overdue_keys: list[tuple[str, str]], data_errors: dict[str, int]
+                 ) -> disclosure.Publication:
     """Every count of the board and every sum linking them: row totals, CPS Areas as
     sums of their forces, ageing per stage as the sum over areas, and an area's ageing
     count, which is its count of cases in that stage."""
@@ -157,4 +158,6 @@ def _publication(stage_ids: tuple[str, ...] | list[str], open_stages: list[str],
     for owner, area in overdue_keys:
         for st in MISSED_OR_DUE_SOON:
             pub.count((st, owner, area), overdue.get((area, owner, st), 0))
+    for area, n in sorted(data_errors.items()):
+        pub.count(("data_errors", area), n)
     return pub
