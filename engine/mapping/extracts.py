@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,33 +34,92 @@ class UnmappableEvent(LiaisonError):
     """No mapping of the set can write this event."""
 
 
+class _CsvSink:
+    """Rows written as they come, in the mapping's delimiter and encoding."""
+
+    def __init__(self, path: Path, m: Mapping, columns: list[str]) -> None:
+        encoding = m.format.encoding or "utf-8"
+        # A UTF-8 extract is written with a byte order mark, as spreadsheet exports are.
+        utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+        self.fh = path.open("w", encoding="utf-8-sig" if utf8 else encoding, newline="")
+        self.writer = csv.writer(self.fh, delimiter=m.format.delimiter or ",",
+                                 lineterminator="\r\n")
+        self.writer.writerow(columns)
+
+    def write(self, cells: list[str]) -> None:
+        self.writer.writerow(cells)
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+class _XlsxSink:
+    """A write-only workbook (openpyxl streams its rows to a temporary file). Timestamps
+    the first format reads are real sheet date-times (local time); others stay text,
+    offset included."""
+
+    def __init__(self, path: Path, m: Mapping, columns: list[str]) -> None:
+        from openpyxl import Workbook
+
+        self.path, self.book = path, Workbook(write_only=True)
+        self.ws = self.book.create_sheet(m.format.sheet or "Sheet1")
+        self.ws.append(columns)
+        self.first = m.timestamps.formats[0]
+        at_columns = {r.at.column for r in m.events}
+        self.at = [c in at_columns for c in columns]
+
+    def write(self, cells: list[str]) -> None:
+        self.ws.append([_xlsx_cell(c, self.first) if at else c
+                        for c, at in zip(cells, self.at, strict=True)])
+
+    def close(self) -> None:
+        self.book.save(self.path)
+
+
 @dataclass
 class _Sheet:
     name: str
     mapping: Mapping
     columns: list[str]
-    rows: list[dict[str, str]] = field(default_factory=list)
+    clock: TimestampReader
+    path: Path
+    sink: _CsvSink | _XlsxSink | None = None
 
 
 class ExtractWriter:
-    """Rows for each mapping, built event by event, then written in its format."""
+    """Writes each event as a row of the first mapping that can express it, straight to
+    that mapping's file (a national cohort is millions of rows)."""
 
-    def __init__(self, mappings: Sequence[tuple[str, Mapping]], national: National) -> None:
-        self.nat = national
-        self.sheets = [_Sheet(name, m, m.columns()) for name, m in mappings]
+    def __init__(self, mappings: Sequence[tuple[str, Mapping]], national: National,
+                 out: Path) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        self.sheets = [_Sheet(name, m, m.columns(), TimestampReader.of(m.timestamps),
+                              out / (name + SUFFIX[m.format.type])) for name, m in mappings]
         self.area_names = {aid: info.name for aid, info in national.register.items()}
+
+    def __enter__(self) -> ExtractWriter:
+        for sheet in self.sheets:
+            sink = _XlsxSink if sheet.mapping.format.type == "xlsx" else _CsvSink
+            sheet.sink = sink(sheet.path, sheet.mapping, sheet.columns)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sheet in self.sheets:
+            if sheet.sink is not None:
+                sheet.sink.close()
+
+    @property
+    def paths(self) -> list[Path]:
+        return [s.path for s in self.sheets]
 
     def add(self, event: Event) -> None:
         for sheet in self.sheets:
             row = self._row(sheet, event)
             if row is not None:
-                sheet.rows.append(row)
+                assert sheet.sink is not None, "use the writer as a context manager"
+                sheet.sink.write([row[c] for c in sheet.columns])
                 return
         raise UnmappableEvent(f"no mapping writes {event.type} from {event.source}")
-
-    def add_all(self, events: Iterable[Event]) -> None:
-        for e in events:
-            self.add(e)
 
     def _row(self, sheet: _Sheet, e: Event) -> dict[str, str] | None:
         m = sheet.mapping
@@ -79,7 +138,7 @@ class ExtractWriter:
             if rule.when is not None:
                 cells[rule.when.column] = rule.when.in_[0] if rule.when.in_ else "yes"
             assert rule.at.column is not None
-            cells[rule.at.column] = TimestampReader.of(m.timestamps).format(e.at)
+            cells[rule.at.column] = sheet.clock.format(e.at)
             if not self._data(m, rule, e, cells):
                 continue
             for col in m.row_key:
@@ -125,19 +184,6 @@ class ExtractWriter:
             return "true" if value else "false"
         return str(value)
 
-    def write(self, out: Path) -> list[Path]:
-        """Each mapping's extract as `<mapping name>.csv|.xlsx` in `out`."""
-        out.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for sheet in self.sheets:
-            path = out / (sheet.name + SUFFIX[sheet.mapping.format.type])
-            if sheet.mapping.format.type == "xlsx":
-                _write_xlsx(path, sheet)
-            else:
-                _write_csv(path, sheet)
-            paths.append(path)
-        return paths
-
 
 def _inverse(table: dict[str, Any], value: Any) -> str | None:
     for code, target in table.items():
@@ -155,35 +201,7 @@ def _code(m: Mapping, src: ValueFrom, value: str) -> str | None:
     return _inverse(m.value_maps.get(src.map, {}), value)
 
 
-def _write_csv(path: Path, sheet: _Sheet) -> None:
-    f = sheet.mapping.format
-    encoding = f.encoding or "utf-8"
-    # A UTF-8 extract is written with a byte order mark, as spreadsheet exports are.
-    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-    with path.open("w", encoding=codec, newline="") as fh:
-        writer = csv.writer(fh, delimiter=f.delimiter or ",", lineterminator="\r\n")
-        writer.writerow(sheet.columns)
-        for row in sheet.rows:
-            writer.writerow([row[c] for c in sheet.columns])
-
-
-def _write_xlsx(path: Path, sheet: _Sheet) -> None:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    ws = book.create_sheet(sheet.mapping.format.sheet or "Sheet1")
-    ws.append(sheet.columns)
-    first = sheet.mapping.timestamps.formats[0]
-    at_columns = {r.at.column for r in sheet.mapping.events}
-    for row in sheet.rows:
-        ws.append([_xlsx_cell(row[c], first) if c in at_columns else row[c]
-                   for c in sheet.columns])
-    book.save(path)
-
-
 def _xlsx_cell(text: str, fmt: str) -> Any:
-    """A timestamp as a real sheet date-time when the first format reads it (the sheet
-    shows local time); otherwise the text, offset included."""
     try:
         return datetime.strptime(text, fmt)
     except ValueError:
@@ -196,6 +214,7 @@ def write_examples(events: Iterable[Event], national: National, config_dir: Path
     from engine.mapping.loader import load_or_raise, resolve
 
     mappings = [(n, load_or_raise(resolve(n, config_dir), national)) for n in EXAMPLES]
-    writer = ExtractWriter(mappings, national)
-    writer.add_all(events)
-    return writer.write(out)
+    with ExtractWriter(mappings, national, out) as writer:
+        for e in events:
+            writer.add(e)
+    return writer.paths
