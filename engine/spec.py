@@ -366,6 +366,9 @@ class Overlay(Model):
     steps: dict[str, dict[str, Any]] = Field(default_factory=dict)
     disabled: list[DisabledStep] = Field(default_factory=list)
     notify: AreaNotify | None = None
+    # True for an example overlay that is not the area's real policy: every page that
+    # shows the area's figures says so.
+    illustrative: bool = False
 
 
 # --- the resolved template ------------------------------------------------------------

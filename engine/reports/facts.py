@@ -28,6 +28,8 @@ class Facts:
     # changed; None where the area has no such step). Areas without an overlay inherit.
     variants: dict[str, dict[str, str | None]] = field(default_factory=dict)
     scrutiny_groups: dict[str, str] = field(default_factory=dict)  # area -> group name
+    # areas whose overlay is an example, not the area's real policy
+    illustrative: frozenset[str] = frozenset()
 
     @property
     def stage_order(self) -> tuple[str, ...]:
@@ -75,4 +77,6 @@ def facts_from(config: ConfigSet) -> Facts:
         variants=variants,
         scrutiny_groups={area: built.overlay.scrutiny_group.name
                          for area, built in config.built.items() if built.overlay is not None},
+        illustrative=frozenset(area for area, built in config.built.items()
+                               if built.overlay is not None and built.overlay.illustrative),
     )
