@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast bench lint typecheck clean
+.PHONY: demo test test-fast bench lint typecheck clean govuk-assets
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,6 +29,11 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# Maintainers only: rebuild the committed GOV.UK Frontend stylesheet with npm (the
+# README's commands never need npm).
+govuk-assets:
+	sh tools/govuk-frontend/build.sh
 
 clean:
 	rm -rf $(VENV) .liaison .pytest_cache .mypy_cache

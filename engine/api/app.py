@@ -97,7 +97,9 @@ def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs"
     def root() -> RedirectResponse:
         return RedirectResponse("/dashboard/board")
 
+    from engine.api import assets
     from engine.api.dashboard import router
 
     app.include_router(router)
+    app.include_router(assets.router)
     return app

@@ -18,6 +18,7 @@ from engine.reports.facts import Facts
 from engine.reports.model import Report
 from engine.reports.national import build_national
 from engine.reports.timeline import case_timeline, instance_json
+from engine.reports.words import Words
 from engine.store.db import reading
 from engine.store.tables import audit_log, cases, instances
 from engine.terms import FLAG_STATUSES, Owner, Role, Severity
@@ -43,6 +44,7 @@ class Reader:
     def __init__(self, engine: Engine, facts: Facts):
         self.engine = engine
         self.facts = facts
+        self.words = Words(facts)
 
     # --- scope -------------------------------------------------------------------------
 

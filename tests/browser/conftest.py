@@ -71,6 +71,14 @@ def server(store) -> Iterator[str]:  # noqa: F811
     thread.join(timeout=10)
 
 
+def no_axe_violations(page) -> None:
+    """axe-core on the page as it stands: zero violations of any impact."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    assert [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in found] == []
+
+
 @pytest.fixture()
 def signed_in(browser, server, store):  # noqa: F811
     """signed_in(role, area=None, cps_area=None) -> a page signed in with a new token."""
@@ -84,7 +92,8 @@ def signed_in(browser, server, store):  # noqa: F811
         page.goto(f"{server}/dashboard/login")
         page.fill("#token", token)
         page.click("button[type=submit]")
-        page.wait_for_url(f"{server}/dashboard/board")
+        landing = "today" if role in ("force_data_team", "cps_unit", "isva_service") else "board"
+        page.wait_for_url(f"{server}/dashboard/{landing}")
         return page
 
     yield make

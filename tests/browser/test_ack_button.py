@@ -15,9 +15,10 @@ def test_the_acknowledge_button_records_the_reason_and_keeps_the_status(
     assert flag_id is not None and flag_id.startswith("f")
     row.locator("select[name=reason]").select_option("recorded_elsewhere")
     button.click()
-    page.wait_for_url(f"{server}/dashboard/flags")
+    # back to the same filtered list
+    page.wait_for_url(f"{server}/dashboard/flags?owner=police&status=missed")
     done = page.locator(f"span.acknowledged[data-flag='{flag_id}']")
-    assert done.inner_text() == "recorded_elsewhere"
+    assert done.inner_text() == "Recorded elsewhere"
     assert done.locator("xpath=ancestor::tr").get_attribute("data-status") == "missed"
     assert sql(store, f"SELECT reason, area, owner FROM flag_acks WHERE flag_id = '{flag_id}'") \
         == [("recorded_elsewhere", "kent", "police")]

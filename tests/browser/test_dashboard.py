@@ -6,26 +6,38 @@ import os
 from collections import Counter
 from pathlib import Path
 
+from tests.browser.conftest import no_axe_violations
 from tests.browser.png import decode
 from tests.reports.sql import sql
 
 
-def test_the_stage_board_loads_with_its_tables_and_ageing_chart(signed_in, store):
+def test_the_stage_board_loads_with_its_tables_and_ageing_chart(signed_in, store, server):
     page = signed_in("cps_unit", cps_area="south-east")
+    page.goto(f"{server}/dashboard/board")
     assert page.locator("h1").inner_text() == "Stage board: CPS South East"
     assert page.locator("#chart-ageing svg").count() == 1
-    kent_row = page.locator("#table-stages_by_area tbody tr", has_text="kent")
+    kent_row = page.locator("#table-stages_by_area tbody tr", has_text="Kent Police")
     total = sql(store, "SELECT count(*) FROM cases WHERE area = 'kent'")[0][0]
     assert kent_row.locator("td").last.inner_text() == str(total)
+    # stage columns are in words, in process order, with the id kept on the heading
+    headings = page.locator("#table-stages_by_area thead th")
+    assert headings.nth(1).inner_text() == "Reported"
+    assert headings.nth(3).inner_text() == "Awaiting charging decision"
+    assert headings.nth(3).get_attribute("data-column") == "awaiting_charging_decision"
+    # the table fits: it scrolls in its own labelled region, never past the page's edge
+    region = page.locator("div.app-scroll", has=page.locator("#table-stages_by_area"))
+    assert region.get_attribute("role") == "region"
+    assert region.get_attribute("aria-labelledby") == "table-stages_by_area-caption"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"]
+    no_axe_violations(page)
 
 
 def test_flag_filters_narrow_the_list_to_what_was_asked(signed_in, store, server):
     page = signed_in("force_data_team", area="kent")
-    page.click("text=Flags")
+    page.click("nav >> text=Flags")
     page.wait_for_url(f"{server}/dashboard/flags")
-    everything = sql(store, "SELECT count(*) FROM instances WHERE area = 'kent' AND status IN "
-                            "('late', 'missed', 'due_soon', 'violated')")[0][0]
-    assert page.locator("tr.flag-row").count() == everything
+    no_axe_violations(page)
     page.select_option("#filter-status", "missed")
     page.select_option("#filter-owner", "cps")
     page.click("#apply-filters")
@@ -33,24 +45,29 @@ def test_flag_filters_narrow_the_list_to_what_was_asked(signed_in, store, server
     rows = page.locator("tr.flag-row")
     expected = sql(store, "SELECT count(*) FROM instances WHERE area = 'kent' AND "
                           "status = 'missed' AND owner = 'cps'")[0][0]
-    assert 0 < rows.count() == expected < everything
+    assert 0 < rows.count() == expected
     assert set(rows.evaluate_all("rs => rs.map(r => r.dataset.status + '/' + r.dataset.owner)")) \
         == {"missed/cps"}
-    assert page.locator("#flag-count").inner_text() == f"{expected} flagged instances"
-    # The selects keep the filter, and a case link opens its timeline with explanations.
+    # the status tag carries the word, not colour alone
+    assert set(rows.locator("strong.govuk-tag").all_inner_texts()) == {"Missed"}
+    # The selects keep the filter, and a case link opens its journey.
     assert page.locator("#filter-status").input_value() == "missed"
+    no_axe_violations(page)
     first = rows.first.locator("a")
     case_id = first.inner_text()
     first.click()
     page.wait_for_url(f"{server}/dashboard/cases/{case_id}")
     assert page.locator("h1").inner_text() == f"Case {case_id}"
-    assert page.locator(".timeline li.instance .status-missed").count() >= 1
-    assert "working day" in page.locator(".timeline").inner_text()
+    assert page.locator("tr.instance[data-status=missed]").count() >= 1
+    details = page.locator("tr.instance[data-status=missed] details").first
+    assert details.locator(".govuk-details__text").is_hidden()
+    details.locator("summary").click()  # a native <details>: opens with no script
+    assert "working day" in details.locator(".govuk-details__text").inner_text()
 
 
 def test_the_national_heat_map_renders_and_its_screenshot_is_not_blank(signed_in, tmp_path):
     page = signed_in("national_lead")
-    page.click("text=National comparison")
+    page.click("nav >> text=National comparison")
     page.wait_for_selector("#chart-heat_map svg")
     fills = page.locator("#chart-heat_map g.cell rect").evaluate_all(
         "rs => rs.map(r => r.getAttribute('fill'))")
@@ -76,7 +93,7 @@ def test_a_national_lead_is_refused_case_pages(signed_in, store, server):
     case_id = sql(store, "SELECT case_id FROM cases LIMIT 1")[0][0]
     response = page.goto(f"{server}/dashboard/cases/{case_id}")
     assert response.status == 403
-    assert page.locator("h1").inner_text() == "403"
+    assert page.locator("h1").inner_text() == "You cannot see this page"
     response = page.goto(f"{server}/dashboard/flags")
     assert response.status == 403
 
@@ -94,7 +111,13 @@ def test_signing_in_with_a_bad_token_stays_on_the_form(browser, server):
     assert page.url == f"{server}/dashboard/login"
     page.fill("#token", "lia_nope_nope")
     page.click("button[type=submit]")
-    assert page.locator("[role=alert]").inner_text() == "That token is not valid."
+    summary = page.locator(".govuk-error-summary [role=alert]")
+    assert summary.locator("h2").inner_text() == "There is a problem"
+    assert summary.locator("a[href='#token']").inner_text() == "That token is not valid"
+    assert " ".join(page.locator("#token-error").inner_text().split()) == \
+        "Error: That token is not valid"
+    assert page.title() == "Error: Sign in – liaison"
+    no_axe_violations(page)
     context.close()
 
 
