@@ -20,8 +20,8 @@ from engine.api.service import Reader
 from engine.api.tokens import authenticate
 from engine.notify.acks import AckReason
 from engine.reports import disclosure, source, words
-from engine.spec import FLAG_STATUSES, Owner
 from engine.store.db import reading
+from engine.terms import FLAG_STATUSES, Owner
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
@@ -74,7 +74,7 @@ def _filters(svc: Reader, statuses: tuple[str, ...], area: str | None, owner: st
 def _listing(request: Request, kind: str, template: str, active: str, area: str | None,
              owner: str | None, step: str | None, status: str | None,
              after: str | None) -> Response:
-    statuses = queue.OPEN if kind == "queue" else tuple(sorted(FLAG_STATUSES))
+    statuses = queue.OPEN if kind == "queue" else queue.FLAGGED
 
     def render(who: Principal, svc: Reader) -> Response:
         f = _filters(svc, statuses, area, owner, step, status)
@@ -126,7 +126,7 @@ def _flag_counts(request: Request, who: Principal, svc: Reader, area: str,
     control, never the cases."""
     if area not in svc.facts.area_names:
         raise HTTPException(404, "not found")
-    statuses = sorted(FLAG_STATUSES | {"met"})
+    statuses = ["met", *(str(s) for s in FLAG_STATUSES)]
     with reading(svc.engine) as conn:
         counts = source.instance_counts(conn, [area], statuses, ("area", "step"))
     rows = [(s, disclosure.count(counts.get((area, step, s), 0), True)) for s in statuses]

@@ -21,12 +21,13 @@ from engine.calendar import LONDON, calendar_for, end_of_day, local_date, start_
 from engine.notify.flags import flag_id_of
 from engine.reports import source, words
 from engine.reports.output import when
-from engine.spec import FLAG_STATUSES
 from engine.store.db import reading
 from engine.store.tables import instances
+from engine.terms import FLAG_STATUSES
 
 PAGE = 50
 OPEN = ("due", "due_soon", "late", "missed", "violated")
+FLAGGED = tuple(str(s) for s in FLAG_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def queue_sections(as_of: datetime) -> list[Section]:
 
 
 FLAG_SECTIONS = [Section("flags", "Flagged instances, latest due first",
-                         _c.status.in_(sorted(FLAG_STATUSES)))]
+                         _c.status.in_(FLAGGED))]
 # (name, descending) of each list's sort key: the queue groups by agency, then soonest
 # first; the flags list shows the latest first. Names are the selected labels below.
 QUEUE_ORDER = (("rank", False), ("at", False), ("ckey", False), ("id", False))
@@ -210,7 +211,7 @@ def read_for(reader: Any, request: Any, principal: Any, f: Filters, cursor: str 
     visible: set[str] | None = None
     if principal.role is Role.isva_service:
         visible = set().union(*(reader.visible_steps(principal, a) or () for a in areas))
-    statuses = OPEN if kind == "queue" else tuple(sorted(FLAG_STATUSES))
+    statuses = OPEN if kind == "queue" else FLAGGED
     page = read_page(reader.engine, scoped(areas, f, visible, statuses), kind=kind,
                      cursor=cursor)
     acked = acknowledged(reader.engine, areas)
