@@ -19,9 +19,8 @@ from engine.api.roles import Principal
 from engine.api.service import Reader
 from engine.api.tokens import authenticate
 from engine.notify.acks import AckReason
-from engine.reports import disclosure, source, words
-from engine.store.db import reading
-from engine.terms import FLAG_STATUSES, Owner
+from engine.reports import words
+from engine.terms import Owner
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
@@ -122,14 +121,15 @@ def flags(request: Request, area: str | None = None, owner: str | None = None,
 def _flag_counts(request: Request, who: Principal, svc: Reader, area: str,
                  step: str) -> Response:
     """The flags behind a heat-map cell for a caller who may not read that area's
-    cases (a national lead, another area's staff): counts by status, under disclosure
-    control, never the cases."""
-    if area not in svc.facts.area_names:
+    cases (a national lead, another area's staff): the cell's row of the national
+    comparison, as that publication protected it, never the cases."""
+    if area not in svc.facts.area_names or step not in svc.facts.step_order():
         raise HTTPException(404, "not found")
-    statuses = ["met", *(str(s) for s in FLAG_STATUSES)]
-    with reading(svc.engine) as conn:
-        counts = source.instance_counts(conn, [area], statuses, ("area", "step"))
-    rows = [(s, disclosure.count(counts.get((area, step, s), 0), True)) for s in statuses]
+    report = svc.national(request, who)
+    row = next((r for r in report.data["compliance"]
+                if r["area"] == area and r["step"] == step), None)
+    rows = [] if row is None else [(k, row[k]) for k in ("due", "met", "late", "missed",
+                                                          "violated") if k in row]
     return page(request, "flag_counts.html.j2", who=who, active="national", rows=rows,
                 area=area, step=step, banner_areas=frozenset({area}))
 
