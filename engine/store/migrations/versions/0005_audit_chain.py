@@ -5,8 +5,8 @@ triggers, and an upsert's update could slip past; a BEFORE INSERT trigger now re
 entry whose id is not above every existing one, or whose prev_hash is not the newest
 entry's hash. Existing entries are chained in id order.
 
-Revision ID: 0004_audit_chain
-Revises: 0003_notify
+Revision ID: 0005_audit_chain
+Revises: 0004_version_template
 Create Date: 2026-11-30
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 from engine.store.audit_chain import GENESIS, entry_hash
 from engine.store.tables import UTCDateTime
 
-revision = "0004_audit_chain"
-down_revision = "0003_notify"
+revision = "0005_audit_chain"
+down_revision = "0004_version_template"
 branch_labels = None
 depends_on = None
 
