@@ -108,3 +108,30 @@ def test_the_national_page_passes_axe_and_fits(signed_in, server):
     page.goto(f"{server}/dashboard/national")
     no_axe_violations(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+    # every heat-map cell links to the flags behind it, and so does the table alternative
+    cells = page.locator("#chart-heat_map g.cell")
+    hrefs = page.locator("#chart-heat_map a").evaluate_all(
+        "as => as.map(a => a.getAttribute('href'))")
+    assert len(hrefs) == cells.count() > 0
+    assert all(h.startswith("flags?area=") and "&step=" in h for h in hrefs)
+    table = page.locator("#heat-map-table")
+    assert table.locator("tbody tr").count() == len(set(cells.evaluate_all(
+        "gs => gs.map(g => g.dataset.row)")))
+    link = table.locator("tbody tr", has_text="Kent Police").locator("a").first
+    href = link.get_attribute("href")
+    assert href in hrefs
+    link.click()  # a national lead sees the protected counts, never the cases
+    page.wait_for_url(f"{server}/dashboard/{href}")
+    assert page.locator("#flag-counts tbody tr").count() >= 1
+    assert page.locator("a[href^='/dashboard/cases/']").count() == 0
+    no_axe_violations(page)
+
+
+def test_the_ageing_chart_has_axes_and_units(signed_in, server):
+    page = signed_in("cps_unit", cps_area="south-east")
+    page.goto(f"{server}/dashboard/board")
+    text = page.locator("#chart-ageing svg").text_content() or ""
+    assert "Working days in current stage" in text
+    assert "Awaiting charging decision" in text
+    ticks = page.locator("#chart-ageing svg text[text-anchor=middle]").all_text_contents()
+    assert ticks[0] == "0" and len(ticks) >= 3
