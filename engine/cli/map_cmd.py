@@ -39,6 +39,9 @@ def load_mapper(name: str, config_dir: Path) -> Mapper:
         raise fail(f"the mapping has errors:\n{exc}") from None
     except PseudonymKeyError as exc:
         raise fail(str(exc)) from None
+    if mapping.illustrative:
+        err.print(f"note: {name} is an illustrative mapping, not a real system's layout",
+                  markup=False)
     return Mapper(mapping, national, key)
 
 

@@ -69,6 +69,7 @@ class Mapper:
         self.vocab = national.vocabulary
         self.areas = frozenset(national.register)
         self.clock = TimestampReader.of(mapping.timestamps)
+        self._ids: dict[str, str] = {}  # reference -> pseudonymised id, bounded
         self.register: dict[str, str] = {}
         for aid, info in national.register.items():
             self.register[aid] = aid
@@ -187,7 +188,12 @@ class Mapper:
         if not rule.pseudonymise:
             return ref
         assert self.key is not None
-        return self.key.case_id(ref, rule.prefix)
+        hit = self._ids.get(ref)
+        if hit is None:  # an extract lists a case's rows together: remember recent ones
+            if len(self._ids) >= 4096:
+                self._ids.clear()
+            hit = self._ids[ref] = self.key.case_id(ref, rule.prefix)
+        return hit
 
     def event_id(self, cells: dict[str, str], etype: str) -> str:
         """system:hash of (system, row key cells, type): stable across re-exports, keyed

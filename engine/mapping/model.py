@@ -124,6 +124,9 @@ class Mapping(_Strict):
     events: list[EventRule] = Field(min_length=1)
     value_maps: dict[str, dict[str, Scalar | None]] = Field(default_factory=dict, description=(
         "Name -> local code -> vocabulary value (null: the row gives no event)."))
+    illustrative: bool = Field(default=False, description=(
+        "True for an example mapping that is not a real system's layout: liaison map "
+        "says so on every run."))
 
     def columns(self) -> list[str]:
         """Every column the mapping reads, in a stable order (the header must name each,

@@ -13,6 +13,7 @@ memory flat on large sheets.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -24,6 +25,7 @@ from engine.mapping.model import Format
 
 BOM = b"\xef\xbb\xbf"
 MAX_CELL = 4096  # longer cells are refused, not read into events or messages
+_SURROGATE = re.compile("[\udc80-\udcff]")  # a byte the encoding lacks (surrogateescape)
 csv.field_size_limit(1 << 20)
 
 
@@ -111,16 +113,19 @@ def _csv_rows(fh: Any, reader: Any, header: list[str], encoding: str) -> Iterato
 
 
 def _row(number: int, cells: list[str], header: list[str], encoding: str) -> Row:
-    if not cells or all(not c.strip() for c in cells):
-        return Row(number, {h: "" for h in header})
+    text = "".join(cells)  # one scan of the row's text for the common case
+    if not text.strip():
+        return Row(number, dict.fromkeys(header, ""))
     if len(cells) != len(header):
         return Row(number, None, f"has {len(cells)} cells, the header has {len(header)}")
-    for i, c in enumerate(cells):
-        if len(c) > MAX_CELL:
-            return Row(number, None, f'column "{header[i]}": the cell is longer than '
-                       f"{MAX_CELL} characters")
-        if any("\udc80" <= ch <= "\udcff" for ch in c):
-            return Row(number, None, f'column "{header[i]}": the cell is not valid {encoding}')
+    if len(text) > MAX_CELL or _SURROGATE.search(text):
+        for i, c in enumerate(cells):
+            if len(c) > MAX_CELL:
+                return Row(number, None, f'column "{header[i]}": the cell is longer than '
+                           f"{MAX_CELL} characters")
+            if _SURROGATE.search(c):
+                return Row(number, None, f'column "{header[i]}": the cell is not valid '
+                           f"{encoding}")
     return Row(number, {h: c.strip() for h, c in zip(header, cells, strict=True)})
 
 
