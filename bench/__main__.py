@@ -12,6 +12,7 @@ RUNS = [
     ["bench.ingest"],
     ["bench.sweep"],
     ["bench.reports"],
+    ["bench.mapping"],
     ["bench.flows"],
 ]
 
