@@ -4,15 +4,23 @@ and the API can all say *where* a problem is, not just what.
 
     LiaisonError                 exit 2   HTTP 500   raised on purpose, nothing else known
     ├── ConfigError              exit 2   HTTP 500   the configuration has errors (all of them)
+    │   └── MappingError         exit 2   HTTP 500   (engine.mapping) a mapping file's problems
     ├── InputError               exit 2   HTTP 400   an input is unusable as given
     │   ├── EventError           exit 2   HTTP 422   one event failed validation
     │   ├── EventErrors          exit 2   HTTP 422   several events failed validation
-    │   └── ScopeError           exit 2   HTTP 422   a role given the wrong kind of scope
+    │   ├── ScopeError           exit 2   HTTP 422   a role given the wrong kind of scope
+    │   └── ExtractError         exit 2   HTTP 400   (engine.mapping) an extract cannot be read
     ├── Refused                  exit 2   HTTP 409   understood, but not allowed as it stands
     │   ├── DeployRefused        exit 2   HTTP 409   (engine.deploy) a version cannot be deployed
     │   └── PlanRefused          exit 2   HTTP 409   (engine.plan) a plan cannot be made
     ├── StoreError               exit 2   HTTP 503   the database is missing, old or refused
-    └── OrchestrationError       exit 2   HTTP 503   Prefect is not set up for what was asked
+    ├── OrchestrationError       exit 2   HTTP 503   Prefect is not set up for what was asked
+    ├── SecretError              exit 2   HTTP 500   (engine.notify) a secret cannot be read
+    ├── PseudonymKeyError        exit 2   HTTP 500   (engine.mapping) no usable pseudonym key
+    └── UnmappableEvent          exit 2   HTTP 500   (engine.mapping) no mapping writes an event
+
+A class defined elsewhere is drawn with its module; a test keeps this drawing equal to
+the classes.
 
 Exit code 1 is not an error: it means findings the caller asked to fail on (contract §9).
 Anything that is not a `LiaisonError` is a bug, and is allowed to crash with its traceback.

@@ -402,8 +402,14 @@ class Template(Model):
 
 
 class StageRule(Model):
-    """A case stage and the events that set it (contract §4.5)."""
+    """A case stage and the events that set it (contract §4.5); `label` is its name for
+    people (the id when not given)."""
 
     id: str
+    label: str = ""
     closed: bool = False
     set_by: list[Matcher]
+
+    @property
+    def name(self) -> str:
+        return self.label or self.id

@@ -119,3 +119,21 @@ def test_a_config_with_errors_is_refused(tmp_path: Path) -> None:
     assert (result.exit_code, result.stdout) == (2, "")
     assert "the configuration has errors; nothing was evaluated" in result.stderr
     assert "kent.yaml:" in result.stderr
+
+
+def test_the_table_ends_with_totals_per_status_in_80_columns(tmp_path: Path) -> None:
+    result = RUNNER.invoke(app, ["check", "--events", str(_write(tmp_path)), "--config-dir",
+                                 str(ROOT / "area_configs"), "--as-of",
+                                 "2026-03-10T12:00:00+00:00", "--area", "avon-and-somerset"],
+                           env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in result.stdout.splitlines() if line.strip()]
+    assert lines[-8:] == [["met", "1"], ["late", "0"], ["missed", "3"], ["due_soon", "0"],
+                          ["due", "1"], ["cancelled", "0"], ["violated", "0"], ["total", "5"]]
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def _write(tmp_path: Path) -> Path:
+    path = tmp_path / "events.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in EVENTS))
+    return path

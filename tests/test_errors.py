@@ -26,6 +26,19 @@ from engine.errors import (
 )
 
 
+def _import_engine() -> None:
+    """Every engine module (not the Alembic environment, which runs on import), so that
+    every error class defined anywhere is seen."""
+    import importlib
+    import pkgutil
+
+    import engine
+
+    for info in pkgutil.walk_packages(engine.__path__, "engine."):
+        if ".migrations" not in info.name:
+            importlib.import_module(info.name)
+
+
 def _all_subclasses(cls: type) -> set[type]:
     out = set()
     for sub in cls.__subclasses__():
@@ -34,6 +47,7 @@ def _all_subclasses(cls: type) -> set[type]:
 
 
 def test_the_docstring_draws_every_error_with_its_parent_and_codes() -> None:
+    _import_engine()
     doc = engine.errors.__doc__ or ""
     drawn = {}
     for m in re.finditer(r"^([ │├└─]*)(\w+)\s+exit (\d)\s+HTTP (\d{3})", doc, re.M):

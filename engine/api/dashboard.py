@@ -168,11 +168,9 @@ def board(request: Request) -> Response:
 @router.get("/national")
 def national(request: Request) -> Response:
     def render(who: Principal, svc: Reader) -> Response:
-        report = svc.national(request, who, cell_link=lambda area, step: "flags?" + urlencode(
-            {"area": area, "step": step}))
-        matrix = {(r["area"], r["step"]): r for r in report.data["compliance"]}
+        report = svc.national(request, who)
         return page(request, "national.html.j2", who=who, report=report, active="national",
-                    matrix=matrix, banner_areas=frozenset(svc.facts.area_names))
+                    banner_areas=frozenset(svc.facts.area_names))
 
     return guarded(request, render)
 

@@ -3,7 +3,6 @@ so a page can never show what the API would refuse."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +17,10 @@ from engine.reports.board import build_board
 from engine.reports.facts import Facts
 from engine.reports.model import Report
 from engine.reports.national import build_national
-from engine.reports.timeline import case_timeline, instance_json
 from engine.reports.words import Words
 from engine.store.db import reading
-from engine.store.tables import audit_log, cases, instances
+from engine.store.reads import case_timeline, flag_json, flag_query
+from engine.store.tables import audit_log, cases
 from engine.terms import FLAG_STATUSES, Owner, Role, Severity
 
 FLAG_LIMIT = 1000  # a page of flags; the caller pages on with `offset`
@@ -96,22 +95,16 @@ class Reader:
             raise refuse(self.engine, request, principal, 404, "area outside the token's scope",
                          area=f.area)
         areas = sorted({f.area} if f.area else allowed)
-        statuses = [f.status] if f.status else sorted(FLAG_STATUSES)
-        q = select(instances).where(instances.c.area.in_(areas),
-                                    instances.c.status.in_(statuses))
-        for column, value in (("step", f.step), ("owner", f.owner), ("severity", f.severity)):
-            if value:
-                q = q.where(instances.c[column] == value)
+        steps = None
         if principal.role is Role.isva_service:
-            q = q.where(instances.c.step.in_(sorted(set().union(
-                *(self.visible_steps(principal, a) or () for a in areas)))))
-        q = (q.order_by(instances.c.due, instances.c.case_id, instances.c.id)
-             .limit(limit).offset(offset))
+            steps = set().union(*(self.visible_steps(principal, a) or () for a in areas))
+        q = flag_query(areas, [f.status] if f.status else None, f.owner, f.step, f.severity,
+                       steps).limit(limit).offset(offset)
         with reading(self.engine) as conn:
             rows = conn.execute(q).all()
         acked = acknowledged(self.engine, areas)
-        out = [{"flag_id": (fid := flag_id_of(r)), "case_id": r.case_id, "area": r.area,
-                **instance_json(r), "acknowledged": acked.get(fid)} for r in rows]
+        out = [{"flag_id": (fid := flag_id_of(r)), **flag_json(r), "acknowledged": acked.get(fid)}
+               for r in rows]
         audit(self.engine, principal, "api.flags.read",
               {"path": request.url.path, "filters": f.as_dict(), "areas": areas,
                "offset": offset,
@@ -130,11 +123,10 @@ class Reader:
         return build_board(self.engine, self.facts, areas,
                            suppress=principal.role is Role.national_lead, scope_label=label)
 
-    def national(self, request: Request, principal: Principal,
-                 cell_link: Callable[[str, str], str] | None = None) -> Report:
+    def national(self, request: Request, principal: Principal) -> Report:
         if principal.role is Role.auditor:
             raise refuse(self.engine, request, principal, 403, "auditors read the audit log")
-        return build_national(self.engine, self.facts, cell_link=cell_link)
+        return build_national(self.engine, self.facts)
 
     def audit_entries(self, request: Request, principal: Principal,
                       limit: int = 200) -> list[dict[str, Any]]:

@@ -6,11 +6,11 @@ inside its command.
 
 import typer
 
-from engine.cli.audit_cmd import app as audit_app
 from engine.cli.check_cmd import check
 from engine.cli.config_cmd import app as config_app
 from engine.cli.export_cmd import export
 from engine.cli.flows_cmd import app as flows_app
+from engine.cli.help import PlainHelpGroup
 from engine.cli.map_cmd import map_extracts
 from engine.cli.notify_cmd import app as notify_app
 from engine.cli.report_cmd import app as report_app
@@ -20,6 +20,7 @@ from engine.cli.store_cmd import register as register_store
 from engine.cli.store_cmd import register_config
 
 app = typer.Typer(
+    cls=PlainHelpGroup,
     no_args_is_help=True,
     add_completion=False,
     help="liaison: the CPS/NPCC minimum standards for RASSO victim liaison, checkable.",
@@ -36,7 +37,6 @@ app.command("serve")(serve)
 app.add_typer(token_app, name="token")
 app.add_typer(flows_app, name="flows")
 app.add_typer(notify_app, name="notify")
-app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:

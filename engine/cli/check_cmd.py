@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +19,7 @@ from rich.console import Console
 from engine.check import CheckResult
 from engine.cli.render import instance_line
 from engine.cli.store_common import ConfigDirOpt, fail
+from engine.cli.table import print_table
 from engine.terms import FLAG_STATUSES, Status
 
 
@@ -120,3 +122,7 @@ def _table(result: CheckResult) -> None:
                           inst.due_local,
                           inst.explanation if inst.status in FLAG_STATUSES else None)
     out.print(f"{len(result.cases)} case(s) as of {result.as_of.isoformat()}; {flags} flag(s).")
+    totals = Counter(i.status for i in result.instances())
+    print_table(out, "Instances by status", ("status", "instances"),
+                [(s.value, totals[s]) for s in Status] + [("total", sum(totals.values()))],
+                whole=("status",))

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from engine.cli.store_common import (
     AsOpt,
@@ -21,6 +20,7 @@ from engine.cli.store_common import (
     parse_as_of,
     store_errors,
 )
+from engine.cli.table import print_table
 
 AreaArg = Annotated[str, typer.Argument(help="The area id, e.g. avon-and-somerset.")]
 OverlayOpt = Annotated[Path | None, typer.Option(
@@ -50,11 +50,10 @@ def _show_plan(p: Any, limit: int = LIST_LIMIT) -> None:
               f"{len(p.new_flags)} new flags")
     if not p.changes:
         return
-    table = Table("case", "step", "trigger event", "now", "with this version", "new flag")
-    for c in p.changes[:limit]:
-        table.add_row(c.case_id, c.step, c.trigger_event or "-", c.before or "(none)",
-                      c.after or "(none)", "yes" if c.new_flag else "")
-    out.print(table)
+    print_table(out, None, ("case", "step", "trigger event", "now", "then", "new flag"),
+        [(c.case_id, c.step, c.trigger_event, c.before or "(none)", c.after or "(none)",
+          "yes" if c.new_flag else "") for c in p.changes[:limit]],
+        whole=("case", "trigger event", "now", "then"))
     if len(p.changes) > limit:
         out.print(f"... and {len(p.changes) - limit} more (--limit to show more)")
 
@@ -117,10 +116,11 @@ def history(area: AreaArg, db: DbOpt = None,
         out.print(f"{area}: no version deployed; the sweep uses the overlay file in the "
                   "config directory (or the national framework alone)")
         return
-    table = Table("version", "framework", "effective from", "content hash", "deployed by",
-                  "role", "deployed at", title=f"{area}: deployed versions")
-    for v in rows:
-        table.add_row(str(v.id), v.framework_version, v.effective_from.date().isoformat(),
-                      v.content_hash[:12], v.deployed_by, v.role,
-                      v.deployed_at.isoformat(timespec="seconds"))
-    out.print(table)
+    from engine.calendar import LONDON
+
+    print_table(out, f"{area}: deployed versions",
+        ("version", "framework", "in force from", "hash", "deployed by", "role", "deployed at"),
+        [(v.id, v.framework_version, v.effective_from.date().isoformat(), v.content_hash[:8],
+          v.deployed_by, v.role, v.deployed_at.astimezone(LONDON).strftime("%Y-%m-%d %H:%M"))
+         for v in rows],
+        whole=("version", "in force from", "hash", "deployed at"))

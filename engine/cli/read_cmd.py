@@ -6,13 +6,11 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich import box
-from rich.table import Column, Table
 from rich.text import Text
 
 from engine.cli.render import instance_line
@@ -27,6 +25,7 @@ from engine.cli.store_common import (
     parse_as_of,
     store_errors,
 )
+from engine.cli.table import print_table
 
 FLAG_COLUMNS = ("case_id", "area", "step", "status", "due", "owner", "severity",
                 "trigger_event", "satisfied_by", "version", "explanation")
@@ -40,7 +39,7 @@ StatusOpt = Annotated[list[str] | None, typer.Option(
 AreaOpt = Annotated[str | None, typer.Option("--area", help="One police force area.")]
 CpsAreaOpt = Annotated[str | None, typer.Option("--cps-area", help="The forces of one CPS Area.")]
 BoardAsOfOpt = Annotated[str | None, typer.Option(
-    "--as-of", help="Ageing up to this instant (default: now).")]
+    "--as-of", help="Ageing up to this instant (default: the latest sweep's as-of).")]
 
 
 def _allowed(values: object) -> str:
@@ -77,18 +76,15 @@ def flags(
         w.writeheader()
         w.writerows(rows)
     else:
-        # Ids, steps and dues are never cut (they are copied into `liaison case`); a
-        # column the filters fixed to one value is left out to save width.
+        # A column the filters fixed to one value is left out to save width.
         shown = [c for c in ("case", "area", "step", "status", "due", "owner", "severity")
                  if not (c == "area" and area and len(area) == 1) and not (c == "owner" and owner)]
-        table = Table(*(Column(c, no_wrap=c in ("case", "step", "status", "due")) for c in shown),
-                      title=f"{len(rows)} flags", box=box.SIMPLE_HEAD)
-        for r in rows:
-            cells = {"case": r["case_id"] or "(area)", "area": r["area"], "step": r["step"],
-                     "status": r["status"], "due": (r["due"] or "-")[:16].replace("T", " "),
-                     "owner": r["owner"], "severity": r["severity"]}
-            table.add_row(*(cells[c] for c in shown))
-        out.print(table)
+        cells = [{"case": r["case_id"] or "(area)", "area": r["area"], "step": r["step"],
+                  "status": r["status"], "due": (r["due"] or "-")[:16].replace("T", " "),
+                  "owner": r["owner"], "severity": r["severity"]} for r in rows]
+        print_table(out, f"{len(rows)} flags", shown,
+                                      [[c[k] for k in shown] for c in cells],
+                                      whole=("case", "status", "due"))
 
 
 def case(
@@ -112,14 +108,14 @@ def case(
 
 
 def _print_case(d: dict[str, Any]) -> None:
-    out.print(f"[bold]{d['case_id']}[/] ({d['area']}): stage {d['stage'] or 'not yet swept'}; "
-              f"evaluated as of {d['evaluated_as_of'] or '-'}")
-    timeline = Table("at", "event", "type", "source", "area", "data", title="timeline")
-    for e in d["events"]:
-        timeline.add_row(e["at"][:16].replace("T", " "), e["event_id"], e["type"], e["source"],
-                         e["area"], Text(json.dumps(e["data"])) if e["data"] else "")
-    out.print(timeline)
-    out.print(Text("instances", style="italic"), justify="center")
+    swept = d["evaluated_as_of"]
+    out.print(f"[bold]{d['case_id']}[/] ({d['area']}): stage {d['stage']}; "
+              + (f"evaluated as of {swept}" if swept else "not yet swept"))
+    print_table(out, "timeline", ("at", "event", "type", "source", "data"),
+        [(e["at"][:16].replace("T", " "), e["event_id"], e["type"], e["source"],
+          json.dumps(e["data"]) if e["data"] else "") for e in d["events"]],
+        whole=("at", "event"))
+    out.print(Text("instances", style="italic"))
     for i in d["instances"]:
         instance_line(out, i["step"], i["status"], i["owner"], i["due"], i["explanation"])
 
@@ -129,39 +125,57 @@ def board(
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
     db: DbOpt = None, config_dir: ConfigDirOpt = Path("area_configs"),
 ) -> None:
-    """Cases per stage with ageing (working days since the case's first event) and
-    overdue counts (cases with a missed step, and missed steps)."""
-    from dataclasses import asdict
-
-    from engine.config.national import load_national
-    from engine.store.reads import board as read_board
+    """The stage board (the one `liaison report board`, the API and the dashboard show):
+    open cases per stage in process order, working days in their current stage, and
+    missed and due-soon instances by owner and area."""
+    from engine.config import load_config
+    from engine.reports.board import build_board
+    from engine.reports.facts import facts_from
+    from engine.store.db import checked_engine
     from engine.vocabulary import did_you_mean
 
     if area and cps_area:
         raise fail("give --area or --cps-area, not both")
-    national = load_national(config_dir / "national")
-    areas: list[str] | None = None
-    if area:
-        _check_areas([area], national.register)
-        areas = [area]
-    elif cps_area:
-        if cps_area not in national.cps_areas:
-            raise fail(f"--cps-area {cps_area!r} is not a CPS Area"
-                       f"{did_you_mean(cps_area, national.cps_areas)}")
-        areas = sorted(a for a, info in national.register.items() if cps_area in info.cps_areas)
-    with store_errors():
-        rows = read_board(db, areas, parse_as_of(as_of))
-    if fmt == "json":
-        sys.stdout.write(json.dumps([asdict(r) for r in rows], indent=1) + "\n")
-        return
-    if fmt != "table":
+    if fmt not in ("table", "json"):
         raise fail(f"--format {fmt!r} is not allowed (allowed: table | json)")
-    table = Table("area", "stage", "cases", "median age (WD)", "max age (WD)", "overdue cases",
-                  "overdue steps", title="stage board")
-    for r in rows:
-        table.add_row(r.area, r.stage, str(r.cases), f"{r.median_age_wd:g}", str(r.max_age_wd),
-                      str(r.overdue_cases), str(r.overdue_steps))
-    out.print(table)
+    with store_errors():
+        facts = facts_from(load_config(config_dir))
+    areas: list[str] | None = None
+    label = "all areas"
+    if area:
+        _check_areas([area], facts.area_names)
+        areas, label = [area], facts.area_names[area]
+    elif cps_area:
+        if cps_area not in facts.cps_names:
+            raise fail(f"--cps-area {cps_area!r} is not a CPS Area"
+                       f"{did_you_mean(cps_area, facts.cps_names)}")
+        areas = sorted(a for a, cps in facts.cps_of.items() if cps_area in cps)
+        label = facts.cps_names[cps_area]
+    with store_errors():
+        report = build_board(checked_engine(db), facts, areas,
+                             parse_as_of(as_of) if as_of else None, scope_label=label)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(report.data, indent=1) + "\n")
+        return
+    _print_board(report.data, facts.stages)
+
+
+def _print_board(data: dict[str, Any], stages: Sequence[Any]) -> None:
+    """Stages down the side in process order, under their labels: a board of ten stages
+    across would not fit 80 columns."""
+    totals = {s.id: sum(row[s.id] for row in data["by_area"].values()) for s in stages}
+    ageing = data["ageing"]
+    rows = [(s.name, totals[s.id], *((ageing[s.id]["median_wd"], ageing[s.id]["p90_wd"])
+                                      if s.id in ageing else (None, None)))
+            for s in stages]
+    out.print(f"[bold]Stage board: {data['scope']}[/] as of {data['as_of']}")
+    print_table(out, None, ("stage", "cases", "median WD in stage", "p90 WD"),
+                                  rows, whole=("stage",))
+    overdue = [(r["area"], r["owner"], r["missed"], r["due_soon"])
+               for r in data["overdue_by_owner"]]
+    print_table(out, "Missed and due soon, by area and owner",
+                                  ("area", "owner", "missed", "due soon"),
+                                  sorted(overdue), whole=("area",))
 
 
 def _check_areas(areas: list[str], register: Mapping[str, object]) -> None:

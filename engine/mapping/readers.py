@@ -20,7 +20,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from engine.errors import LiaisonError
+from engine.errors import InputError
 from engine.mapping.model import Format
 
 BOM = b"\xef\xbb\xbf"
@@ -29,7 +29,7 @@ _SURROGATE = re.compile("[\udc80-\udcff]")  # a byte the encoding lacks (surroga
 csv.field_size_limit(1 << 20)
 
 
-class ExtractError(LiaisonError):
+class ExtractError(InputError):
     """The extract cannot be read at all (missing, not a workbook, no header)."""
 
 

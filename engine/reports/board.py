@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from engine.notify import acks
-from engine.reports import disclosure, source, svg, words
+from engine.reports import disclosure, source, svg
 from engine.reports.ageing import stage_entry, working_days_in_stage
 from engine.reports.facts import Facts
 from engine.reports.model import Report, Table
@@ -104,7 +104,7 @@ def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = No
               note="A SPOC acknowledged the flag with the reason data_error: the events "
                    "are wrong or missing, not the work. The flag's status is unchanged."),
     ]
-    chart = svg.ageing([(words.stage(s), *age_stats(by_stage[s])) for s in open_stages],
+    chart = svg.ageing([(s, *age_stats(by_stage[s])) for s in open_stages],
                        "Working days in current stage")
     data = {
         "report": "board", "scope": scope_label, "as_of": as_of.isoformat(),

@@ -24,8 +24,8 @@ from engine.reports.facts import Facts
 from engine.reports.funnel import KEYS, LABELS, funnels
 from engine.reports.model import Report, Table
 from engine.reports.quarter import Quarter
-from engine.reports.timeline import case_timeline, instance_json
 from engine.store.db import reading
+from engine.store.reads import case_timeline, instance_json
 from engine.store.tables import instances
 from engine.terms import FLAG_STATUSES
 

@@ -1,128 +1,123 @@
-"""Reading the store: flags, one case, the stage board (issue 5 item 5).
+"""Reading the store: the one flag reader, the one case reader, and the one JSON shape
+of a stored instance. The CLI, the API, the dashboard and the scrutiny pack all read
+through here, so a flag or a case looks the same wherever it is shown.
 
-Case-level reads (a case's timeline, lists of flagged cases) are written to the audit log
-in the same transaction as the read (contract §8). The board is an aggregate.
+Case-level reads made here for the CLI are written to the audit log in the same
+transaction as the read (contract §8); the API audits its own reads with the token's
+name. The stage board is an aggregate and lives with the reports
+(`engine.reports.board`).
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from statistics import median
+from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Select, select
 
-from engine.calendar import calendar_for, local_date
+from engine.calendar import LONDON
 from engine.store.audit import Actor, record
 from engine.store.db import checked_engine, writing
 from engine.store.tables import cases, events, instances
-from engine.terms import FLAG_STATUSES, Status
+from engine.terms import FLAG_STATUSES
+
+__all__ = ["case_detail", "case_timeline", "flag_json", "flag_query", "flags", "instance_json"]
+
+
+def _local(instant: datetime | None) -> str | None:
+    return None if instant is None else instant.astimezone(LONDON).isoformat()
+
+
+def instance_json(r: Any) -> dict[str, Any]:
+    """A stored instance in the contract §9 shape (keys in that order), plus its
+    trigger instant and the config version that judged it."""
+    return {"step": r.step, "status": r.status, "trigger_event": r.trigger_event,
+            "due": _local(r.due), "satisfied_by": r.satisfied_by, "owner": r.owner,
+            "severity": r.severity, "explanation": r.explanation,
+            "trigger_at": _local(r.trigger_at), "version": r.version}
+
+
+def flag_json(r: Any) -> dict[str, Any]:
+    """A flag: which case (None for an area-level instance) and area, then the instance."""
+    return {"case_id": r.case_id, "area": r.area, **instance_json(r)}
+
+
+def flag_query(areas: Collection[str] | None, statuses: Collection[str] | None = None,
+               owner: str | None = None, step: str | None = None, severity: str | None = None,
+               steps: Collection[str] | None = None) -> Select[Any]:
+    """Flagged instances (or those of `statuses`) in `areas` (None: every area), oldest
+    due first and prohibitions (no due instant) last; `steps` limits the steps shown."""
+    wanted = sorted(statuses) if statuses else [s.value for s in FLAG_STATUSES]
+    q = select(instances).where(instances.c.status.in_(wanted))
+    if areas is not None:
+        q = q.where(instances.c.area.in_(sorted(areas)))
+    for column, value in (("step", step), ("owner", owner), ("severity", severity)):
+        if value:
+            q = q.where(instances.c[column] == value)
+    if steps is not None:
+        q = q.where(instances.c.step.in_(sorted(steps)))
+    return q.order_by(instances.c.due.asc().nulls_last(), instances.c.case_id, instances.c.id)
 
 
 def flags(db_url: str | None, actor: Actor, areas: Sequence[str] | None = None,
           owner: str | None = None, statuses: Sequence[str] | None = None
           ) -> list[dict[str, Any]]:
-    """Flagged instances (late, missed, due_soon, violated, or the `statuses` asked for),
-    oldest due first; area-level instances have `case_id` None."""
-    wanted = list(statuses or sorted(s.value for s in FLAG_STATUSES))
-    q = select(instances).where(instances.c.status.in_(wanted))
-    if areas:
-        q = q.where(instances.c.area.in_(list(areas)))
-    if owner:
-        q = q.where(instances.c.owner == owner)
-    q = q.order_by(instances.c.area, instances.c.due, instances.c.case_id, instances.c.step)
+    """Flags for the CLI, audited as `flags.read`."""
     with writing(checked_engine(db_url)) as conn:
-        rows = [_instance(r._mapping) for r in conn.execute(q)]
+        rows = [flag_json(r) for r in conn.execute(flag_query(areas or None, statuses, owner))]
         record(conn, actor.who, actor.role, "flags.read", {
-            "areas": list(areas or []), "owner": owner, "statuses": wanted,
+            "areas": list(areas or []), "owner": owner,
+            "statuses": sorted(statuses) if statuses else [s.value for s in FLAG_STATUSES],
             "instances": len(rows), "cases": len({r["case_id"] for r in rows if r["case_id"]})})
     return rows
 
 
-def _instance(m: Any) -> dict[str, Any]:
-    return {"case_id": m["case_id"], "area": m["area"], "step": m["step"],
-            "status": m["status"], "trigger_event": m["trigger_event"],
-            "trigger_at": _iso(m["trigger_at"]), "due": _iso(m["due"]),
-            "satisfied_by": m["satisfied_by"], "owner": m["owner"], "severity": m["severity"],
-            "explanation": m["explanation"], "version": m["version"],
-            "evaluated_as_of": _iso(m["evaluated_as_of"])}
+def case_timeline(conn: Connection, case_id: str, steps: frozenset[str] | None = None,
+                  event_types: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+    """One case as people read it, or None when there is no such case: its events in
+    order, each step instance (with its explanation) placed after the event that opened
+    it. A case not yet swept has no instances, stage `reported` (as on the board) and
+    `evaluated_as_of` null.
 
-
-def _iso(value: datetime | None) -> str | None:
-    from engine.calendar import LONDON
-
-    return None if value is None else value.astimezone(LONDON).isoformat()
+    `steps` limits what is shown (an ISVA service sees only ISVA-related steps): then the
+    events shown are those that opened or satisfied a shown instance, and those of
+    `event_types` (the types the shown steps' rules name); the rest of the case stays out.
+    """
+    case = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
+    if case is None:
+        return None
+    evs = conn.execute(select(events).where(events.c.case_id == case_id)
+                       .order_by(events.c.at, events.c.event_id)).all()
+    q = (select(instances).where(instances.c.case_id == case_id)
+         .order_by(instances.c.trigger_at, instances.c.id))
+    insts = [r for r in conn.execute(q) if steps is None or r.step in steps]
+    if steps is not None:
+        cited = {r.trigger_event for r in insts} | {r.satisfied_by for r in insts}
+        evs = [e for e in evs if e.event_id in cited or e.type in event_types]
+    by_trigger: dict[str | None, list[dict[str, Any]]] = {}
+    for r in insts:
+        by_trigger.setdefault(r.trigger_event, []).append(instance_json(r))
+    timeline: list[dict[str, Any]] = []
+    event_list = []
+    for e in evs:
+        item = {"event_id": e.event_id, "type": e.type, "at": _local(e.at), "source": e.source,
+                "area": e.area, "data": e.data}
+        event_list.append(item)
+        timeline.append({"kind": "event", **item})
+        timeline += [{"kind": "instance", **i} for i in by_trigger.pop(e.event_id, [])]
+    for rest in by_trigger.values():  # instances whose trigger is not an event
+        timeline += [{"kind": "instance", **i} for i in rest]
+    return {"case_id": case.case_id, "area": case.area, "stage": case.stage or "reported",
+            "evaluated_as_of": _local(case.evaluated_as_of), "events": event_list,
+            "instances": [instance_json(r) for r in insts], "timeline": timeline}
 
 
 def case_detail(db_url: str | None, case_id: str, actor: Actor) -> dict[str, Any] | None:
-    """The case row, its timeline (events in evaluation order) and every stored instance
-    (in trigger order), or None when the store has no such case. Audited."""
+    """The case's timeline for the CLI, or None when the store has no such case. Audited
+    as `case.read`, found or not."""
     with writing(checked_engine(db_url)) as conn:
-        row = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
+        found = case_timeline(conn, case_id)
         record(conn, actor.who, actor.role, "case.read", {"case_id": case_id,
-                                                          "found": row is not None})
-        if row is None:
-            return None
-        timeline = [{"event_id": e.event_id, "at": _iso(e.at), "area": e.area, "type": e.type,
-                     "source": e.source, "data": e.data}
-                    for e in conn.execute(select(events).where(events.c.case_id == case_id)
-                                          .order_by(events.c.at, events.c.event_id))]
-        insts = [_instance(r._mapping) for r in conn.execute(
-            select(instances).where(instances.c.case_id == case_id)
-            .order_by(instances.c.trigger_at, instances.c.id))]
-    m = row._mapping
-    return {"case_id": case_id, "area": m["area"], "stage": m["stage"],
-            "first_event_at": _iso(m["first_event_at"]), "last_event_at": _iso(m["last_event_at"]),
-            "evaluated_as_of": _iso(m["evaluated_as_of"]), "events": timeline,
-            "instances": insts}
-
-
-@dataclass(frozen=True)
-class BoardRow:
-    """One stage of one area: how many cases, how old (working days since the case's
-    first event), and how many are overdue (have a missed step) and by how many steps."""
-
-    area: str
-    stage: str
-    cases: int
-    median_age_wd: float
-    max_age_wd: int
-    overdue_cases: int
-    overdue_steps: int
-
-
-def board(db_url: str | None, areas: Sequence[str] | None = None,
-          as_of: datetime | None = None) -> list[BoardRow]:
-    """Cases per area and stage (as last swept). Ageing is counted in England and Wales
-    working days up to `as_of` (default now); cases not yet swept show as `unswept`."""
-    as_of = as_of or datetime.now(UTC)
-    today = local_date(as_of)
-    cal = calendar_for(frozenset())
-    eng = checked_engine(db_url)
-    ages: dict[tuple[str, str], list[int]] = defaultdict(list)
-    wd_cache: dict[date, int] = {}
-    q = select(cases.c.area, cases.c.stage, cases.c.first_event_at)
-    o = (select(cases.c.area, cases.c.stage, instances.c.case_id, func.count())
-         .join(instances, instances.c.case_id == cases.c.case_id)
-         .where(instances.c.status == Status.missed.value)
-         .group_by(cases.c.area, cases.c.stage, instances.c.case_id))
-    if areas:
-        q = q.where(cases.c.area.in_(list(areas)))
-        o = o.where(cases.c.area.in_(list(areas)))
-    overdue_cases: Counter[tuple[str, str]] = Counter()
-    overdue_steps: Counter[tuple[str, str]] = Counter()
-    with eng.connect() as conn:
-        for area, stage, first in conn.execute(q):
-            day = local_date(first)
-            wd = wd_cache.get(day)
-            if wd is None:
-                wd = wd_cache[day] = cal.working_days_between(day, today)
-            ages[(area, stage or "unswept")].append(wd)
-        for area, stage, _cid, n in conn.execute(o):
-            overdue_cases[(area, stage or "unswept")] += 1
-            overdue_steps[(area, stage or "unswept")] += n
-    return [BoardRow(a, s, len(v), float(median(v)), max(v), overdue_cases[(a, s)],
-                     overdue_steps[(a, s)]) for (a, s), v in sorted(ages.items())]
+                                                          "found": found is not None})
+    return found

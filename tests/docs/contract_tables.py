@@ -52,10 +52,10 @@ def events_table() -> str:
 
 
 def stages_table() -> str:
-    lines = [_row("stage", "closed", "set by"), _row("---", "---", "---")]
+    lines = [_row("stage", "label", "closed", "set by"), _row("---", "---", "---", "---")]
     for s in _config().stages:
         set_by = ", ".join(f"`{m.describe()}`" for m in s.set_by)
-        lines.append(_row(f"`{s.id}`", "yes" if s.closed else "no", set_by))
+        lines.append(_row(f"`{s.id}`", s.name, "yes" if s.closed else "no", set_by))
     return "\n".join(lines)
 
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from engine.cli.app import app
 from engine.ingest import ingest_paths
 from engine.store.audit import Actor, entries
-from engine.store.reads import board, case_detail, flags
+from engine.store.reads import case_detail, flags
 from engine.sweep import run_sweep
 from tests.store.store_data import case_events, write_jsonl
 
@@ -65,13 +65,24 @@ def test_case_shows_timeline_and_instances_and_is_audited(db: str, config_dir: P
                      ("cy", "cps_unit", {"case_id": "T-000001", "found": True})]
 
 
-def test_board_counts_stages_ageing_and_overdue(db: str, config_dir: Path, tmp_path: Path) -> None:
+def test_board_is_the_report_board_in_80_columns(db: str, config_dir: Path,
+                                                 tmp_path: Path) -> None:
     _load(db, config_dir, tmp_path)
-    rows = board(db, ["kent"], AS_OF)
-    assert [(r.area, r.stage, r.cases, r.median_age_wd, r.max_age_wd, r.overdue_cases,
-             r.overdue_steps) for r in rows] == [("kent", "investigation", 2, 6.0, 6, 2, 5)]
-    result = CliRunner().invoke(app, ["board", "--db", db, "--cps-area", "south-east",
-                                      "--as-of", "2026-03-10T12:00:00+00:00", "--format", "json",
-                                      "--config-dir", str(config_dir)])
-    assert result.exit_code == 0, result.output
-    assert [r["area"] for r in json.loads(result.output)] == ["kent"]
+    args = ["board", "--db", db, "--cps-area", "south-east", "--as-of",
+            "2026-03-10T12:00:00+00:00", "--config-dir", str(config_dir)]
+    as_json = CliRunner().invoke(app, [*args, "--format", "json"])
+    assert as_json.exit_code == 0, as_json.output
+    data = json.loads(as_json.output)
+    assert (data["scope"], data["as_of"]) == ("CPS South East", "2026-03-10T12:00:00+00:00")
+    assert list(data["by_area"]) == ["kent", "surrey", "sussex"]  # every area in scope
+    assert data["by_area"]["kent"]["investigation"] == 2
+    as_table = CliRunner().invoke(app, args, env={"COLUMNS": "80"})
+    assert as_table.exit_code == 0, as_table.output
+    lines = [line.rstrip() for line in as_table.output.splitlines() if line.strip()]
+    assert max(len(line) for line in as_table.output.splitlines()) <= 80
+    # Stages down the side in process order, under their labels; ages from stage entry.
+    assert [line.split("  ")[1].strip() for line in lines[3:13]] == [
+        "Reported", "Investigation", "Awaiting charging decision", "Charged", "Pre-trial",
+        "Concluded", "Closed: police NFA", "Closed: CPS NFA", "Withdrawn", "Closed: other"]
+    assert lines[4].split() == ["Investigation", "2", "5", "5"]
+    assert lines[-1].split() == ["kent", "police", "5", "0"]
