@@ -19,6 +19,10 @@ from engine.api.service import FLAG_LIMIT, FlagFilter, Reader
 from engine.errors import LiaisonError
 from engine.terms import Owner, Severity, Status
 
+# The furthest page: past any real store, and inside every database's BIGINT (a larger
+# offset was a 500 from the driver, not the caller's mistake it is).
+MAX_OFFSET = 1_000_000_000
+
 
 def reader(request: Request) -> Reader:
     """The app's read service (scope rules and audit)."""
@@ -64,7 +68,7 @@ def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs"
                   status: Status | None = None, owner: Owner | None = None,
                   severity: Severity | None = None,
                   limit: Annotated[int, Query(ge=1, le=FLAG_LIMIT)] = FLAG_LIMIT,
-                  offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                  offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
         # enums: a misspelt status, owner or severity is a 422 naming the allowed values
         f = FlagFilter(area, step, status and status.value, owner and owner.value,
                        severity and severity.value)

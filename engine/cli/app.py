@@ -4,6 +4,8 @@ Nothing on this path imports Prefect (a test pins it): `liaison flows` imports t
 inside its command.
 """
 
+from typing import Annotated
+
 import typer
 
 from engine.cli.check_cmd import check
@@ -37,6 +39,24 @@ app.command("serve")(serve)
 app.add_typer(token_app, name="token")
 app.add_typer(flows_app, name="flows")
 app.add_typer(notify_app, name="notify")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"liaison {version('liaison')}")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            typer.echo("liaison (not installed)")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version of liaison and exit.")] = False) -> None:
+    """liaison: the CPS/NPCC minimum standards for RASSO victim liaison, checkable."""
 
 
 def main() -> None:

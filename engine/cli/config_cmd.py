@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from engine.cli.store_common import ConfigDirOpt, fail
+from engine.cli.store_common import (
+    CONFIG_ENV,
+    DEFAULT_CONFIG_DIR,
+    ConfigDirOpt,
+    fail,
+    require_config_dir,
+)
 from engine.errors import ConfigProblem
 
 if TYPE_CHECKING:
@@ -83,7 +90,11 @@ def validate(
     """Check every config file and print every problem at once (exit 2 on errors)."""
     from engine.config import validate_paths
 
-    targets = paths or [Path("area_configs")]
+    if not paths:  # the config folder, found as every command finds it
+        env = os.environ.get(CONFIG_ENV)
+        require_config_dir(Path(env) if env else DEFAULT_CONFIG_DIR,
+                           "ENVIRONMENT" if env else "DEFAULT")
+    targets = paths or [Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_DIR)]
     for p in targets:
         if not p.exists():
             err.print(f"error: {p}: no such file or directory", markup=False)
@@ -108,9 +119,12 @@ def validate(
         checked.append(f"{n_maps} mapping{'s' * (n_maps != 1)}")
     _print_problems(problems, out)
     errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
+    # Counted as printed: the areas without an overlay share one warning line.
+    missing = sum(p.code == ConfigProblem.NO_OVERLAY for p in problems)
+    warnings = len(problems) - errors - missing + (1 if missing else 0)
     against = f"the national framework {version}" if others else "the national vocabulary"
-    out.print(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}; "
+    out.print(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+              f"{f' (one lists the {missing} areas with no overlay)' if missing else ''}; "
               f"{' and '.join(checked)} checked against {against}", markup=False)
     raise typer.Exit(2 if errors else 0)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -81,6 +82,9 @@ def deploy(area: AreaArg, db: DbOpt = None, config_dir: ConfigDirOpt = Path("are
     from engine.deploy import deploy as do_deploy
     from engine.deploy import plan as make_plan
 
+    if not yes and not sys.stdin.isatty():
+        raise fail("deploy asks for confirmation and there is no terminal to ask on; "
+                   "pass --yes to deploy without asking")
     acting = actor(who, role)
     with store_errors():
         p = make_plan(db, area, config_dir, overlay, _date(effective_from), parse_as_of(as_of))
@@ -90,8 +94,10 @@ def deploy(area: AreaArg, db: DbOpt = None, config_dir: ConfigDirOpt = Path("are
         raise typer.Exit(1)  # nothing deployed: a script must not read this as success
     with store_errors():
         done = do_deploy(db, area, acting, config_dir, overlay, planned=p)
+    from engine.calendar import local_date
+
     out.print(f"deployed {area} version {done.version_id} ({p.version}), in force from "
-              f"{p.effective_from.date().isoformat()}; run `liaison sweep` to apply it")
+              f"{local_date(p.effective_from).isoformat()}; run `liaison sweep` to apply it")
 
 
 def history(area: AreaArg, db: DbOpt = None,
@@ -116,11 +122,12 @@ def history(area: AreaArg, db: DbOpt = None,
         out.print(f"{area}: no version deployed; the sweep uses the overlay file in the "
                   "config directory (or the national framework alone)")
         return
-    from engine.calendar import LONDON
+    from engine.calendar import LONDON, local_date
 
     print_table(out, f"{area}: deployed versions",
         ("version", "framework", "in force from", "hash", "deployed by", "role", "deployed at"),
-        [(v.id, v.framework_version, v.effective_from.date().isoformat(), v.content_hash[:8],
-          v.deployed_by, v.role, v.deployed_at.astimezone(LONDON).strftime("%Y-%m-%d %H:%M"))
+        [(v.id, v.framework_version, local_date(v.effective_from).isoformat(),
+          v.content_hash[:8], v.deployed_by, v.role,
+          v.deployed_at.astimezone(LONDON).strftime("%Y-%m-%d %H:%M"))
          for v in rows],
         whole=("version", "in force from", "hash", "deployed at"))

@@ -54,7 +54,7 @@ def flags(
 ) -> None:
     """Flagged step instances from the last sweep."""
     from engine.store.reads import flags as read_flags
-    from engine.terms import Owner, Status
+    from engine.terms import FLAG_STATUSES, Owner
 
     if fmt not in ("table", "json", "csv"):
         raise fail(f"--format {fmt!r} is not allowed (allowed: table | json | csv)")
@@ -65,8 +65,9 @@ def flags(
     if owner is not None and owner not in {o.value for o in Owner}:
         raise fail(f"--owner {owner!r} is not allowed (allowed: {_allowed(Owner)})")
     for s in status or []:
-        if s not in {x.value for x in Status}:
-            raise fail(f"--status {s!r} is not allowed (allowed: {_allowed(Status)})")
+        if s not in {x.value for x in FLAG_STATUSES}:  # `flags` lists flags: met is not one
+            raise fail(f"--status {s!r} is not a flag status (allowed: "
+                       f"{_allowed(FLAG_STATUSES)})")
     with store_errors():
         rows = read_flags(db, actor(who, role), area, owner, status)
     if fmt == "json":

@@ -62,8 +62,11 @@ def simulate(
     chosen = resolve_areas(areas, config)
     unknown = [a for a in chosen if a not in config.register]
     if not chosen or unknown:
-        raise fail(f"--areas: {', '.join(unknown) or 'none given'} not in the register "
-                    f"(allowed: area ids, 'all' or 'overlays')")
+        from engine.vocabulary import did_you_mean
+
+        hint = did_you_mean(unknown[0], [*config.register, "all", "overlays"]) if unknown else ""
+        raise fail(f"--areas: {', '.join(unknown) or 'none given'} not in the register{hint} "
+                   f"(allowed: area ids, 'all' or 'overlays')")
     try:
         failure_rates = (FailureRates.from_mapping(json.loads(rates.read_text()))
                          if rates else FailureRates())

@@ -25,8 +25,35 @@ DbOpt = Annotated[str | None, typer.Option(
     "--db", envvar="LIAISON_DATABASE_URL", show_envvar=True,
     help="Database URL (default: SQLite at ./.liaison/liaison.db); "
          "postgresql+psycopg://USER@HOST:PORT/DB for PostgreSQL.")]
-ConfigDirOpt = Annotated[Path, typer.Option("--config-dir", envvar="LIAISON_CONFIG_DIR",
-                                           help="The area_configs directory.")]
+CONFIG_ENV = "LIAISON_CONFIG_DIR"
+DEFAULT_CONFIG_DIR = Path("area_configs")
+
+
+def config_dir_source(source: str) -> str:
+    """Where a config folder came from, in the words a user would type."""
+    return {"COMMANDLINE": "--config-dir", "ENVIRONMENT": CONFIG_ENV}.get(
+        source, "the default ./area_configs")
+
+
+def require_config_dir(path: Path, source: str) -> Path:
+    """The config folder, or exit 2 with one line saying where it was looked for and how
+    to name another. Every command finds it the same way: --config-dir, else
+    $LIAISON_CONFIG_DIR, else ./area_configs."""
+    if (path / "national").is_dir():
+        return path
+    how = config_dir_source(source)
+    raise fail(f"no config folder at {path} (from {how}); give --config-dir DIR or set "
+               f"{CONFIG_ENV} to a folder holding national/ and areas/")
+
+
+def _config_dir(ctx: typer.Context, param: typer.CallbackParam, value: Path) -> Path:
+    source = ctx.get_parameter_source(param.name or "config_dir")
+    return require_config_dir(value, source.name if source is not None else "DEFAULT")
+
+
+ConfigDirOpt = Annotated[Path, typer.Option(
+    "--config-dir", envvar=CONFIG_ENV, show_envvar=True, callback=_config_dir,
+    help="The config folder (national/ and areas/); default ./area_configs.")]
 AsOpt = Annotated[str | None, typer.Option("--as", help="Who is acting (default: $LIAISON_USER or "
                                            "the login name); recorded in the audit log.")]
 RoleOpt = Annotated[str | None, typer.Option(
@@ -55,6 +82,15 @@ def store_errors() -> Iterator[None]:
         raise fail(f"the configuration has errors:\n{exc}", exc.exit_code) from None
     except LiaisonError as exc:
         raise fail(str(exc), exc.exit_code) from None
+    except Exception as exc:
+        # The database went away mid-command: one line and exit 2, not the driver's
+        # hundreds of lines of traceback. Any other exception is a bug and keeps its own.
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
+        if not isinstance(exc, OperationalError | InterfaceError):
+            raise
+        first = (str(exc.orig or exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise fail(f"cannot use the database: {first}") from None
 
 
 def parse_as_of(text: str | None) -> datetime:

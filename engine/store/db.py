@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from engine.errors import StoreError
 
@@ -32,7 +33,11 @@ def resolve_url(url: str | None = None) -> str:
         return f"sqlite:///{DEFAULT_SQLITE.resolve()}"
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:  # the URL is not echoed: it may hold a password
+        raise StoreError("the database URL is not a URL: use sqlite:///PATH or "
+                         "postgresql+psycopg://USER@HOST:PORT/DB") from None
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         db = Path(parsed.database)
         if not db.is_absolute():
@@ -120,7 +125,7 @@ def require_schema(eng: Engine) -> None:
     from engine.store.migrate import head_revision
 
     head = head_revision()
-    with eng.connect() as conn:
+    with connected(eng) as conn:
         if not inspect(conn).has_table("alembic_version"):
             raise StoreError(f"the database {key} has no liaison schema; "
                              "run `liaison db upgrade` first")
@@ -130,6 +135,25 @@ def require_schema(eng: Engine) -> None:
         raise StoreError(f"the database {key} is at schema revision {current}, this liaison "
                          f"needs {head}; run `liaison db upgrade`")
     _checked.add(key)
+
+
+def unreachable(eng: Engine, exc: Exception) -> StoreError:
+    """One line for a database that cannot be reached: where, and the driver's first line
+    (never the URL's password, never a traceback)."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return StoreError(f"cannot use the database {describe(eng)}: "
+                      f"{reason[0] if reason else type(exc).__name__}")
+
+
+@contextmanager
+def connected(eng: Engine) -> Iterator[Connection]:
+    """A connection, or StoreError in one line when the database cannot be reached."""
+    try:
+        conn = eng.connect()
+    except (OperationalError, InterfaceError) as exc:
+        raise unreachable(eng, exc) from None
+    with conn:
+        yield conn
 
 
 def checked_engine(url: str | None = None) -> Engine:

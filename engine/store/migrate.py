@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from engine.store.db import _checked, describe, engine_for
+from engine.store.db import _checked, connected, describe, engine_for
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -33,7 +33,7 @@ def current_revision(db_url: str | None = None) -> str | None:
     """The revision the database is at (None for an empty database)."""
     from alembic.runtime.migration import MigrationContext
 
-    with engine_for(db_url).connect() as conn:
+    with connected(engine_for(db_url)) as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 

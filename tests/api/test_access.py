@@ -176,6 +176,10 @@ def test_flags_page_on_with_limit_and_offset(client, store, token):
     assert first["more"] is True and (first["count"], second["count"]) == (5, 5)
     assert first["flags"] + second["flags"] == everything[:10]
     assert client.get("/api/flags", params={"limit": 0}, headers=bearer(tok)).status_code == 422
+    huge = client.get("/api/flags", params={"offset": "99999999999999999999"},
+                      headers=bearer(tok))
+    assert huge.status_code == 422  # not a 500 from the driver
+    assert huge.json()["detail"][0]["loc"] == ["query", "offset"]
 
 
 @pytest.mark.postgres
