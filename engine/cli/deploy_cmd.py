@@ -72,6 +72,11 @@ def plan(area: AreaArg, db: DbOpt = None, config_dir: ConfigDirOpt = Path("area_
     _show_plan(p, limit)
 
 
+def has_terminal() -> bool:
+    """Whether a person can answer the confirmation (stdin is a terminal)."""
+    return sys.stdin.isatty()
+
+
 def deploy(area: AreaArg, db: DbOpt = None, config_dir: ConfigDirOpt = Path("area_configs"),
            overlay: OverlayOpt = None, effective_from: EffectiveOpt = None,
            as_of: AsOfOpt = None,
@@ -82,7 +87,7 @@ def deploy(area: AreaArg, db: DbOpt = None, config_dir: ConfigDirOpt = Path("are
     from engine.deploy import deploy as do_deploy
     from engine.deploy import plan as make_plan
 
-    if not yes and not sys.stdin.isatty():
+    if not yes and not has_terminal():
         raise fail("deploy asks for confirmation and there is no terminal to ask on; "
                    "pass --yes to deploy without asking")
     acting = actor(who, role)

@@ -133,7 +133,11 @@ def test_the_audit_log_records_deploys(db: str, config_dir: Path) -> None:
                for e in log)
 
 
-def test_versions_must_come_in_order(db: str, config_dir: Path) -> None:
+def test_versions_must_come_in_order(db: str, config_dir: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.cli.deploy_cmd
+
+    monkeypatch.setattr(engine.cli.deploy_cmd, "has_terminal", lambda: True)  # a person types n
     write_overlay(config_dir, "2026-03-01")
     deploy(db, AREA, ANA, config_dir)
     with pytest.raises(DeployRefused, match="already takes effect from 2026-03-01"):
