@@ -59,6 +59,10 @@ class Page:
     next_cursor: str | None = None
     owners: list[str] = field(default_factory=list)
 
+    def total(self, section: str) -> int:
+        """Everything in a section, over all pages."""
+        return sum(n for (key, _owner), n in self.counts.items() if key == section)
+
 
 _c = instances.c
 AT = func.coalesce(_c.due, _c.trigger_at, _c.evaluated_as_of)  # the row's sort instant
