@@ -14,6 +14,7 @@ RUNS = [
     ["bench.reports"],
     ["bench.mapping"],
     ["bench.flows"],
+    ["bench.dashboard"],
 ]
 
 

@@ -1,0 +1,137 @@
+"""Dashboard benchmark (issue 16): server time and weight of each page for one area of
+10,000 cases (simulated, ingested and swept into SQLite, cached under bench/.cache/).
+
+Each page is requested in-process through the whole app (auth, audit, queries,
+templates, gzip) and timed as the median of several requests, against a floor measured
+in the same run: the sign-in page, which goes through the same stack with no query.
+Weight is the HTML's bytes as sent with gzip and uncompressed, plus the stylesheets a
+first visit fetches once (cached for a year after, by their hashed names).
+
+    .venv/bin/python -m bench.dashboard [--cases 10000] [--area kent] [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import time
+from pathlib import Path
+
+from bench.cohort import CACHE, fingerprint
+from bench.store_common import db_url, fresh_db
+
+GOAL_MS, GOAL_KB = 200, 300
+
+
+def build_store(cases: int, area: str) -> str:
+    """The benchmark store: `cases` cases of one area (reused while unchanged)."""
+    from engine.config import load_config
+    from engine.ingest import ingest_paths
+    from engine.simulate import CohortSpec, write_cohort
+    from engine.sweep import run_sweep
+
+    name = f"dashboard-{area}-{cases}"
+    cohort = CACHE / f"{name}-{fingerprint()}"
+    stamp = CACHE / f"{name}.stamp"
+    url = db_url("sqlite", name)
+    if not stamp.exists() or stamp.read_text() != cohort.name:
+        config = load_config()
+        if not (cohort / "manifest.json").is_file():
+            write_cohort(CohortSpec((area,), cases, 16), config, cohort, workers=2)
+        manifest = json.loads((cohort / "manifest.json").read_text())
+        from datetime import datetime
+
+        url = fresh_db("sqlite", name)
+        ingest_paths(url, [str(cohort / "events.jsonl")], actor="bench")
+        run_sweep(url, datetime.fromisoformat(manifest["as_of"]), workers=2)
+        stamp.write_text(cohort.name)
+    return url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--area", default="kent")
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import text
+
+    from engine.api import assets
+    from engine.api.app import create_app
+    from engine.api.roles import Role
+    from engine.api.tokens import create_token
+    from engine.store.db import engine_for
+
+    url = build_store(args.cases, args.area)
+    engine = engine_for(url)
+    with engine.connect() as conn:
+        cases = conn.execute(text("SELECT count(*) FROM cases")).scalar()
+        instances = conn.execute(text("SELECT count(*) FROM instances")).scalar()
+        case_id = conn.execute(text(
+            "SELECT case_id FROM instances WHERE status = 'missed' GROUP BY case_id "
+            "ORDER BY count(*) DESC LIMIT 1")).scalar()
+    cps = {"kent": "south-east"}.get(args.area)
+    app = create_app(url, Path("area_configs"))
+    client = TestClient(app)
+    force = create_token(engine, Role.force_data_team, args.area, None).token
+    national = create_token(engine, Role.national_lead, None, None).token
+
+    def get(path: str, token: str | None) -> tuple[float, int, int]:
+        headers = {"Accept-Encoding": "gzip"}
+        if token:
+            headers["Cookie"] = f"liaison_token={token}"
+        started = time.perf_counter()
+        r = client.get(path, headers=headers)
+        seconds = time.perf_counter() - started
+        assert r.status_code == 200, (path, r.status_code)
+        return seconds, len(r.content), r.num_bytes_downloaded
+
+    def measure(path: str, token: str | None) -> tuple[float, int, int]:
+        get(path, token)  # warm: templates compiled, caches filled
+        runs = [get(path, token) for _ in range(args.repeat)]
+        return statistics.median(t for t, _, _ in runs), runs[0][1], runs[0][2]
+
+    first = client.get("/dashboard/today", headers={"Cookie": f"liaison_token={force}"})
+    after = first.text.split('href="/dashboard/today?after=')[1].split('"')[0]
+    pages = [
+        ("sign-in (floor)", "/dashboard/login", None),
+        ("today, first page", "/dashboard/today", force),
+        ("today, next page (keyset)", f"/dashboard/today?after={after}", force),
+        ("today, filtered (police, missed)", "/dashboard/today?owner=police&status=missed",
+         force),
+        ("flags, first page", "/dashboard/flags", force),
+        (f"case page ({case_id}, most missed)", f"/dashboard/cases/{case_id}", force),
+        ("stage board (force)", "/dashboard/board", force),
+        ("national comparison", "/dashboard/national", national),
+    ]
+    if cps:
+        cps_token = create_token(engine, Role.cps_unit, None, cps).token
+        pages.insert(2, (f"today, CPS unit ({cps})", "/dashboard/today", cps_token))
+    css = sum(len(assets.assets()[k].body) for k in ("govuk", "dashboard"))
+    css_gz = sum(len(gzip.compress(assets.assets()[k].body)) for k in ("govuk", "dashboard"))
+    print(f"area {args.area}: {cases} cases, {instances} instances; median of "
+          f"{args.repeat} requests each; stylesheets {css / 1024:.0f} KB "
+          f"({css_gz / 1024:.0f} KB gzip), fetched once")
+    print(f"{'page':<44}{'ms':>8}{'× floor':>9}{'HTML KB':>9}{'gzip KB':>9}"
+          f"{'first visit KB':>16}")
+    floor_s = None
+    worst_ms, worst_kb = 0.0, 0.0
+    for label, path, token in pages:
+        seconds, raw, sent = measure(path, token)
+        floor_s = floor_s or seconds
+        first_visit = (sent + css_gz) / 1024
+        print(f"{label:<44}{seconds * 1000:>8.1f}{seconds / floor_s:>9.1f}"
+              f"{raw / 1024:>9.1f}{sent / 1024:>9.1f}{first_visit:>16.1f}")
+        if token:
+            worst_ms, worst_kb = max(worst_ms, seconds * 1000), max(worst_kb, first_visit)
+    print(f"goal: each page ≤ {GOAL_MS} ms of server time and ≤ {GOAL_KB} KB: slowest "
+          f"{worst_ms:.0f} ms ({'met' if worst_ms <= GOAL_MS else 'MISSED'}), heaviest "
+          f"{worst_kb:.0f} KB as sent ({'met' if worst_kb <= GOAL_KB else 'MISSED'})")
+
+
+if __name__ == "__main__":
+    main()
