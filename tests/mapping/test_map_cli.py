@@ -110,3 +110,25 @@ def test_the_committed_mapping_schema_is_current() -> None:
     assert committed == mapping_schema_text(), "regenerate with: liaison config schema --mapping"
     code, stdout, _ = run("config", "schema", "--mapping")
     assert (code, stdout) == (0, committed)
+
+
+def test_simulate_as_extracts_then_map_gives_the_simulated_events(tmp_path: Path) -> None:
+    code, _, stderr = run("simulate", "--areas", "kent", "--cases", "15", "--seed", "5",
+                          "--workers", "1", "--out", str(tmp_path / "sim"), "--as-extracts",
+                          str(tmp_path / "ext"), "--config-dir", str(CONFIGS))
+    assert code == 0, stderr
+    names = ["example-isva-referrals.xlsx", "example-police-rms.csv", "example-cps-cms.csv"]
+    assert stderr.splitlines()[1] == "extracts: " + ", ".join(str(tmp_path / "ext" / n)
+                                                          for n in names)
+    simulated = (tmp_path / "sim" / "events.jsonl").read_text().splitlines()
+    mapped = []
+    for name in names:
+        out = tmp_path / f"{name}.jsonl"
+        code, _, _ = run("map", "--mapping", name.rsplit(".", 1)[0], str(tmp_path / "ext" / name),
+                         "-o", str(out), "--config-dir", str(CONFIGS))
+        assert code == 0
+        mapped += out.read_text().splitlines()
+    assert len(mapped) == len(simulated) > 100
+    refs = {json.loads(line).get("case_id") for line in simulated} - {None}
+    assert {json.loads(line).get("case_id") for line in mapped} - {None} == \
+        {KEY.case_id(r, "RS-") for r in refs}
