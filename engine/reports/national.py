@@ -18,6 +18,7 @@ from engine.reports import disclosure, source, svg
 from engine.reports.facts import Facts
 from engine.reports.funnel import KEYS, LABELS, funnels, gap_keys
 from engine.reports.model import Report, Table
+from engine.reports.outcomes import gather, outcome_tables, register
 from engine.reports.stats import median
 from engine.store.db import reading
 
@@ -51,6 +52,7 @@ def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
         counts = source.instance_counts(conn, None, (*source.DECIDED, "violated"),
                                         ("area", "step"))
         area_funnels = funnels(conn, facts)
+        outcomes = gather(conn, facts, sorted(facts.area_names))
 
     areas = sorted(facts.area_names)
     steps = facts.step_order()
@@ -78,6 +80,7 @@ def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
     for k in KEYS:
         pub.count(("funnel", "all", k), sum(pub.values[("funnel", a, k)] for a in areas))
         pub.total(("funnel", "all", k), [("funnel", a, k) for a in areas])
+    register(pub, outcomes)
     shown = pub.protect(suppress)
 
     compliance_rows = [(area, step, variant,
@@ -150,5 +153,9 @@ def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
         "funnel": [dict(zip(tables[3].columns, r, strict=True)) for r in funnel_rows],
         "derogations": [dict(zip(tables[4].columns, r, strict=True)) for r in derogation_rows],
     }
+    outcome_part, outcome_data = outcome_tables(shown, outcomes,
+                                                lambda a: ("funnel", a, "reported"))
+    tables += outcome_part
+    data.update(outcome_data)
     return Report("national", "National variant comparison", data, tables, charts,
                   notes=[disclosure.NOTE] if suppress else [])

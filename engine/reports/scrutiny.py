@@ -23,6 +23,7 @@ from engine.reports import disclosure, source, svg
 from engine.reports.facts import Facts
 from engine.reports.funnel import KEYS, LABELS, funnels
 from engine.reports.model import Report, Table
+from engine.reports.outcomes import gather, outcome_tables, register
 from engine.reports.quarter import Quarter
 from engine.store.db import reading
 from engine.store.reads import case_timeline, instance_json
@@ -141,6 +142,7 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
                                     instances.c.step == MEETING_STEP)
             .order_by(instances.c.trigger_at, instances.c.id)).all()
         area_funnel = funnels(conn, facts, {area}).get(area)
+        outcomes = gather(conn, facts, [area])
     flagged = flagged_cases(engine, area, quarter)
     sampled = sample_cases(flagged, seed, sample_size)
     with reading(engine) as conn:
@@ -152,6 +154,7 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
     _register(pub, by, steps, owners)
     for k in KEYS:
         pub.count(("funnel", k), area_funnel.reached[k] if area_funnel else 0)
+    register(pub, outcomes)
     shown = pub.protect(suppress)
     step_rows = _rows(shown, "step", steps)
     owner_rows = _rows(shown, "owner", owners)
@@ -201,6 +204,9 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
                               "the sorted case ids); the same seed draws the same cases."),
                    "cases": timelines},
     }
+    outcome_part, outcome_data = outcome_tables(shown, outcomes, lambda a: ("funnel", "reported"))
+    tables += outcome_part
+    data.update(outcome_data)
     title = f"Scrutiny pack: {facts.area_names[area]}, {quarter}"
     if group:
         title += f" ({group})"

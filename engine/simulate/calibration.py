@@ -48,6 +48,10 @@ SOURCES: dict[str, str] = {
     "trial_date_changes": "[V] 48% of trial dates changed at least once, 26% four or more times, "
                           "https://rapecrisis.org.uk/news/new-victims-commissioner-report-reveals-"
                           "harmful-impact-of-court-delays",
+    "liaison_withdrawal_ratio": "[A] none by default: a test or study sets the effect it wants "
+                                "the outcome association to find (engine/simulate/withdrawal.py)",
+    "later_withdrawal": "[A] chance of a later withdrawal when a key step was not on time, "
+                        "used only with liaison_withdrawal_ratio",
     "isva_withdrawal_ratio": "[V] ISVA support: ~50% more likely to stay engaged, "
                              "https://www.gov.uk/government/publications/victims-and-prisoners-bill/"
                              "clause-15-guidance-about-independent-advisors-isvas-and-idvas",
@@ -150,6 +154,11 @@ class Calibration:
     post_charge_withdrawal: float = 0.20
     isva_withdrawal_ratio: float = 0.67
     discontinued_share: float = 0.06
+    # How on-time liaison shifts withdrawal: the rate ratio of a later withdrawal (45-120
+    # days after the report) when the needs assessment and the ISVA referral were both on
+    # time, against when either was late or missed. None draws no such withdrawals.
+    liaison_withdrawal_ratio: float | None = None
+    later_withdrawal: float = 0.15
     charge_altered_share: float = 0.05
     custody: Mapping[str, float] = field(default_factory=lambda: {
         "rape": 0.92, "assault_by_penetration": 0.85, "sexual_assault": 0.45,

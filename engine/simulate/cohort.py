@@ -20,6 +20,7 @@ from engine.simulate.liaison import Liaison
 from engine.simulate.scrutiny import AreaDraft, meetings
 from engine.simulate.story import Story
 from engine.simulate.view import History
+from engine.simulate.withdrawal import cut, maybe_withdraw
 
 # The instant at which a default cohort's truth holds: fixed, so that no wall clock
 # enters the files.
@@ -53,12 +54,21 @@ class Generator:
         start = self.start = self.as_of - int(spec.years * 365.25 * DAY)
         self.story = Story(spec.calibration, spec.areas, start, self.as_of, self.as_of)
         self.liaison = Liaison(config.stages, config.vocabulary, spec.rates, self.as_of)
+        self.stages = config.stages
         rules = config.rules()
         self.histories = {a: History(rules.history(a)) for a in spec.areas}
 
     def case(self, index: int) -> CaseDraft:
+        return maybe_withdraw(self.spec.calibration, self.stages, (self.spec.seed << 32) | index,
+                              self._draw(index, None), lambda tw: self._draw(index, tw),
+                              self.as_of)
+
+    def _draw(self, index: int, withdraw_at: int | None) -> CaseDraft:
+        """The case from its own seed; cut at a later withdrawal when one is given."""
         rng = Random((self.spec.seed << 32) | index)
         draft = self.story.draw(rng, index)
+        if withdraw_at is not None:
+            cut(draft, withdraw_at)
         self.liaison.apply(rng, draft, self.histories[draft.area])
         self._transfer(rng, draft)
         return draft

@@ -69,7 +69,8 @@ def test_reports_are_written_as_json_csv_per_table_and_self_contained_html(store
     names = [p.name for p in paths]
     assert names == ["national.json", "national-variants.csv", "national-compliance.csv",
                      "national-compliance_by_step.csv", "national-funnel.csv",
-                     "national-derogations.csv", "national.html"]
+                     "national-derogations.csv", "national-attrition.csv",
+                     "national-association.csv", "national.html"]
     assert json.loads((tmp_path / "national.json").read_text()) == json.loads(
         json.dumps(report.data))
     with (tmp_path / "national-funnel.csv").open() as fh:
