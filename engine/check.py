@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.errors import EventErrors, EventProblem
-from engine.evaluate import CaseResult, Instance, evaluate_area, evaluate_case
+from engine.evaluate import CaseResult, Instance, evaluate_area
 from engine.events import Event, ReadLine, area_problems, canonical_body
 from engine.rules import Rules
 
@@ -84,7 +84,10 @@ def check(
     area: str | None,
     overlay_areas: Iterable[str],
 ) -> CheckResult:
-    """Evaluate every case (and the area-level steps of areas with an overlay)."""
+    """Evaluate every case (and the area-level steps of areas with an overlay).
+
+    Cases are judged by the batch engine, which the differential test holds to the
+    per-case engine's instances and explanations (tests/batch)."""
     as_of_ts = as_of.timestamp()
     by_case: dict[str, list[Event]] = {}
     area_events: list[Event] = []
@@ -97,11 +100,15 @@ def check(
             area_events.append(e)
         else:
             by_case.setdefault(e.case_id, []).append(e)
-    cases = []
-    for case_id in sorted(by_case):
-        result = evaluate_case(rules, by_case[case_id], as_of)
-        if area is None or result.area == area:
-            cases.append(result)
+    # Every case at once on the batch engine; its rows become the per-case engine's
+    # CaseResults, explained on read (polars is loaded here, never by the CLI's --help).
+    from engine.batch import evaluate_batch
+    from engine.batch.materialize import case_results
+
+    case_events = [e for evs in by_case.values() for e in evs]
+    batch = evaluate_batch(rules, case_events, as_of)
+    cases = [r for r in case_results(batch, case_events, as_of)
+             if area is None or r.area == area]
     with_overlay = set(overlay_areas)
     wanted = {area} if area is not None else seen_areas
     area_instances: list[Instance] = []
