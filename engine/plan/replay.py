@@ -117,11 +117,52 @@ def replay(before: Rules, after: Rules, cases: Iterable[tuple[str, str, Sequence
     after `as_of` are ignored and a case with none before it is skipped."""
     tally = Tally()
     ts = as_of.timestamp()
+    chunk: list[tuple[str, str, list[Event]]] = []
     for case_id, area, evs in cases:
         in_force = [e for e in evs if e.ts <= ts]
         if in_force:
-            tally.add(case_id, area, replay_case(before, after, in_force, as_of))
+            chunk.append((case_id, area, in_force))
+        if len(chunk) >= CHUNK_CASES:
+            _replay_chunk(tally, before, after, chunk, as_of)
+            chunk = []
+    if chunk:
+        _replay_chunk(tally, before, after, chunk, as_of)
     return tally
+
+
+CHUNK_CASES = 2000
+
+
+def _batch_verdicts(rules: Rules, events: list[Event], as_of: datetime
+                    ) -> dict[str, dict[Key, tuple[str, str]]]:
+    """`_verdicts` for many cases at once, from the batch engine (held equal to the
+    per-case engine by tests/batch)."""
+    from engine.batch import evaluate_batch
+
+    result = evaluate_batch(rules, events, as_of)
+    area_of = dict(zip(result.cases["case"].to_list(), result.cases["area"].to_list(),
+                       strict=True))
+    out: dict[str, dict[Key, tuple[str, str]]] = {c: {} for c in area_of}
+    frame = result.instances.select("case", "step", "trigger_event", "trigger_us", "status")
+    for case, step, trigger, trigger_us, status in frame.iter_rows():
+        out[case][(step, trigger, trigger_us / 1e6)] = (status, area_of[case])
+    return out
+
+
+def _replay_chunk(tally: Tally, before: Rules, after: Rules,
+                  chunk: list[tuple[str, str, list[Event]]], as_of: datetime) -> None:
+    """Replay a chunk of cases with one batch evaluation per side."""
+    events = [e for _, _, evs in chunk for e in evs]
+    olds, news = _batch_verdicts(before, events, as_of), _batch_verdicts(after, events, as_of)
+    for case_id, area, _ in chunk:
+        old, new = olds.get(case_id, {}), news.get(case_id, {})
+        out = []
+        for key in sorted(old.keys() | new.keys(), key=lambda k: (k[2], k[0], k[1] or "")):
+            b, a = old.get(key), new.get(key)
+            varea = (b or a or ("", ""))[1]
+            out.append(Verdict(varea, key[0], key[1], key[2], b[0] if b else None,
+                               a[0] if a else None))
+        tally.add(case_id, area, out)
 
 
 # --- evaluating only what can differ ----------------------------------------------------
