@@ -51,15 +51,38 @@ class BatchResult:
     steps: list[CompiledStep]
 
 
-def evaluate_batch(rules: Rules, events: Iterable[Event], as_of: datetime) -> BatchResult:
-    """Every case-level instance of every case in `events`, as of `as_of`."""
+@dataclass(frozen=True)
+class Frame:
+    """A partition's events as columns, with what judging them needs."""
+
+    frame: pl.DataFrame
+    schema: Schema
+    histories: dict[str, CompiledHistory]
+    keyed: list[CompiledTemplate]
+    key_of: dict[int, int]
+
+
+def build_frame(rules: Rules, events: Iterable[Event], as_of: datetime) -> Frame:
+    """The case-level events in force at `as_of` as columns (one row per event)."""
     evs = [e for e in events if e.case_id is not None]
     areas = sorted({e.area for e in evs})
     histories = {a: compile_history(rules.history(a)) for a in areas}
     keyed, key_of = _templates(histories)
     schema = build_schema((ct.template for ct in keyed), rules.stages)
+    frame = events_frame(evs, schema).filter(pl.col("us") <= micros(as_of))
+    return Frame(frame, schema, histories, keyed, key_of)
+
+
+def evaluate_batch(rules: Rules, events: Iterable[Event], as_of: datetime) -> BatchResult:
+    """Every case-level instance of every case in `events`, as of `as_of`."""
+    return evaluate_frame(rules, build_frame(rules, events, as_of), as_of)
+
+
+def evaluate_frame(rules: Rules, built: Frame, as_of: datetime) -> BatchResult:
+    """Every case-level instance of every case in a built frame, as of `as_of`."""
+    frame, schema, histories, keyed = built.frame, built.schema, built.histories, built.keyed
+    key_of = built.key_of
     as_of_us = micros(as_of)
-    frame = events_frame(evs, schema).filter(pl.col("us") <= as_of_us)
     if frame.height == 0:
         return BatchResult(pl.DataFrame(schema=OUT_SCHEMA), pl.DataFrame(schema=CASES_SCHEMA),
                            [])

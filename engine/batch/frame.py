@@ -31,38 +31,43 @@ def from_micros(us: int) -> datetime:
 
 def events_frame(events: Iterable[Event], schema: Schema) -> pl.DataFrame:
     """The frame of case-level `events` (area-level events are left out)."""
-    cols: dict[str, list[object]] = {k: [] for k in ("case", "eid", "area", "type", "src", "us")}
-    fields = list(schema.fields.items())
-    ints = list(schema.ints.items())
-    lists = list(schema.lists.items())
-    for _, c in fields + ints + lists:
-        cols[c] = []
-    case, eid, area, typ, src, us = (cols[k] for k in ("case", "eid", "area", "type", "src", "us"))
-    for e in events:
-        if e.case_id is None:
-            continue
-        case.append(e.case_id)
-        eid.append(e.event_id)
-        area.append(e.area)
-        typ.append(e.type)
-        src.append(e.source)
-        us.append(micros(e.at))
-        data = e.data
-        for name, c in fields:
-            cols[c].append(token(data.get(name)))
-        for name, c in ints:
-            cols[c].append(int_value(data.get(name)))
-        for name, c in lists:
-            cols[c].append(element_tokens(data.get(name)))
+    evs = [e for e in events if e.case_id is not None]
+    n = len(evs)
+    # Only the fields an event carries are visited (a few), not every field the rules read.
+    targets: dict[str, list[tuple[list[object], object]]] = {}
+    columns: dict[str, list[object]] = {}
+    for name, c in schema.fields.items():
+        col: list[object] = [None] * n
+        columns[c] = col
+        targets.setdefault(name, []).append((col, token))
+    for name, c in schema.ints.items():
+        col = [None] * n
+        columns[c] = col
+        targets[name].append((col, int_value))
+    for name, c in schema.lists.items():
+        col = [None] * n
+        columns[c] = col
+        targets[name].append((col, element_tokens))
+    for i, e in enumerate(evs):
+        for k, v in e.data.items():
+            for col, convert in targets.get(k, ()):
+                col[i] = convert(v)  # type: ignore[operator]
+    data: dict[str, list[object]] = {
+        "case": [e.case_id for e in evs], "eid": [e.event_id for e in evs],
+        "area": [e.area for e in evs], "type": [e.type for e in evs],
+        # exact: Event.ts is the instant's microseconds / 1e6, correctly rounded
+        "src": [e.source for e in evs], "us": [round(e.ts * 1_000_000) for e in evs],
+        **columns,
+    }
     schema_types: dict[str, pl.DataType | type[pl.DataType]] = {
         "case": pl.String, "eid": pl.String, "area": pl.String, "type": pl.String,
         "src": pl.String, "us": pl.Int64,
     }
-    for _, c in fields:
+    for c in schema.fields.values():
         schema_types[c] = pl.String
-    for _, c in ints:
+    for c in schema.ints.values():
         schema_types[c] = pl.Int64
-    for _, c in lists:
+    for c in schema.lists.values():
         schema_types[c] = pl.List(pl.String)
-    frame = pl.DataFrame(cols, schema=schema_types)
+    frame = pl.DataFrame(data, schema=schema_types)
     return frame.sort(["case", "us", "eid"])

@@ -1,0 +1,89 @@
+"""Batch evaluator throughput (issue 14 goal: at least 20,000 cases/s per core), on the
+same synthetic cases as bench.evaluate, against floors measured in the same run:
+
+- the plain floor of bench.evaluate (sort and iterate the same events in Python);
+- the per-case engine (`evaluate_case`) on the same cases.
+
+Polars' thread count is set before it is imported (`--threads`, default 1: one core).
+The batch figure is end to end from `Event` objects, and split into building the frame
+(per-event Python, which a columnar read from the store avoids) and judging it.
+
+    .venv/bin/python -m bench.batch [--cases 100000] [--chunk 20000] [--threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--chunk", type=int, default=20_000, help="cases per batch call")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--reference", type=int, default=10_000,
+                        help="cases judged by evaluate_case for the comparison")
+    args = parser.parse_args()
+    os.environ["POLARS_MAX_THREADS"] = str(args.threads)
+
+    from bench.evaluate import cohort
+    from engine.batch import evaluate_batch
+    from engine.batch.evaluate import build_frame
+    from engine.config import load_config
+    from engine.evaluate import evaluate_case
+
+    rules = load_config(Path("area_configs")).rules()
+    cases = cohort(args.cases)
+    as_of = datetime(2027, 6, 1, tzinfo=UTC)
+    n_events = sum(len(c) for c in cases)
+    gc.collect()
+
+    t = time.perf_counter()
+    touched = 0
+    for case in cases:
+        for e in sorted(case, key=lambda e: (e.ts, e.event_id)):
+            touched += e.ts <= 0 or len(e.type)
+    floor = time.perf_counter() - t
+
+    chunks = [[e for c in cases[i:i + args.chunk] for e in c]
+              for i in range(0, len(cases), args.chunk)]
+    evaluate_batch(rules, chunks[0][:2000], as_of)  # warm up: compile templates, tables
+    t = time.perf_counter()
+    framing = 0.0
+    for chunk in chunks:
+        t0 = time.perf_counter()
+        build_frame(rules, chunk, as_of)
+        framing += time.perf_counter() - t0
+    t = time.perf_counter()
+    instances = 0
+    for chunk in chunks:
+        instances += evaluate_batch(rules, chunk, as_of).instances.height
+    batch = time.perf_counter() - t
+
+    ref_cases = cases[: args.reference]
+    t = time.perf_counter()
+    for case in ref_cases:
+        evaluate_case(rules, case, as_of)
+    per_case = (time.perf_counter() - t) / len(ref_cases) * len(cases)
+
+    n = len(cases)
+    print(f"cases: {n:,}  events: {n_events:,}  instances: {instances:,}  "
+          f"polars threads: {args.threads}  cases per call: {args.chunk:,}")
+    print(f"floor (sort + iterate the same events): {floor:.2f} s  ({n / floor:,.0f} cases/s)")
+    print(f"evaluate_case (on {len(ref_cases):,} cases, scaled): {per_case:.2f} s  "
+          f"({n / per_case:,.0f} cases/s)")
+    print(f"evaluate_batch: {batch:.2f} s  ({n / batch:,.0f} cases/s, "
+          f"{instances / batch:,.0f} instances/s)")
+    print(f"  of which Event objects -> frame: {framing:.2f} s; judging the frame: "
+          f"{batch - framing:.2f} s ({n / max(batch - framing, 1e-9):,.0f} cases/s)")
+    print(f"ratio batch / floor: {batch / floor:.1f}x   batch / per-case: "
+          f"{batch / per_case:.2f}x (speed-up {per_case / batch:.1f}x)")
+
+
+if __name__ == "__main__":
+    main()
