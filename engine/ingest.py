@@ -32,6 +32,7 @@ from sqlalchemy import Engine, select
 
 from engine.errors import InputError
 from engine.events import ReadLine, detect_format, open_text, physical_lines, read_lines
+from engine.files import private_open
 from engine.store.batches import body_hash, case_bucket, commit_batch
 from engine.store.db import checked_engine
 from engine.store.tables import ingest_batches, rejects
@@ -226,7 +227,7 @@ def _write_rejects_file(eng: Engine, file_key: str, path: str) -> Path | None:
         target.unlink(missing_ok=True)
         return None
     tmp = target.with_name(target.name + f".tmp{os.getpid()}")
-    with tmp.open("w", encoding="utf-8") as fh:
+    with private_open(tmp) as fh:
         for r in rows:
             fh.write(json.dumps({"file": r.file_name, "line": r.line, "event_id": r.event_id,
                                  "field": r.field, "reason": r.reason},

@@ -20,6 +20,7 @@ from engine.cli.store_common import (
     fail,
     store_errors,
 )
+from engine.files import private_open
 
 
 class Format(StrEnum):
@@ -54,7 +55,7 @@ def export(fmt: Annotated[Format, typer.Option("--format", help="xes (IEEE 1849)
     with store_errors():
         by = actor(who, role)
         engine = checked_engine(db)
-        stream = output.open("w", encoding="utf-8") if output else sys.stdout
+        stream = private_open(output) if output else sys.stdout
         try:
             if fmt is Format.xes:
                 count = write_xes(stream, read_traces(engine, area))

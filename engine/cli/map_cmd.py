@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 import typer
 
 from engine.cli.store_common import ConfigDirOpt, err, fail, progress_bars
+from engine.files import private_open
 
 if TYPE_CHECKING:
     from engine.mapping import FileMapReport, Mapper
@@ -81,7 +82,7 @@ def map_extracts(
     else:
         tmp = output.with_name(output.name + ".partial")
         try:
-            with tmp.open("w", encoding="utf-8", newline="\n") as fh:
+            with private_open(tmp, newline="\n") as fh:
                 reports = run_mapping(mapper, files, fh)
             tmp.replace(output)
         finally:

@@ -21,6 +21,7 @@ from engine.cli.store_common import (
     progress_bars,
     store_errors,
 )
+from engine.files import private_open
 
 db_app = typer.Typer(no_args_is_help=True, help="The store's schema.")
 PROGRESS_FROM_LINES = 10_000
@@ -105,7 +106,7 @@ def _map_first(mapping: str, files: list[str], config_dir: Path) -> tuple[list[s
     outputs, rejected = [], 0
     for f in files:
         target = Path(f + ".events.jsonl")
-        with target.open("w", encoding="utf-8", newline="\n") as fh:
+        with private_open(target, newline="\n") as fh:
             reports = run_mapping(mapper, [f], fh)
         print_reports(reports)
         rejected += sum(r.rejected for r in reports)

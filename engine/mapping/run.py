@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from engine.files import private_open
 from engine.mapping.mapper import Mapper, RowReject
 from engine.mapping.readers import Extract, open_extract
 
@@ -120,7 +121,7 @@ def _write_rejects(path: str, rejects: list[RowReject]) -> Path | None:
         return None
     tmp = target.with_name(target.name + f".tmp{os.getpid()}")
     name = Path(path).name
-    with tmp.open("w", encoding="utf-8") as fh:
+    with private_open(tmp) as fh:
         for r in sorted(rejects, key=lambda r: r.row):
             fh.write(json.dumps(r.to_json(name), ensure_ascii=False) + "\n")
     tmp.replace(target)

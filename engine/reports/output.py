@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from engine.calendar import LONDON
+from engine.files import private_open, private_write
 from engine.reports.model import Report
 
 
@@ -71,17 +72,16 @@ def write_report(report: Report, out_dir: Path, stem: str | None = None) -> list
     stem = stem or report.kind
     paths = []
     json_path = out_dir / f"{stem}.json"
-    json_path.write_text(json.dumps(report.data, indent=2, ensure_ascii=False) + "\n",
-                         encoding="utf-8")
+    private_write(json_path, json.dumps(report.data, indent=2, ensure_ascii=False) + "\n")
     paths.append(json_path)
     for table in report.tables:
         path = out_dir / f"{stem}-{table.name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as fh:
+        with private_open(path, newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(table.columns)
             writer.writerows([_csv_value(v) for v in row] for row in table.rows)
         paths.append(path)
     html_path = out_dir / f"{stem}.html"
-    html_path.write_text(render_html(report), encoding="utf-8")
+    private_write(html_path, render_html(report))
     paths.append(html_path)
     return paths

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from engine.errors import StoreError
+from engine.files import create_private
 
 DEFAULT_SQLITE = Path(".liaison") / "liaison.db"
 ENV_VAR = "LIAISON_DATABASE_URL"
@@ -56,6 +57,7 @@ def _engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            create_private(parsed.database)  # case data: the owner's only
         eng = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(eng)
         return eng
