@@ -20,7 +20,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from engine.errors import InputError
+from engine.errors import InputError, bounded
 from engine.mapping.model import Format
 
 BOM = b"\xef\xbb\xbf"
@@ -132,34 +132,49 @@ def _row(number: int, cells: list[str], header: list[str], encoding: str) -> Row
 # --- XLSX ------------------------------------------------------------------------------
 
 def _xlsx(path: Path, sheet: str | None) -> Extract:
-    import zipfile
-
+    """Open a workbook. openpyxl parses through defusedxml (a dependency for this reason),
+    so entity expansion ("billion laughs") and external entities are refused; anything the
+    parser raises on a hostile or broken file is this file's ExtractError, not a crash."""
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except Exception as exc:  # a third-party parser on untrusted bytes: any failure
         raise ExtractError(f"{path}: is not a readable XLSX workbook ({type(exc).__name__})"
                            ) from None
     if sheet is not None and sheet not in book.sheetnames:
-        names = ", ".join(book.sheetnames)
+        names = bounded(", ".join(book.sheetnames), 200)
         book.close()
         raise ExtractError(f'{path}: has no sheet "{sheet}" (its sheets: {names})')
     ws = book[sheet] if sheet is not None else book.worksheets[0]
     rows = ws.iter_rows()
-    first = next(rows, None)
+    try:
+        first = next(rows, None)
+    except Exception as exc:
+        book.close()
+        raise ExtractError(f"{path}: the sheet cannot be read ({type(exc).__name__})") from None
     if first is None:
         book.close()
         raise ExtractError(f"{path}: the sheet is empty; the first row must name the columns")
     header = [cell_text(c.value) for c in first]
     while header and not header[-1]:
         header.pop()
-    return Extract(header, _xlsx_rows(book, rows, header), (ws.max_row or 1) - 1)
+    return Extract(header, _xlsx_rows(path, book, rows, header), (ws.max_row or 1) - 1)
 
 
-def _xlsx_rows(book: Any, rows: Iterator[tuple[Any, ...]], header: list[str]) -> Iterator[Row]:
+def _xlsx_rows(path: Path, book: Any, rows: Iterator[tuple[Any, ...]], header: list[str]
+               ) -> Iterator[Row]:
+    number = 1
     try:
-        for number, row in enumerate(rows, start=2):
+        while True:
+            try:
+                row = next(rows, None)
+            except Exception as exc:
+                raise ExtractError(f"{path}: the sheet cannot be read after row {number} "
+                                   f"({type(exc).__name__})") from None
+            if row is None:
+                return
+            number += 1
             cells = [cell_text(c.value, getattr(c, "number_format", None)) for c in row]
             extra = [c for c in cells[len(header):] if c]
             if extra:

@@ -97,3 +97,28 @@ def test_unreadable_files_are_extract_errors(tmp_path: Path) -> None:
     with pytest.raises(ExtractError) as exc:
         open_extract(fake, Format(type="xlsx"))
     assert str(exc.value) == f"{fake}: is not a readable XLSX workbook (BadZipFile)"
+
+
+def test_a_workbook_with_an_entity_bomb_is_refused(tmp_path: Path) -> None:
+    """A "billion laughs" sheet: defusedxml makes openpyxl refuse the entity
+    declarations instead of expanding them (a few kilobytes to gigabytes)."""
+    import zipfile
+
+    from tests.mapping.kit import DATA
+
+    with zipfile.ZipFile(DATA / "isva-referrals-sample.xlsx") as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    entities = '<!ENTITY a0 "lol">' + "".join(
+        f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10))
+    body = parts[sheet].split(b"?>", 1)[-1]
+    assert b"<t>" in body
+    parts[sheet] = (b'<?xml version="1.0"?>' + f"<!DOCTYPE worksheet [{entities}]>".encode()
+                    + body.replace(b"<t>", b"<t>&a9;", 1))
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    with pytest.raises(ExtractError) as exc:
+        open_extract(bomb, Format(type="xlsx"))
+    assert str(exc.value) == f"{bomb}: is not a readable XLSX workbook (ValueError)"
