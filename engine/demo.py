@@ -109,6 +109,7 @@ def step_extracts(demo: Demo) -> None:
     byte order mark, ISVA workbook), mapped back with pseudonymised case ids: the path a
     force data team takes from its own exports to events."""
     from engine.events import read_lines
+    from engine.files import private_open
     from engine.mapping import Mapper, load_or_raise, map_files, resolve
     from engine.mapping.extracts import EXAMPLES, write_examples
 
@@ -119,7 +120,7 @@ def step_extracts(demo: Demo) -> None:
     paths = write_examples(simulated, national, config.config_dir, demo.out / "extracts")
     demo.mapped = demo.out / "mapped" / "events.jsonl"
     demo.mapped.parent.mkdir(parents=True, exist_ok=True)
-    with demo.mapped.open("w", encoding="utf-8", newline="\n") as fh:
+    with private_open(demo.mapped, newline="\n") as fh:
         reports = [r for name, path in zip(EXAMPLES, paths, strict=True) for r in map_files(
             Mapper(load_or_raise(resolve(name, config.config_dir), national), national, key),
             [str(path)], fh)]
@@ -142,10 +143,11 @@ def _demo_key(out: Path) -> Pseudonymiser:
 
     if os.environ.get(ENV):
         return load_key()
-    path = out / "pseudonym.key"
-    path.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
-    path.chmod(0o600)
-    return Pseudonymiser(path.read_text(encoding="utf-8").strip().encode())
+    from engine.files import private_write
+
+    key = secrets.token_hex(32)
+    private_write(out / "pseudonym.key", key + "\n")
+    return Pseudonymiser(key.encode())
 
 
 def step_store(demo: Demo) -> None:

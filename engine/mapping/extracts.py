@@ -22,6 +22,7 @@ from typing import Any
 from engine.config.national import National
 from engine.errors import LiaisonError
 from engine.events import Event
+from engine.files import create_private, private_open
 from engine.mapping.loader import REGISTER
 from engine.mapping.model import EventRule, Mapping, ValueFrom
 from engine.mapping.timestamps import TimestampReader
@@ -41,7 +42,7 @@ class _CsvSink:
         encoding = m.format.encoding or "utf-8"
         # A UTF-8 extract is written with a byte order mark, as spreadsheet exports are.
         utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8")
-        self.fh = path.open("w", encoding="utf-8-sig" if utf8 else encoding, newline="")
+        self.fh = private_open(path, encoding="utf-8-sig" if utf8 else encoding, newline="")
         self.writer = csv.writer(self.fh, delimiter=m.format.delimiter or ",",
                                  lineterminator="\r\n")
         self.writer.writerow(columns)
@@ -73,6 +74,7 @@ class _XlsxSink:
                         for c, at in zip(cells, self.at, strict=True)])
 
     def close(self) -> None:
+        create_private(self.path)  # owner-only, like every file of case-shaped data
         self.book.save(self.path)
 
 
