@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse
 
+from engine.api import plans
 from engine.api.acks import AckBody, acknowledge
 from engine.api.auth import principal_of
 from engine.api.roles import Principal
@@ -22,6 +24,8 @@ from engine.terms import Owner, Severity, Status
 # The furthest page: past any real store, and inside every database's BIGINT (a larger
 # offset was a 500 from the driver, not the caller's mistake it is).
 MAX_OFFSET = 1_000_000_000
+QUARTER = r"^\d{4}-?Q[1-4]$"
+NAME = plans.NAME
 
 
 def reader(request: Request) -> Reader:
@@ -54,6 +58,7 @@ def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs"
     engine = checked_engine(db_url)
     app.state.engine = engine
     app.state.reader = Reader(engine, facts_from(load_config(config_dir)))
+    app.state.config_dir = config_dir
     app.add_exception_handler(LiaisonError, _liaison_error)
 
     @app.get("/api/cases/{case_id}", tags=["cases"],
@@ -92,6 +97,25 @@ def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs"
     def get_national(request: Request, who: Caller, svc: Service) -> dict[str, Any]:
         return svc.national(request, who).data
 
+    @app.get("/api/reports/code-compliance", tags=["aggregates"],
+             summary="Victims' Code compliance per area, right and body for a quarter "
+                     "(disclosure control, audited)")
+    def get_code_compliance(
+            request: Request, who: Caller, svc: Service,
+            quarter: Annotated[str | None, Query(pattern=QUARTER)] = None,
+            area: Annotated[str | None, Query(pattern=NAME)] = None,
+            cps_area: Annotated[str | None, Query(pattern=NAME)] = None) -> dict[str, Any]:
+        return plans.code_compliance(svc, request, who, quarter, area, cps_area).data
+
+    @app.post("/api/plans", tags=["aggregates"], openapi_extra=plans.OPENAPI_BODY,
+              summary="A variant impact or a draft framework's plan, aggregates only "
+                      "(national leads; size-limited, audited)")
+    async def post_plan(request: Request, who: Caller, svc: Service) -> dict[str, Any]:
+        body = await plans.read_body(request)  # the size is checked before reading
+        report = await run_in_threadpool(plans.run_plan, svc, request, who, body,
+                                         request.app.state.config_dir)
+        return report.data
+
     @app.get("/api/audit", tags=["audit"], summary="The latest audit entries (auditors)")
     def get_audit(request: Request, who: Caller, svc: Service,
                   limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> dict[str, Any]:
@@ -101,9 +125,10 @@ def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs"
     def root() -> RedirectResponse:
         return RedirectResponse("/dashboard/board")
 
-    from engine.api import assets
+    from engine.api import assets, plan_pages
     from engine.api.dashboard import router
 
     app.include_router(router)
+    app.include_router(plan_pages.router)
     app.include_router(assets.router)
     return app

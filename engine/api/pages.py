@@ -34,7 +34,10 @@ def nav_items(who: Principal) -> list[tuple[str, str, str]]:
         items += [("today", "/dashboard/today", "Today"), ("flags", "/dashboard/flags", "Flags")]
     if who.role is not Role.auditor:
         items += [("board", "/dashboard/board", "Stage board"),
-                  ("national", "/dashboard/national", "National comparison")]
+                  ("national", "/dashboard/national", "National comparison"),
+                  ("code", "/dashboard/code-compliance", "Victims' Code")]
+    if who.role is Role.national_lead:
+        items.append(("plan", "/dashboard/plan", "Variant impact"))
     return items
 
 

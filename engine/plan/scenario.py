@@ -16,6 +16,7 @@ Three counterfactuals, one shape (`Scenario`):
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -89,7 +90,8 @@ def draft_national_dir(draft: Path, config_dir: Path) -> tuple[Path, TempDir | N
 
 
 def load_draft(draft: Path, config_dir: Path) -> National:
-    """The draft national framework, validated (ConfigError naming the draft's files)."""
+    """The draft national framework, validated (ConfigError naming the draft's files, or
+    the current national files it borrowed, never a temporary copy)."""
     directory, tmp = draft_national_dir(draft, config_dir)
     try:
         national = load_national(directory)
@@ -98,8 +100,18 @@ def load_draft(draft: Path, config_dir: Path) -> National:
             tmp.cleanup()
     errors = [p for p in national.problems if p.severity == "error"]
     if errors:
-        raise ConfigError(errors)
+        raise ConfigError([_origin(p, directory, draft, config_dir) for p in errors])
     return national
+
+
+def _origin(p: ConfigProblem, loaded: Path, draft: Path, config_dir: Path) -> ConfigProblem:
+    """A problem placed in the file it came from rather than the copy that was loaded."""
+    name = Path(p.file).name
+    if Path(p.file).parent != loaded:
+        return p
+    base = draft / "national" if (draft / "national" / "framework.yaml").is_file() else draft
+    home = base if (base / name).is_file() else config_dir / "national"
+    return dataclasses.replace(p, file=str(home / name))
 
 
 def _drop(doc: Document, problems: list[ConfigProblem]) -> bool:
