@@ -84,7 +84,7 @@ def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
 @app.command()
 def validate(
     paths: Annotated[list[Path] | None, typer.Argument(
-        help="Config directories (national/ and areas/) or overlay files.")] = None,
+        help="Config directories (national/, areas/, mappings/), overlays or mappings.")] = None,
     today: Today = None,
 ) -> None:
     """Check every config file and print every problem at once (exit 2 on errors)."""
