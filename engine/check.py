@@ -13,6 +13,8 @@ from engine.evaluate import CaseResult, Instance, evaluate_area
 from engine.events import Event, ReadLine, area_problems, canonical_body
 from engine.rules import Rules
 
+CHUNK_CASES = 20_000  # cases judged per batch evaluation
+
 
 @dataclass
 class CheckResult:
@@ -105,10 +107,13 @@ def check(
     from engine.batch import evaluate_batch
     from engine.batch.materialize import case_results
 
-    case_events = [e for evs in by_case.values() for e in evs]
-    batch = evaluate_batch(rules, case_events, as_of)
-    cases = [r for r in case_results(batch, case_events, as_of)
-             if area is None or r.area == area]
+    cases: list[CaseResult] = []
+    ids = sorted(by_case)
+    for start in range(0, len(ids), CHUNK_CASES):  # bounded memory for a national file
+        chunk = [e for cid in ids[start:start + CHUNK_CASES] for e in by_case[cid]]
+        batch = evaluate_batch(rules, chunk, as_of)
+        cases.extend(r for r in case_results(batch, chunk, as_of)
+                     if area is None or r.area == area)
     with_overlay = set(overlay_areas)
     wanted = {area} if area is not None else seen_areas
     area_instances: list[Instance] = []
