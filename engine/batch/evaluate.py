@@ -73,6 +73,19 @@ def build_frame(rules: Rules, events: Iterable[Event], as_of: datetime) -> Frame
     return Frame(frame, schema, histories, keyed, key_of)
 
 
+def build_frame_from_columns(rules: Rules, raw: pl.DataFrame, as_of: datetime) -> Frame:
+    """`build_frame` from the store's raw event columns (see `engine.batch.read`)."""
+    from engine.batch.read import frame_from_columns
+
+    cased = raw.filter(pl.col("case_id").is_not_null())
+    areas = sorted(cased["area"].unique().to_list())
+    histories = {a: compile_history(rules.history(a)) for a in areas}
+    keyed, key_of = _templates(histories)
+    schema = build_schema((ct.template for ct in keyed), rules.stages)
+    frame = frame_from_columns(cased, schema).filter(pl.col("us") <= micros(as_of))
+    return Frame(frame, schema, histories, keyed, key_of)
+
+
 def evaluate_batch(rules: Rules, events: Iterable[Event], as_of: datetime) -> BatchResult:
     """Every case-level instance of every case in `events`, as of `as_of`."""
     return evaluate_frame(rules, build_frame(rules, events, as_of), as_of)

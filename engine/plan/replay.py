@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from engine.events import Event
 from engine.rules import Rules, TemplateHistory
@@ -139,7 +140,10 @@ def _batch_verdicts(rules: Rules, events: list[Event], as_of: datetime
     per-case engine by tests/batch)."""
     from engine.batch import evaluate_batch
 
-    result = evaluate_batch(rules, events, as_of)
+    return _verdicts_of(evaluate_batch(rules, events, as_of))
+
+
+def _verdicts_of(result: Any) -> dict[str, dict[Key, tuple[str, str]]]:
     area_of = dict(zip(result.cases["case"].to_list(), result.cases["area"].to_list(),
                        strict=True))
     out: dict[str, dict[Key, tuple[str, str]]] = {c: {} for c in area_of}
@@ -149,12 +153,33 @@ def _batch_verdicts(rules: Rules, events: list[Event], as_of: datetime
     return out
 
 
+def replay_columns(before: Rules, after: Rules, raw: Any, area: str, as_of: datetime
+                   ) -> Tally:
+    """`replay` of every case in the store's raw event columns (one partition, read by
+    `engine.batch.read`: no Python object per event), all cases of area `area`."""
+    from engine.batch.evaluate import build_frame_from_columns, evaluate_frame
+
+    tally = Tally()
+    olds = _verdicts_of(evaluate_frame(before, build_frame_from_columns(before, raw, as_of),
+                                       as_of))
+    news = _verdicts_of(evaluate_frame(after, build_frame_from_columns(after, raw, as_of),
+                                       as_of))
+    _tally(tally, [(cid, area) for cid in sorted(olds.keys() | news.keys())], olds, news)
+    return tally
+
+
 def _replay_chunk(tally: Tally, before: Rules, after: Rules,
                   chunk: list[tuple[str, str, list[Event]]], as_of: datetime) -> None:
     """Replay a chunk of cases with one batch evaluation per side."""
     events = [e for _, _, evs in chunk for e in evs]
     olds, news = _batch_verdicts(before, events, as_of), _batch_verdicts(after, events, as_of)
-    for case_id, area, _ in chunk:
+    _tally(tally, [(cid, area) for cid, area, _ in chunk], olds, news)
+
+
+def _tally(tally: Tally, cases: list[tuple[str, str]],
+           olds: dict[str, dict[Key, tuple[str, str]]],
+           news: dict[str, dict[Key, tuple[str, str]]]) -> None:
+    for case_id, area in cases:
         old, new = olds.get(case_id, {}), news.get(case_id, {})
         out = []
         for key in sorted(old.keys() | new.keys(), key=lambda k: (k[2], k[0], k[1] or "")):

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.events import Event
-from engine.plan.replay import Tally, replay
+from engine.plan.replay import Tally
 from engine.rules import Rules
 from engine.store.db import checked_engine, reading
 from engine.store.tables import cases
@@ -44,8 +44,21 @@ def _cases(eng: Any, p: Partition) -> Iterator[tuple[str, str, Sequence[Event]]]
 
 def replay_partition(db_url: str | None, partition: Partition, before: Rules, after: Rules,
                      as_of: datetime) -> Tally:
-    """Replay one partition's cases (a pool task: arguments and result are picklable)."""
-    return replay(before, after, _cases(checked_engine(db_url), partition), as_of)
+    """Replay one partition's cases (a pool task: arguments and result are picklable).
+
+    The partition's events are read into columns through ADBC and judged by the batch
+    engine on both sides; no Python object is made per event."""
+    from engine.batch.read import read_events
+    from engine.plan.replay import replay_columns
+
+    eng = checked_engine(db_url)
+    where = "case_id IN (SELECT case_id FROM cases WHERE area = ?"
+    params: list[Any] = [partition.area]
+    if partition.buckets > 1:
+        where += " AND bucket % ? = ?"
+        params += [partition.buckets, partition.bucket]
+    raw = read_events(eng.url.render_as_string(hide_password=False), where + ")", params)
+    return replay_columns(before, after, raw, partition.area, as_of)
 
 
 def read_partition(db_url: str | None, partition: Partition) -> int:
