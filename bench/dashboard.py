@@ -72,7 +72,8 @@ def main() -> None:
         cases = conn.execute(text("SELECT count(*) FROM cases")).scalar()
         instances = conn.execute(text("SELECT count(*) FROM instances")).scalar()
         case_id = conn.execute(text(
-            "SELECT case_id FROM instances WHERE status = 'missed' GROUP BY case_id "
+            "SELECT case_id FROM instances WHERE status = 'missed' AND case_id IS NOT NULL "
+            "GROUP BY case_id "
             "ORDER BY count(*) DESC LIMIT 1")).scalar()
     cps = {"kent": "south-east"}.get(args.area)
     app = create_app(url, Path("area_configs"))

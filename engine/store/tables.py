@@ -147,6 +147,9 @@ instances = Table(
     Column("evaluated_as_of", UTCDateTime, nullable=False),
     Index("ix_instances_case", "case_id"),
     Index("ix_instances_area_status", "area", "status"),
+    # covers the dashboard's work queue (migration 0005)
+    Index("ix_instances_queue", "area", "status", "owner", "due", "trigger_at",
+          "evaluated_as_of", "case_id", "step"),
 )
 
 rejects = Table(
