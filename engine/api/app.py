@@ -131,4 +131,12 @@ def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs"
     app.include_router(router)
     app.include_router(plan_pages.router)
     app.include_router(assets.router)
+    # Pages and answers go compressed to clients that ask: the national page's heat map
+    # and its table are half a megabyte of markup but a thirtieth of that on the wire.
+    # Safe against BREACH-style guessing: no page body holds a secret (the token
+    # travels in an HttpOnly cookie) and what a page echoes from its URL is checked
+    # against fixed lists first.
+    from starlette.middleware.gzip import GZipMiddleware
+
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     return app

@@ -168,9 +168,11 @@ def board(request: Request) -> Response:
 @router.get("/national")
 def national(request: Request) -> Response:
     def render(who: Principal, svc: Reader) -> Response:
-        report = svc.national(request, who)
+        report = svc.national(request, who, cell_link=lambda area, step: "flags?" + urlencode(
+            {"area": area, "step": step}))
+        matrix = {(r["area"], r["step"]): r for r in report.data["compliance"]}
         return page(request, "national.html.j2", who=who, report=report, active="national",
-                    banner_areas=frozenset(svc.facts.area_names))
+                    matrix=matrix, banner_areas=frozenset(svc.facts.area_names))
 
     return guarded(request, render)
 

@@ -217,4 +217,4 @@ def journey_view(case: dict[str, Any], w: Words, facts: Facts,
                                                     facts.step_order().index(s["step"])
                                                     if s["step"] in facts.step_order() else 999))
     return {"svg": swimlane(case, w, now or datetime.now(UTC)), "steps": ordered,
-            "stage": words.stage(case["stage"])}
+            "stage": w.stage(case["stage"])}

@@ -18,6 +18,7 @@ from engine.api.report_words import TableWords
 from engine.api.roles import Principal, Role
 from engine.api.service import Reader
 from engine.reports import words
+from engine.reports.national import MARKS
 from engine.reports.output import environment
 
 _ENV: Environment | None = None
@@ -52,7 +53,8 @@ def env() -> Environment:
         e = environment(PackageLoader("engine.api", "templates"))
         e.globals.update(asset=assets.url, nav_items=nav_items, tag_colour=_tag_colour,
                          status_words=words.status, agency=words.agency,
-                         stage_words=words.stage, event_words=words.event)
+                         event_words=words.event,
+                         mark=lambda variant: MARKS.get(variant or "", ""))
         _ENV = e
     return _ENV
 

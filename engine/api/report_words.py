@@ -28,7 +28,7 @@ class TableWords:
 
     def heading(self, column: str) -> str:
         if column in self.stages:
-            return words.stage(column)
+            return self.w.stage(column)
         if column in self.steps:
             return self.w.step(column)
         if column.startswith("median_wd_"):
@@ -45,7 +45,7 @@ class TableWords:
         if column == "owner":
             return words.agency(value)
         if column == "stage":
-            return words.stage(value)
+            return self.w.stage(value)
         if column == "step":
             return self.w.step(value)
         return value

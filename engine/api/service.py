@@ -3,6 +3,7 @@ so a page can never show what the API would refuse."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,10 +124,11 @@ class Reader:
         return build_board(self.engine, self.facts, areas,
                            suppress=principal.role is Role.national_lead, scope_label=label)
 
-    def national(self, request: Request, principal: Principal) -> Report:
+    def national(self, request: Request, principal: Principal,
+                 cell_link: Callable[[str, str], str] | None = None) -> Report:
         if principal.role is Role.auditor:
             raise refuse(self.engine, request, principal, 403, "auditors read the audit log")
-        return build_national(self.engine, self.facts)
+        return build_national(self.engine, self.facts, cell_link=cell_link)
 
     def audit_entries(self, request: Request, principal: Principal,
                       limit: int = 200) -> list[dict[str, Any]]:

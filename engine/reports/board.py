@@ -104,7 +104,8 @@ def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = No
               note="A SPOC acknowledged the flag with the reason data_error: the events "
                    "are wrong or missing, not the work. The flag's status is unchanged."),
     ]
-    chart = svg.ageing([(s, *age_stats(by_stage[s])) for s in open_stages],
+    names = {st.id: st.name for st in facts.stages}
+    chart = svg.ageing([(names[s], *age_stats(by_stage[s])) for s in open_stages],
                        "Working days in current stage")
     data = {
         "report": "board", "scope": scope_label, "as_of": as_of.isoformat(),

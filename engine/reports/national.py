@@ -9,6 +9,7 @@ disclosure control: this report leaves the area.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
@@ -46,7 +47,10 @@ COUNTS = ("decided", "met", "late", "missed", "violated")
 
 
 def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
-                   suppress: bool = True, now: datetime | None = None) -> Report:
+                   suppress: bool = True, now: datetime | None = None,
+                   cell_link: Callable[[str, str], str] | None = None) -> Report:
+    """The comparison; `cell_link(area, step)` makes each heat-map cell a link (the
+    dashboard links each to the flags behind it)."""
     with reading(engine) as conn:
         as_of = as_of or source.latest_as_of(conn) or datetime.now(UTC)
         counts = source.instance_counts(conn, None, (*source.DECIDED, "violated"),
@@ -139,7 +143,7 @@ def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
     charts = {
         "heat_map": svg.heat_map(areas, steps, cells,
                                  "Met on time, by area and step (letters: overlay differences)",
-                                 legend_marks=MEANINGS),
+                                 legend_marks=MEANINGS, link=cell_link),
         "funnel": svg.funnel([(LABELS[k], shown[("funnel", "all", k)]) for k in KEYS],
                              "Funnel, all areas"),
     }

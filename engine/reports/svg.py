@@ -8,7 +8,7 @@ ageing bars (median and 90th percentile working days in stage). Every chart carr
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 # A colour-blind-safe sequential scale from poor (0) to good (1), after viridis.
@@ -63,8 +63,13 @@ class Cell:
 
 def heat_map(rows: Sequence[str], columns: Sequence[str],
              cells: Mapping[tuple[str, str], Cell], title: str,
-             legend_marks: Mapping[str, str] | None = None) -> str:
-    """Rows × columns of coloured cells; column labels are drawn rotated."""
+             legend_marks: Mapping[str, str] | None = None,
+             link: Callable[[str, str], str] | None = None) -> str:
+    """Rows × columns of coloured cells; column labels are drawn rotated.
+
+    With `link`, each cell is a link to link(row, column) for the mouse, and the chart
+    is hidden from assistive technology and kept out of the tab order: the page must
+    then carry a table with the same figures and the same links (the dashboard does)."""
     cw, ch = 22, 16
     left = 8 + 7 * max((len(r) for r in rows), default=4)
     top = 8 + 6 * max((len(c) for c in columns), default=4)
@@ -86,6 +91,8 @@ def heat_map(rows: Sequence[str], columns: Sequence[str],
                     else colour(cell.value))
             x = left + j * cw
             hover = cell.hover or f"{row} · {col}"
+            if link is not None:
+                body.append(f"<a href={quoteattr(link(row, col))} tabindex='-1'>")
             body.append(f"<g class='cell' data-row={quoteattr(row)} data-col={quoteattr(col)}>"
                         f"<rect x='{x}' y='{y}' width='{cw - 1}' height='{ch - 1}' fill='{fill}'>"
                         f"<title>{escape(hover)}</title></rect>")
@@ -93,7 +100,7 @@ def heat_map(rows: Sequence[str], columns: Sequence[str],
                 ink = _ink(cell.value) if cell.value is not None and not cell.withheld else "#000"
                 body.append(f"<text x='{x + (cw - 1) / 2}' y='{y + ch - 4}' text-anchor='middle' "
                             f"fill='{ink}' font-size='9'>{escape(cell.mark)}</text>")
-            body.append("</g>")
+            body.append("</g></a>" if link is not None else "</g>")
     # Legend: the colour scale, then the no-data and withheld swatches, then marks.
     ly = top + ch * len(rows) + 14
     for k in range(11):
@@ -110,7 +117,10 @@ def heat_map(rows: Sequence[str], columns: Sequence[str],
         body.append(f"<text x='{left}' y='{ly + 40 + 14 * k}'><tspan font-weight='bold'>"
                     f"{escape(mark)}</tspan> {escape(meaning)}</text>")
     desc = f"Heat map of {len(rows)} rows by {len(columns)} columns."
-    return _svg(width, height, title, desc, body)
+    drawn = _svg(width, height, title, desc, body)
+    if link is not None:
+        drawn = drawn.replace("role='img'", "aria-hidden='true' focusable='false'", 1)
+    return drawn
 
 
 def funnel(stages: Sequence[tuple[str, int | str]], title: str) -> str:
@@ -138,12 +148,37 @@ def funnel(stages: Sequence[tuple[str, int | str]], title: str) -> str:
     return _svg(label_w + bar_w + 60, height, title, desc, body)
 
 
+def _nice_step(top: float, ticks: int = 5) -> float:
+    """A round tick interval (1, 2 or 5 times a power of ten) giving about `ticks` ticks."""
+    raw = max(top / ticks, 1e-9)
+    power = 10 ** len(str(int(raw))) / 10 if raw >= 1 else 1.0
+    for m in (1, 2, 5, 10):
+        if m * power >= raw:
+            return m * power
+    return 10 * power
+
+
 def ageing(rows: Sequence[tuple[str, float | None, float | None]], title: str) -> str:
     """For each stage, a bar to the median and a thinner bar to the 90th percentile of
-    working days in stage."""
+    working days in stage, over an x axis in working days with its ticks and unit."""
     label_w, bar_w, bh = 190, 300, 18
     top = max((p for _, _, p in rows if p is not None), default=0.0) or 1.0
+    step = _nice_step(top)
+    top = step * -(-top // step)  # the axis ends on a tick
     body = []
+    plot_h = len(rows) * (bh + 8)
+    k = 0.0
+    while k <= top + 1e-9:
+        x = label_w + bar_w * k / top
+        body.append(f"<line x1='{x:.1f}' x2='{x:.1f}' y1='4' y2='{plot_h + 8}' stroke='#ccc'/>"
+                    f"<text x='{x:.1f}' y='{plot_h + 22}' text-anchor='middle'>{k:g}</text>")
+        k += step
+    body.append(f"<line x1='{label_w}' x2='{label_w + bar_w}' y1='{plot_h + 8}' "
+                f"y2='{plot_h + 8}' stroke='#000'/><line x1='{label_w}' x2='{label_w}' y1='4' "
+                f"y2='{plot_h + 8}' stroke='#000'/>"
+                f"<text x='{label_w + bar_w / 2}' y='{plot_h + 40}' text-anchor='middle'>"
+                f"Working days in current stage (thick bar: median; thin bar: 90th percentile)"
+                f"</text>")
     for i, (label, med, p90) in enumerate(rows):
         y = 6 + i * (bh + 8)
         body.append(_label(label_w - 6, y + bh - 5, label))
@@ -155,11 +190,11 @@ def ageing(rows: Sequence[tuple[str, float | None, float | None]], title: str) -
             body.append(f"<rect x='{label_w}' y='{y}' width='{max(bar_w * med / top, 1):.1f}' "
                         f"height='{bh}' fill='{colour(0.25)}' fill-opacity='0.85'><title>"
                         f"{escape(label)}: median {med:g} working days</title></rect>")
-        text = "no cases" if med is None else f"median {med:g} · p90 {p90:g} WD"
+        text = "no cases" if med is None else f"median {med:g} · p90 {p90:g} working days"
         body.append(f"<text x='{label_w + bar_w + 6}' y='{y + bh - 5}'>{escape(text)}</text>")
-    height = 12 + len(rows) * (bh + 8)
-    desc = "; ".join(f"{label}: median {m}, p90 {p}" for label, m, p in rows)
-    return _svg(label_w + bar_w + 230, height, title, desc, body)
+    height = plot_h + 50
+    desc = "; ".join(f"{label}: median {m}, p90 {p} working days" for label, m, p in rows)
+    return _svg(label_w + bar_w + 260, height, title, desc, body)
 
 
 def paired_bars(rows: Sequence[tuple[str, float | None, float | None]], title: str,

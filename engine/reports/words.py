@@ -16,13 +16,6 @@ AGENCIES = {"police": "Police", "cps": "CPS", "wcu": "Witness care unit",
 # The order agencies are listed in: the order a case usually meets them.
 AGENCY_ORDER = ("police", "cps", "wcu", "isva", "probation", "source", "area")
 
-STAGES = {"reported": "Reported", "investigation": "Investigation",
-          "awaiting_charging_decision": "Awaiting charging decision", "charged": "Charged",
-          "pre_trial": "Pre-trial", "concluded": "Concluded",
-          "closed_police_nfa": "Closed: no further action by police",
-          "closed_cps_nfa": "Closed: no further action by CPS",
-          "withdrawn": "Withdrawn by the complainant", "closed_other": "Closed: other reason"}
-
 STATUSES = {"met": "Met", "late": "Late", "missed": "Missed", "due_soon": "Due soon",
             "due": "Due", "cancelled": "Cancelled", "violated": "Violated"}
 # GOV.UK tag colours; the tag's text always says the status too.
@@ -71,7 +64,9 @@ def agency(owner: str) -> str:
 
 
 def stage(stage_id: str) -> str:
-    return STAGES.get(stage_id, plain(stage_id))
+    """A stage without its configuration at hand: its id in words (prefer Words.stage,
+    which uses the stage's label from stages.yaml)."""
+    return plain(stage_id)
 
 
 def status(status_id: str) -> str:
@@ -99,10 +94,15 @@ class Words:
             for step_id, title in own.items():
                 titles.setdefault(step_id, title)
         self._titles = titles
+        self._stages = {st.id: st.name for st in facts.stages}
         self._sources = {s.id: s.source for s in facts.national.steps}
         for template in facts.templates.values():
             for s in template.steps:
                 self._sources.setdefault(s.id, s.source)
+
+    def stage(self, stage_id: str) -> str:
+        """The stage's label from stages.yaml."""
+        return self._stages.get(stage_id) or plain(stage_id)
 
     def step(self, step_id: str, area: str | None = None) -> str:
         """The step's title as the area's rules word it (national title otherwise)."""

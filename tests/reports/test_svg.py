@@ -43,4 +43,4 @@ def test_ageing_draws_median_and_p90_bars_and_says_when_a_stage_is_empty():
     widths = [float(r.get("width")) for r in root.findall("s:rect", NS)]
     assert widths == [300.0, 75.0]
     texts = [t.text for t in root.findall("s:text", NS)]
-    assert "median 2 · p90 8 WD" in texts and "no cases" in texts
+    assert "median 2 · p90 8 working days" in texts and "no cases" in texts
