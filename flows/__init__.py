@@ -13,7 +13,8 @@ os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "liaison")
 
 from flows.deploy import deploy_flow  # noqa: E402
 from flows.ingest import ingest_flow  # noqa: E402
+from flows.notify import notify_flow  # noqa: E402
 from flows.report import national_report_flow  # noqa: E402
 from flows.sweep import sweep_flow  # noqa: E402
 
-__all__ = ["deploy_flow", "ingest_flow", "national_report_flow", "sweep_flow"]
+__all__ = ["deploy_flow", "ingest_flow", "national_report_flow", "notify_flow", "sweep_flow"]

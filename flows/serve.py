@@ -6,7 +6,10 @@ subprocess:
 - `sweep/nightly`: `sweep_flow` at 02:00 Europe/London every night (a cron schedule
   with a time zone, so it stays at 02:00 local across the clock changes);
 - `ingest/drop-folder`: `ingest_flow` every 15 minutes over the drop folder, never two
-  at once (a slow run must finish before the next claims files).
+  at once (a slow run must finish before the next claims files);
+- `notify/spocs`: `notify_flow` every 15 minutes (an incremental sweep, then alerts and
+  any digest due) and at each distinct area digest time on weekdays, never two at once
+  (the delivery log expects one sender).
 
 Runs load the flows by module path (`flows.sweep.sweep_flow`), not by file: a task sent
 to a Dask worker is then found there by import, like the engine it calls.
@@ -30,11 +33,26 @@ from prefect.types.entrypoint import EntrypointType
 from engine.errors import OrchestrationError
 from flows import settings
 from flows.ingest import ingest_flow
+from flows.notify import notify_flow
 from flows.sweep import sweep_flow
 
 TIMEZONE = "Europe/London"
 SWEEP_CRON = "0 2 * * *"
 INGEST_EVERY = timedelta(minutes=15)
+NOTIFY_EVERY = timedelta(minutes=15)
+
+
+def digest_times(config_dir: Path | str | None = None) -> list[str]:
+    """Every distinct digest time (HH:MM, London) among the national and area settings."""
+    from engine.config import load_config
+    from engine.notify.run import Notifier
+    from engine.notify.settings import area_settings
+
+    n = Notifier.load(load_config(settings.config_dir(config_dir)))
+    times = {n.national.digest_at}
+    for built in n.cs.built.values():
+        times.add(area_settings(n.national, built.overlay).digest_at.strftime("%H:%M"))
+    return sorted(times)
 
 
 def deployments(drop_dir: Path | str | None = None) -> list[Any]:
@@ -53,6 +71,15 @@ def deployments(drop_dir: Path | str | None = None) -> list[Any]:
             description=f"Ingest event files dropped into {folder}.",
             entrypoint_type=EntrypointType.MODULE_PATH,
             tags=["liaison", "ingest"]),
+        notify_flow.to_deployment(
+            name="spocs",
+            schedules=[Interval(NOTIFY_EVERY), *(
+                Cron(f"{int(t[3:])} {int(t[:2])} * * 1-5", timezone=TIMEZONE)
+                for t in digest_times())],
+            concurrency_limit=1,
+            description="Sweep what changed, then send SPOC alerts, digests and escalations.",
+            entrypoint_type=EntrypointType.MODULE_PATH,
+            tags=["liaison", "notify"]),
     ]
 
 

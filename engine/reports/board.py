@@ -100,7 +100,8 @@ def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = No
         Table("overdue_by_owner", "Overdue (missed) and due-soon instances, by owner",
               ("owner", "area", "missed", "due_soon"), overdue_rows),
         Table("data_quality", "Flags acknowledged as data errors, by area",
-              ("area", "data_errors"), [(a, shown[("data_errors", a)]) for a in sorted(data_errors)],
+              ("area", "data_errors"),
+              [(a, shown[("data_errors", a)]) for a in sorted(data_errors)],
               note="A SPOC acknowledged the flag with the reason data_error: the events "
                    "are wrong or missing, not the work. The flag's status is unchanged."),
     ]

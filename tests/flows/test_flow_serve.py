@@ -16,7 +16,7 @@ from flows.serve import deployments
 
 def test_sweep_nightly_at_two_london_time_and_ingest_every_fifteen_minutes(
         tmp_path: Path) -> None:
-    sweep, ingest = deployments(tmp_path / "drop")
+    sweep, ingest, notify = deployments(tmp_path / "drop")
     assert (sweep.name, sweep.flow_name) == ("nightly", "sweep")
     assert (sweep.entrypoint, ingest.entrypoint) == ("flows.sweep.sweep_flow",
                                                      "flows.ingest.ingest_flow")
@@ -28,6 +28,15 @@ def test_sweep_nightly_at_two_london_time_and_ingest_every_fifteen_minutes(
     assert ingest.parameters == {"drop_dir": str((tmp_path / "drop").resolve())}
     assert ingest.concurrency_limit == 1
     assert (tmp_path / "drop").is_dir()
+    # notify: every 15 minutes, and at each digest time on weekdays (South Wales 07:30,
+    # national 08:00), one run at a time
+    assert (notify.name, notify.flow_name, notify.entrypoint) == (
+        "spocs", "notify", "flows.notify.notify_flow")
+    interval, *crons = notify.schedules
+    assert interval.schedule.interval == timedelta(minutes=15)
+    assert [(c.schedule.cron, c.schedule.timezone) for c in crons] == [
+        ("30 7 * * 1-5", "Europe/London"), ("0 8 * * 1-5", "Europe/London")]
+    assert notify.concurrency_limit == 1
 
 
 @pytest.mark.parametrize("command, prog", [
