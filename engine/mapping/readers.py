@@ -91,7 +91,7 @@ def _csv(path: Path, delimiter: str, encoding: str) -> Extract:
     except csv.Error as exc:
         text.close()
         raise ExtractError(f"{path}: line 1 is not a CSV header: {exc}") from None
-    return Extract(header, _csv_rows(text, reader, header, encoding), total)
+    return Extract(header, _csv_rows(text, reader, header, encoding), max(total - 1, 0))
 
 
 def _csv_rows(fh: Any, reader: Any, header: list[str], encoding: str) -> Iterator[Row]:

@@ -3,6 +3,7 @@ encoding does not define, ragged rows and headers that lack a column."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,14 @@ def test_a_workbook_with_an_entity_bomb_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ExtractError) as exc:
         open_extract(bomb, Format(type="xlsx"))
     assert str(exc.value) == f"{bomb}: is not a readable XLSX workbook (ValueError)"
+
+
+def test_progress_is_reported_every_thousand_rows_and_at_the_end(tmp_path: Path) -> None:
+    from engine.mapping import map_files
+
+    body = "".join(ROW.format(note=str(i)) for i in range(2500))
+    path = write(tmp_path, (HEADER + body).encode("cp1252"))
+    calls: list[tuple[str, int, int]] = []
+    map_files(mapper("example-police-rms"), [str(path)], io.StringIO(),
+              lambda p, done, total: calls.append((p, done, total)))
+    assert calls == [(str(path), 1000, 2500), (str(path), 2000, 2500), (str(path), 2500, 2500)]
