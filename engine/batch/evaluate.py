@@ -18,6 +18,7 @@ import polars as pl
 from engine.batch.deadline import (
     OUT,
     OUT_SCHEMA,
+    ByType,
     Steps,
     deadline_instances,
     prohibition_instances,
@@ -25,6 +26,7 @@ from engine.batch.deadline import (
 from engine.batch.frame import events_frame, micros
 from engine.batch.recurring import Scan, recurring_rows, recurring_steps
 from engine.batch.schema import Schema, build_schema
+from engine.batch.series import chain_step, chained
 from engine.batch.state import with_state
 from engine.evaluate.compiled import (
     CompiledHistory,
@@ -102,9 +104,10 @@ def evaluate_frame(rules: Rules, built: Frame, as_of: datetime) -> BatchResult:
     frame = frame.with_columns(tk=_template_keys(frame, histories, key_of))
     frame = with_state(frame, schema, rules.stages)
     steps = Steps()
+    by_type = ByType(frame)
     parts = [
-        deadline_instances(frame, schema, keyed, as_of_us, steps),
-        prohibition_instances(frame, schema, keyed, steps),
+        deadline_instances(by_type, schema, keyed, as_of_us, steps),
+        prohibition_instances(by_type, schema, keyed, steps),
         _recurring(frame, schema, rules, histories, keyed, as_of_us, steps),
     ]
     instances = pl.concat([p.select(OUT).cast(OUT_SCHEMA) for p in parts])  # type: ignore[arg-type]
@@ -160,7 +163,18 @@ def _recurring(frame: pl.DataFrame, schema: Schema, rules: Rules,
             ch = histories[area] = compile_history(rules.history(area))
         return ch.at(ts)
 
+    parts = []
+    sid = chain_step(steps, keyed)
+    if sid is not None:  # plain chains as columns; the scan takes the other cases
+        cs0 = next(cs for cs in steps if cs.step.id == sid)
+        pref = cs0.step.interval_preference  # type: ignore[union-attr]
+        bit = f"r{steps.index(cs0)}"
+        done, others = chained(rows, bit, cs0, keyed, stages.closed,
+                               schema.pref_int_col(pref) if pref else None, as_of_us, refs)
+        parts.append(done)
+        rows = rows.filter(pl.col("case").is_in(others.implode()))
     scan = Scan(steps, lookup, keyed, stages.closed, sorted(schema.pref_ints), as_of_us,
                 refs.ref)
     scan.run(rows)
-    return pl.DataFrame(scan.out, schema=OUT_SCHEMA, orient="row")
+    parts.append(pl.DataFrame(scan.out, schema=OUT_SCHEMA, orient="row"))
+    return pl.concat([p.cast(OUT_SCHEMA) for p in parts])  # type: ignore[arg-type]
