@@ -4,6 +4,8 @@
 Each page is requested in-process through the whole app (auth, audit, queries,
 templates, gzip) and timed as the median of several requests, against a floor measured
 in the same run: the sign-in page, which goes through the same stack with no query.
+The first request of each page ("cold") is shown too: the board and the national page
+are built on it and kept until the store changes (engine/api/report_cache.py).
 Weight is the HTML's bytes as sent with gzip and uncompressed, plus the stylesheets a
 first visit fetches once (cached for a year after, by their hashed names).
 
@@ -91,10 +93,10 @@ def main() -> None:
         assert r.status_code == 200, (path, r.status_code)
         return seconds, len(r.content), r.num_bytes_downloaded
 
-    def measure(path: str, token: str | None) -> tuple[float, int, int]:
-        get(path, token)  # warm: templates compiled, caches filled
+    def measure(path: str, token: str | None) -> tuple[float, float, int, int]:
+        cold = get(path, token)[0]  # the first: templates compiled, reports built
         runs = [get(path, token) for _ in range(args.repeat)]
-        return statistics.median(t for t, _, _ in runs), runs[0][1], runs[0][2]
+        return cold, statistics.median(t for t, _, _ in runs), runs[0][1], runs[0][2]
 
     first = client.get("/dashboard/today", headers={"Cookie": f"liaison_token={force}"})
     after = first.text.split('href="/dashboard/today?after=')[1].split('"')[0]
@@ -117,21 +119,22 @@ def main() -> None:
     print(f"area {args.area}: {cases} cases, {instances} instances; median of "
           f"{args.repeat} requests each; stylesheets {css / 1024:.0f} KB "
           f"({css_gz / 1024:.0f} KB gzip), fetched once")
-    print(f"{'page':<44}{'ms':>8}{'× floor':>9}{'HTML KB':>9}{'gzip KB':>9}"
+    print(f"{'page':<44}{'cold ms':>9}{'ms':>8}{'× floor':>9}{'HTML KB':>9}{'gzip KB':>9}"
           f"{'first visit KB':>16}")
     floor_s = None
     worst_ms, worst_kb = 0.0, 0.0
     for label, path, token in pages:
-        seconds, raw, sent = measure(path, token)
+        cold, seconds, raw, sent = measure(path, token)
         floor_s = floor_s or seconds
         first_visit = (sent + css_gz) / 1024
-        print(f"{label:<44}{seconds * 1000:>8.1f}{seconds / floor_s:>9.1f}"
+        print(f"{label:<44}{cold * 1000:>9.0f}{seconds * 1000:>8.1f}{seconds / floor_s:>9.1f}"
               f"{raw / 1024:>9.1f}{sent / 1024:>9.1f}{first_visit:>16.1f}")
         if token:
             worst_ms, worst_kb = max(worst_ms, seconds * 1000), max(worst_kb, first_visit)
     print(f"goal: each page ≤ {GOAL_MS} ms of server time and ≤ {GOAL_KB} KB: slowest "
-          f"{worst_ms:.0f} ms ({'met' if worst_ms <= GOAL_MS else 'MISSED'}), heaviest "
-          f"{worst_kb:.0f} KB as sent ({'met' if worst_kb <= GOAL_KB else 'MISSED'})")
+          f"{worst_ms:.0f} ms once built ({'met' if worst_ms <= GOAL_MS else 'MISSED'}; "
+          f"cold: see the column), heaviest {worst_kb:.0f} KB as sent "
+          f"({'met' if worst_kb <= GOAL_KB else 'MISSED'})")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from engine.api import queue
 from engine.api.acks import ACK_ROLES, acknowledge
 from engine.api.auth import COOKIE, refuse
 from engine.api.pages import guarded, landing, page
+from engine.api.report_cache import cache_of
 from engine.api.roles import Principal
 from engine.api.service import Reader
 from engine.api.tokens import authenticate
@@ -125,7 +126,9 @@ def _flag_counts(request: Request, who: Principal, svc: Reader, area: str,
     comparison, as that publication protected it, never the cases."""
     if area not in svc.facts.area_names or step not in svc.facts.step_order():
         raise HTTPException(404, "not found")
-    report = svc.national(request, who)
+    report = cache_of(request.app.state).get(
+        svc.engine, ("national", who.role), lambda: svc.national(request, who,
+                                                                 cell_link=_cell_link))
     row = next((r for r in report.data["compliance"]
                 if r["area"] == area and r["step"] == step), None)
     rows = [] if row is None else [(k, row[k]) for k in ("due", "met", "late", "missed",
@@ -161,15 +164,25 @@ async def ack(request: Request, flag_id: str) -> Response:
 
 @router.get("/board")
 def board(request: Request) -> Response:
-    return guarded(request, lambda who, svc: page(
-        request, "board.html.j2", who=who, report=svc.board(request, who), active="board"))
+    def render(who: Principal, svc: Reader) -> Response:
+        key = ("board", who.role, who.area, who.cps_area)
+        report = cache_of(request.app.state).get(svc.engine, key,
+                                                 lambda: svc.board(request, who))
+        return page(request, "board.html.j2", who=who, report=report, active="board")
+
+    return guarded(request, render)
+
+
+def _cell_link(area: str, step: str) -> str:
+    return "flags?" + urlencode({"area": area, "step": step})
 
 
 @router.get("/national")
 def national(request: Request) -> Response:
     def render(who: Principal, svc: Reader) -> Response:
-        report = svc.national(request, who, cell_link=lambda area, step: "flags?" + urlencode(
-            {"area": area, "step": step}))
+        report = cache_of(request.app.state).get(
+            svc.engine, ("national", who.role),
+            lambda: svc.national(request, who, cell_link=_cell_link))
         matrix = {(r["area"], r["step"]): r for r in report.data["compliance"]}
         return page(request, "national.html.j2", who=who, report=report, active="national",
                     matrix=matrix, banner_areas=frozenset(svc.facts.area_names))

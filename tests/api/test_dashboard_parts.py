@@ -88,3 +88,27 @@ def test_the_swimlane_draws_lanes_bars_pauses_and_both_markers(store) -> None:
     assert "Contact paused Tue 3 Mar 2026 09:00 to Thu 5 Mar 2026 09:00" in drawn
     assert "As of Tue 10 Mar 2026 12:00" in drawn and "Today Thu 12 Mar 2026 10:00" in drawn
     assert "Referred to an ISVA, Fri 6 Mar 2026 09:00" in drawn
+
+
+def test_a_built_report_is_kept_until_the_store_changes_and_a_refusal_never_is(store) -> None:
+    from engine.api.report_cache import ReportCache, store_stamp
+    from engine.reports.model import Report
+
+    cache, built = ReportCache(), []
+
+    def build() -> Report:
+        built.append(1)
+        return Report("board", "t", {}, [])
+
+    first = cache.get(store.engine, ("board", "x"), build)
+    assert cache.get(store.engine, ("board", "x"), build) is first and len(built) == 1
+    assert store_stamp(store.engine) == store_stamp(store.engine)
+
+    def refuse() -> Report:
+        built.append(1)
+        raise HTTPException(403, "no")
+
+    for _ in range(2):
+        with pytest.raises(HTTPException):
+            cache.get(store.engine, ("national", "auditor"), refuse)
+    assert len(built) == 3
