@@ -50,6 +50,8 @@ CASES = {
     "dateonly": BASE.replace('  formats: ["%d/%m/%Y %H:%M"]', '  formats: ["%d/%m/%Y %H:%M"]\n  date_only: start_of_day'),
     "at_value": BASE.replace("at: {column: When}", "at: {value: now}"),
     "syntax": BASE.replace("events:", "events: [\n"),
+    "alias": BASE.replace("  codes: {", "  codes: &c {").replace(
+        '  topics: {"NFA - Evidential": police_nfa}', "  topics: *c"),
 }
 
 
@@ -104,6 +106,9 @@ EXPECTED = {
     ],
     'at_value': [
         '12:9: error: events[0].at: the instant must come from a column (allowed: {column: NAME})',
+    ],
+    'alias': [
+        '16:10: error: invalid YAML: anchors and aliases (&name, *name) are not allowed here; write the value out',
     ],
     'syntax': [
         "12:3: error: invalid YAML: expected the node content, but found '-' (while parsing a flow node at line 12)",
