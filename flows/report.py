@@ -23,6 +23,7 @@ from engine.reports.model import Report, Table
 from engine.reports.national import build_national
 from engine.reports.output import cell, write_report
 from engine.reports.quarter import Quarter
+from engine.reports.snapshot import store_national
 from engine.store.db import checked_engine
 from flows import settings
 
@@ -85,6 +86,8 @@ def national_report_flow(period: str | None = None, out_dir: str | None = None,
     label = (period or "latest").strip().lower()
     report = build_national_task(settings.database_url(db_url),
                                  str(settings.config_dir(config_dir)), as_of)
+    if as_of is None:  # the latest figures: what the API serves national leads
+        store_national(checked_engine(settings.database_url(db_url)), report, "report flow")
     target = settings.reports_dir(out_dir) / f"national-{label}"
     files = write_report(report, target, stem="national")
     create_markdown_artifact(key=REPORT_KEY, markdown=report_markdown(report, files),

@@ -20,6 +20,7 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from engine.logging import bound_contextvars, configure_logging
+from engine.reports.snapshot import refresh_national
 from engine.sweep import Partition, plan_partitions, sweep_partition
 from engine.terms import FLAG_STATUSES
 from flows import settings
@@ -109,4 +110,6 @@ def sweep_flow(as_of: datetime | None = None, areas: list[str] | None = None,
                              description="Sweep summary")
     logger.info("swept %d case(s): %d flag(s), %d new", totals["cases_evaluated"],
                 totals["flags"], totals["new_flags"])
+    snap = refresh_national(url, configs, "sweep flow")
+    totals["national_snapshot_as_of"] = snap.as_of.isoformat()
     return totals

@@ -16,7 +16,7 @@ from fastapi import HTTPException, Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, select
 
-from engine.api.auth import audit
+from engine.api.auth import refuse
 from engine.api.roles import Principal
 from engine.notify import acks
 from engine.notify.flags import flag_id_of
@@ -37,9 +37,7 @@ class AckBody(BaseModel):
 
 def _refuse(engine: Engine, request: Request, who: Principal, status: int, reason: str,
             flag_id: str) -> HTTPException:
-    audit(engine, who, "api.refused", {"method": request.method, "path": request.url.path,
-                                       "status": status, "reason": reason,
-                                       "flag_id": flag_id})
+    refuse(engine, request, who, status, reason, flag_id=flag_id)  # bounded in the audit
     detail = {403: "this token's role may not acknowledge this flag", 404: "not found",
               409: "this flag is already acknowledged"}[status]
     return HTTPException(status_code=status, detail=detail)

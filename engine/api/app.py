@@ -6,24 +6,25 @@ misconfigured server fails at start, not on the first request.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from engine.api import plans
 from engine.api.acks import AckBody, acknowledge
 from engine.api.auth import principal_of
+from engine.api.headers import SecurityHeaders
+from engine.api.refusals import RefusalLog
 from engine.api.roles import Principal
-from engine.api.service import FLAG_LIMIT, FlagFilter, Reader
+from engine.api.service import FLAG_LIMIT, FLAG_PAGE, MAX_OFFSET, FlagFilter, Reader
 from engine.errors import LiaisonError
 from engine.terms import Owner, Severity, Status
 
-# The furthest page: past any real store, and inside every database's BIGINT (a larger
-# offset was a 500 from the driver, not the caller's mistake it is).
-MAX_OFFSET = 1_000_000_000
 QUARTER = r"^\d{4}-?Q[1-4]$"
 NAME = plans.NAME
 
@@ -47,18 +48,28 @@ async def _liaison_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """On the way down, write the refusal counts of the minute in progress."""
+    yield
+    app.state.refusals.flush()
+
+
 def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs")) -> FastAPI:
     from engine.config import load_config
     from engine.reports.facts import facts_from
     from engine.store.db import checked_engine
 
     app = FastAPI(title="liaison", version="1", docs_url="/docs", redoc_url=None,
+                  lifespan=_lifespan,
                   description="Read API of the liaison engine: cases, flags, the stage board "
                               "and the national comparison, under contract §8 access rules.")
     engine = checked_engine(db_url)
     app.state.engine = engine
     app.state.reader = Reader(engine, facts_from(load_config(config_dir)))
     app.state.config_dir = config_dir
+    app.state.refusals = RefusalLog(engine)
+    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(LiaisonError, _liaison_error)
 
     @app.get("/api/cases/{case_id}", tags=["cases"],
@@ -67,19 +78,22 @@ def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs"
         return svc.case(request, who, case_id)
 
     @app.get("/api/flags", tags=["cases"],
-             summary="Flagged instances in the token's scope (case-level, audited)")
+             summary="Flagged instances in the token's scope, a page at a time (case-level, "
+                     "audited)")
     def get_flags(request: Request, who: Caller, svc: Service,
                   area: str | None = None, step: str | None = None,
                   status: Status | None = None, owner: Owner | None = None,
                   severity: Severity | None = None,
-                  limit: Annotated[int, Query(ge=1, le=FLAG_LIMIT)] = FLAG_LIMIT,
+                  limit: Annotated[int, Query(ge=1, le=FLAG_LIMIT)] = FLAG_PAGE,
+                  after: Annotated[str | None, Query(max_length=512, description=(
+                      "The `next` cursor of the previous page."))] = None,
                   offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
         # enums: a misspelt status, owner or severity is a 422 naming the allowed values
         f = FlagFilter(area, step, status and status.value, owner and owner.value,
                        severity and severity.value)
-        rows = svc.flags(request, who, f, limit, offset)
-        return {"filters": f.as_dict(), "count": len(rows), "offset": offset, "limit": limit,
-                "more": len(rows) == limit, "flags": rows}
+        page = svc.flags(request, who, f, limit, after, offset)
+        return {"filters": f.as_dict(), "count": len(page.rows), "limit": limit,
+                "offset": offset, "more": page.more, "next": page.next, "flags": page.rows}
 
     @app.post("/api/flags/{flag_id}/ack", tags=["cases"], status_code=201,
               summary="Acknowledge a flag with a reason from a fixed list (audited)")
@@ -93,9 +107,20 @@ def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs"
         return svc.board(request, who).data
 
     @app.get("/api/reports/national", tags=["aggregates"],
-             summary="National variant comparison (counts 1-4 suppressed)")
-    def get_national(request: Request, who: Caller, svc: Service) -> dict[str, Any]:
-        return svc.national(request, who).data
+             summary="National variant comparison, from the snapshot the sweep writes "
+                     "(disclosure-controlled; ETag; states its as-of)")
+    def get_national(request: Request, who: Caller, svc: Service) -> Response:
+        snap = svc.national_snapshot(request, who)
+        headers = {"ETag": snap.etag, "Cache-Control": "private, no-cache",
+                   "X-Liaison-As-Of": snap.as_of.isoformat()}
+        if snap.etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        return Response(snap.data_json, media_type="application/json", headers=headers)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        """Liveness, with no database or token: also the load benchmark's floor."""
+        return {"status": "ok"}
 
     @app.get("/api/reports/code-compliance", tags=["aggregates"],
              summary="Victims' Code compliance per area, right and body for a quarter "

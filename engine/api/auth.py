@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 from sqlalchemy import Engine
 
+from engine.api.refusals import RefusalLog
 from engine.api.roles import Principal
 from engine.api.tokens import authenticate
 from engine.store.audit import record
@@ -34,13 +35,19 @@ def audit(engine: Engine, principal: Principal | None, action: str,
 
 def refuse(engine: Engine, request: Request, principal: Principal | None, status: int,
            reason: str, **detail: Any) -> HTTPException:
-    """Audit the refusal and return the HTTP error to raise."""
-    audit(engine, principal, "api.refused", {"method": request.method,
-                                             "path": request.url.path, "status": status,
-                                             "reason": reason, **detail})
+    """Audit the refusal (bounded, and aggregated per client and minute: see
+    engine/api/refusals.py) and return the HTTP error to raise."""
+    log = getattr(request.app.state, "refusals", None)
+    if log is None:
+        log = request.app.state.refusals = RefusalLog(engine)
+    client = (principal.name if principal else
+              f"addr:{request.client.host if request.client else 'unknown'}")
+    log.refused(client, principal.name if principal else ANONYMOUS,
+                str(principal.role) if principal else "none", request.method,
+                request.url.path, status, reason, detail)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     message = {401: "a valid bearer token is required", 403: "this token's role may not "
-               "read this", 404: "not found"}[status]
+               "read this", 404: "not found", 409: "already done"}.get(status, "refused")
     return HTTPException(status_code=status, detail=message, headers=headers)
 
 

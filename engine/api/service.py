@@ -5,26 +5,55 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from sqlalchemy import Engine, select
 
+from engine.api import keyset
 from engine.api.acks import acknowledged
 from engine.api.auth import audit, refuse
+from engine.api.queue import AT, CASE_KEY
 from engine.api.roles import Principal, isva_related, matchers
 from engine.notify.flags import flag_id_of
+from engine.reports import snapshot
 from engine.reports.board import build_board
 from engine.reports.facts import Facts
 from engine.reports.model import Report
 from engine.reports.national import build_national
+from engine.reports.snapshot import Snapshot
 from engine.reports.words import Words
 from engine.store.db import reading
 from engine.store.reads import case_timeline, flag_json, flag_query
-from engine.store.tables import audit_log, cases
+from engine.store.tables import audit_log, cases, instances
 from engine.terms import FLAG_STATUSES, Owner, Role, Severity
 
-FLAG_LIMIT = 1000  # a page of flags; the caller pages on with `offset`
+FLAG_PAGE = 100  # the default page of flags; the caller pages on with `after`
+FLAG_LIMIT = 500  # the largest page
+# Rows skipped at most: a larger offset was a 500 from the driver (past BIGINT), and a
+# deep offset costs the database a scan of every row before it; page on with `after`.
+MAX_OFFSET = 10_000
+
+
+@dataclass(frozen=True)
+class FlagPage:
+    rows: list[dict[str, Any]]
+    more: bool
+    next: str | None  # the cursor of the next page
+
+
+def _flag_key(cursor: str) -> list[Any]:
+    """The sort key in a flags cursor: [instant, case key, id]; else a 400."""
+    key = keyset.decode(cursor, [str, str, int])
+    try:
+        instant = datetime.fromisoformat(str(key[0]))
+    except ValueError:
+        instant = None
+    if instant is None or instant.tzinfo is None:
+        raise HTTPException(400, "the page link (parameter `after`) is damaged: go back to "
+                                 "the first page")
+    return [instant.astimezone(UTC), key[1], key[2]]
 
 
 @dataclass(frozen=True)
@@ -84,13 +113,14 @@ class Reader:
         with reading(self.engine) as conn:
             found = case_timeline(conn, case_id, steps, types)
         assert found is not None
-        audit(self.engine, principal, "api.case.read", {"case_id": case_id, "area": area,
-                                                        "path": request.url.path})
+        audit(self.engine, principal, "api.case.read", {"case_id": case_id, "area": area})
         return found
 
     def flags(self, request: Request, principal: Principal, f: FlagFilter,
-              limit: int = FLAG_LIMIT, offset: int = 0) -> list[dict[str, Any]]:
-        """Flagged instances in scope, oldest due first, one page of `limit` rows."""
+              limit: int = FLAG_PAGE, after: str | None = None, offset: int = 0) -> FlagPage:
+        """Flagged instances in scope, oldest first (by due, else trigger, instant), one
+        page of `limit` rows after the cursor `after` (keyset: a row added meanwhile never
+        shifts a page), skipping `offset` rows first when asked."""
         allowed = self._case_reader(request, principal)
         if f.area is not None and f.area not in allowed:
             raise refuse(self.engine, request, principal, 404, "area outside the token's scope",
@@ -99,19 +129,27 @@ class Reader:
         steps = None
         if principal.role is Role.isva_service:
             steps = set().union(*(self.visible_steps(principal, a) or () for a in areas))
-        q = flag_query(areas, [f.status] if f.status else None, f.owner, f.step, f.severity,
-                       steps).limit(limit).offset(offset)
+        q = (flag_query(areas, [f.status] if f.status else None, f.owner, f.step, f.severity,
+                        steps).order_by(None).add_columns(AT.label("at"), CASE_KEY.label("ckey")))
+        if after:
+            q = q.where(keyset.after([AT, CASE_KEY, instances.c.id], _flag_key(after),
+                                     [False, False, False]))
+        q = q.order_by(AT, CASE_KEY, instances.c.id).limit(limit + 1).offset(offset)
         with reading(self.engine) as conn:
             rows = conn.execute(q).all()
+        more, rows = len(rows) > limit, rows[:limit]
         acked = acknowledged(self.engine, areas)
         out = [{"flag_id": (fid := flag_id_of(r)), **flag_json(r), "acknowledged": acked.get(fid)}
                for r in rows]
+        last = rows[-1] if more else None
+        cursor = None if last is None else keyset.encode(
+            [last.at.astimezone(UTC).isoformat(), last.ckey, int(last.id)])
+        # Compact: the page's case ids as one string, enough for `liaison audit who-read`.
         audit(self.engine, principal, "api.flags.read",
-              {"path": request.url.path, "filters": f.as_dict(), "areas": areas,
-               "offset": offset,
-               "instances": len(out), "cases": sorted({r["case_id"] for r in out
-                                                        if r["case_id"]})})
-        return out
+              {"filters": f.as_dict(), "after": after is not None, "offset": offset,
+               "rows": len(out), "cases": " ".join(sorted({r["case_id"] for r in out
+                                                           if r["case_id"]}))})
+        return FlagPage(out, more, cursor)
 
     # --- aggregates ------------------------------------------------------------------------
 
@@ -124,8 +162,19 @@ class Reader:
         return build_board(self.engine, self.facts, areas,
                            suppress=principal.role is Role.national_lead, scope_label=label)
 
+    def national_snapshot(self, request: Request, principal: Principal) -> Snapshot:
+        """The stored national comparison (suppressed; written by the sweep and the
+        report flow), for every role but the auditor."""
+        if principal.role is Role.auditor:
+            raise refuse(self.engine, request, principal, 403, "auditors read the audit log")
+        return snapshot.national(self.engine, self.facts)
+
     def national(self, request: Request, principal: Principal,
                  cell_link: Callable[[str, str], str] | None = None) -> Report:
+        """The comparison as a report: the snapshot's, or built now when the page wants
+        its heat-map cells linked (the dashboard)."""
+        if cell_link is None:
+            return self.national_snapshot(request, principal).report()
         if principal.role is Role.auditor:
             raise refuse(self.engine, request, principal, 403, "auditors read the audit log")
         return build_national(self.engine, self.facts, cell_link=cell_link)

@@ -86,10 +86,14 @@ def national(out_dir: OutOpt = Path("reports"), db: DbOpt = None,
     """Areas × steps: overlay differences and compliance, funnel, derogations (with
     counts 1-4 suppressed)."""
     from engine.reports.national import build_national
+    from engine.reports.snapshot import store_national
     from engine.store.db import checked_engine
 
     with store_errors():
-        _write(build_national(checked_engine(db), _facts(config_dir)), out_dir, "national")
+        engine = checked_engine(db)
+        report = build_national(engine, _facts(config_dir))
+        store_national(engine, report, "report national")  # the API serves the latest
+        _write(report, out_dir, "national")
 
 
 @app.command("code-compliance")

@@ -175,3 +175,16 @@ audit_log = Table(
     Column("detail", JSON, nullable=False),
     Index("ix_audit_log_at", "at"),
 )
+
+snapshots = Table(
+    "snapshots", metadata,
+    # One row per kind ("national"): the report as the API serves it, written by the
+    # sweep and the report flow (engine/reports/snapshot.py).
+    Column("kind", String(32), primary_key=True),
+    Column("as_of", UTCDateTime, nullable=False),
+    Column("written_at", UTCDateTime, nullable=False),
+    Column("written_by", String(64), nullable=False),
+    Column("etag", String(80), nullable=False),
+    Column("data_json", Text, nullable=False),
+    Column("report_json", Text, nullable=False),
+)

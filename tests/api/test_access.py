@@ -90,7 +90,8 @@ def test_national_leads_get_aggregates_only_and_suppressed(client, store, token)
     r = client.get(f"/api/cases/{a_case(store, 'kent')}", headers=bearer(tok))
     assert r.status_code == 403
     assert last_audit(store)[2:] == ("api.refused", {
-        "method": "GET", "path": f"/api/cases/{a_case(store, 'kent')}", "status": 403,
+        "client": last_audit(store)[0], "method": "GET",
+        "path": f"/api/cases/{a_case(store, 'kent')}", "status": 403,
         "reason": "role national_lead reads aggregates only"})
     assert client.get("/api/flags", headers=bearer(tok)).status_code == 403
     board = client.get("/api/board", headers=bearer(tok)).json()
@@ -194,13 +195,23 @@ def test_isolation_and_its_audit_hold_on_postgresql(pg_store):
     own, other = a_case(pg_store, "kent"), a_case(pg_store, "metropolitan")
     with TestClient(create_app(pg_store.url)) as client:
         assert client.get(f"/api/cases/{own}", headers=bearer(tok)).status_code == 200
-        assert last_audit(pg_store)[2:] == ("api.case.read", {
-            "case_id": own, "area": "kent", "path": f"/api/cases/{own}"})
+        assert last_audit(pg_store)[2:] == ("api.case.read", {"case_id": own, "area": "kent"})
         assert client.get(f"/api/cases/{other}", headers=bearer(tok)).status_code == 404
         assert last_audit(pg_store)[3]["reason"] == "case outside the token's scope"
         national = client.get("/api/flags", headers=bearer(create_token(
             pg_store.engine, Role.national_lead).token))
         assert national.status_code == 403
+        # keyset pages on PostgreSQL: every flag once, in the order SQLite gives
+        seen, page = [], client.get("/api/flags?limit=9", headers=bearer(tok)).json()
+        while True:
+            seen += [f["flag_id"] for f in page["flags"]]
+            if not page["next"]:
+                break
+            page = client.get(f"/api/flags?limit=9&after={page['next']}",
+                              headers=bearer(tok)).json()
+        total = sql(pg_store, "SELECT count(*) FROM instances WHERE area = 'kent' AND status "
+                              "IN ('late', 'missed', 'due_soon', 'violated')")[0][0]
+        assert len(seen) == len(set(seen)) == total
 
 
 def test_a_misspelt_filter_is_a_422_naming_what_is_allowed(client, store, token):
