@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from engine.cli.audit_cmd import app as audit_app
 from engine.cli.check_cmd import check
 from engine.cli.config_cmd import app as config_app
 from engine.cli.export_cmd import export
@@ -39,6 +40,7 @@ app.command("serve")(serve)
 app.add_typer(token_app, name="token")
 app.add_typer(flows_app, name="flows")
 app.add_typer(notify_app, name="notify")
+app.add_typer(audit_app, name="audit")
 
 
 def _version(value: bool) -> None:

@@ -1,7 +1,8 @@
 """The append-only audit log (contract §8): every case-level read and every deployment.
 
-There is deliberately no update or delete here; on both databases a trigger refuses
-them too.
+There is deliberately no update or delete here; on both databases triggers refuse them,
+and refuse an insert that does not come after the newest entry (REPLACE, UPSERT). Each
+entry is chained to the one before by hash (engine/store/audit_chain.py).
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from engine.errors import InputError
+from engine.store.audit_chain import entry_hash, last_link
 from engine.store.db import checked_engine, reading
 from engine.store.tables import audit_log
 from engine.terms import Role
@@ -48,10 +50,18 @@ def _login() -> str:
 
 
 def record(conn: Connection, who: str, role: str, action: str, detail: dict[str, Any]) -> None:
-    """Append one entry, inside the caller's transaction (so a deploy and its audit
-    entry commit together)."""
+    """Append one entry, chained to the newest, inside the caller's transaction (so a
+    deploy and its audit entry commit together). Writers queue: SQLite's writing
+    transaction holds the write lock from BEGIN, and on PostgreSQL the table lock below
+    makes the next writer wait, so two entries never claim the same predecessor."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE"))
+    last_id, last_hash = last_link(conn)
+    entry_id, at = last_id + 1, datetime.now(UTC)
     conn.execute(audit_log.insert().values(
-        at=datetime.now(UTC), who=who, role=role, action=action, detail=detail))
+        id=entry_id, at=at, who=who, role=role, action=action, detail=detail,
+        prev_hash=last_hash,
+        hash=entry_hash(entry_id, at, who, role, action, detail, last_hash)))
 
 
 def entries(db_url: str | None, action: str | None = None, limit: int = 1000

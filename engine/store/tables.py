@@ -173,6 +173,10 @@ audit_log = Table(
     Column("role", String(32), nullable=False),
     Column("action", String(64), nullable=False),
     Column("detail", JSON, nullable=False),
+    # The hash chain (engine/store/audit_chain.py): the previous entry's hash, and this
+    # entry's. Nullable only because SQLite cannot tighten a column it added.
+    Column("prev_hash", String(64), nullable=True),
+    Column("hash", String(64), nullable=True),
     Index("ix_audit_log_at", "at"),
 )
 

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from engine.cli.app import app
 from engine.errors import StoreError
 from engine.store.audit import record
+from engine.store.audit_chain import GENESIS
 from engine.store.db import engine_for, require_schema, writing
 from engine.store.migrate import head_revision, upgrade
 
@@ -65,8 +66,8 @@ def test_instants_round_trip_as_utc(db: str) -> None:
     eng = engine_for(db)
     with writing(eng) as conn:
         conn.execute(audit_log.insert().values(
-            at=datetime.fromisoformat("2026-03-06T16:40:00.123456+01:00"), who="a",
-            role="auditor", action="x", detail={}))
+            id=1, at=datetime.fromisoformat("2026-03-06T16:40:00.123456+01:00"), who="a",
+            role="auditor", action="x", detail={}, prev_hash=GENESIS, hash="-"))
     with eng.connect() as conn:
         at = conn.execute(audit_log.select()).one().at
     assert at == datetime(2026, 3, 6, 15, 40, 0, 123456, tzinfo=UTC)
