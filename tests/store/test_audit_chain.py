@@ -159,7 +159,7 @@ def test_who_read_answers_from_case_reads_and_list_reads(db: str) -> None:
 def test_entries_written_before_the_chain_are_chained_by_the_upgrade(empty_db: str) -> None:
     from engine.store.migrate import upgrade
 
-    upgrade(empty_db, "0004_version_template")
+    upgrade(empty_db, "0005_instances_queue_index")
     with writing(engine_for(empty_db)) as conn:
         for i, who in enumerate(("ana", "ben", "cat"), start=1):
             conn.execute(text("INSERT INTO audit_log (id, at, who, role, action, detail) "

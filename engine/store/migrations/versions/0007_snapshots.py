@@ -1,8 +1,8 @@
 """Snapshots: the national comparison as the API serves it, written by the sweep and the
 report flow, so a read is one row (engine/reports/snapshot.py).
 
-Revision ID: 0006_snapshots
-Revises: 0005_audit_chain
+Revision ID: 0007_snapshots
+Revises: 0006_audit_chain
 Create Date: 2026-11-30
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_snapshots"
-down_revision = "0005_audit_chain"
+revision = "0007_snapshots"
+down_revision = "0006_audit_chain"
 branch_labels = None
 depends_on = None
 

@@ -5,8 +5,8 @@ triggers, and an upsert's update could slip past; a BEFORE INSERT trigger now re
 entry whose id is not above every existing one, or whose prev_hash is not the newest
 entry's hash. Existing entries are chained in id order.
 
-Revision ID: 0005_audit_chain
-Revises: 0004_version_template
+Revision ID: 0006_audit_chain
+Revises: 0005_instances_queue_index
 Create Date: 2026-11-30
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 from engine.store.audit_chain import GENESIS, entry_hash
 from engine.store.tables import UTCDateTime
 
-revision = "0005_audit_chain"
-down_revision = "0004_version_template"
+revision = "0006_audit_chain"
+down_revision = "0005_instances_queue_index"
 branch_labels = None
 depends_on = None
 
