@@ -71,12 +71,12 @@ def ingest(
     """Validate, deduplicate and store events. Rejected lines go to <file>.rejects.jsonl
     and to the database. Exit 0: nothing rejected; 1: some lines rejected; 2: an input
     could not be read (or the schema is missing)."""
+    who_ = actor(who, role)
     mapped_rejects = 0
     if mapping is not None:
-        files, mapped_rejects = _map_first(mapping, files, config_dir)
+        files, mapped_rejects = _map_first(mapping, files, config_dir, db, who_.who)
     from engine.ingest import ingest_paths
 
-    who_ = actor(who, role)
     with progress_bars(PROGRESS_FROM_LINES) as progress, store_errors():
         report = ingest_paths(db, files, actor=who_.who, config_dir=config_dir,
                               batch_lines=batch_lines, progress=progress)
@@ -95,10 +95,13 @@ def ingest(
         raise typer.Exit(1)
 
 
-def _map_first(mapping: str, files: list[str], config_dir: Path) -> tuple[list[str], int]:
-    """Map each extract to `<file>.events.jsonl` (the events ingest then reads); returns
-    those files and the number of rows the mapping rejected."""
+def _map_first(mapping: str, files: list[str], config_dir: Path, db: str | None,
+               who: str) -> tuple[list[str], int]:
+    """Map each extract to `<file>.events.jsonl` (the events ingest then reads), its
+    rejected rows stored as ingest stores rejected lines; returns those files and the
+    number of rows the mapping rejected."""
     from engine.cli.map_cmd import load_mapper, print_reports, run_mapping
+    from engine.mapping.stored import store_row_rejects
 
     mapper = load_mapper(mapping, config_dir)
     if "-" in files:
@@ -109,7 +112,8 @@ def _map_first(mapping: str, files: list[str], config_dir: Path) -> tuple[list[s
         with private_open(target, newline="\n") as fh:
             reports = run_mapping(mapper, [f], fh)
         print_reports(reports)
-        rejected += sum(r.rejected for r in reports)
+        with store_errors():
+            rejected += sum(store_row_rejects(db, f, r.rejects_path, who) for r in reports)
         outputs.append(str(target))
     return outputs, rejected
 
