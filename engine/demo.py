@@ -269,13 +269,39 @@ def step_reports(demo: Demo) -> None:
                            soft_wrap=True)
 
 
+def step_notify(demo: Demo) -> None:
+    """One day's SPOC digests and alerts from the cohort, in dry-run: printed in short,
+    one digest in full, and every message written as text, HTML and JSON."""
+    from engine.notify.compose import subject, text_body
+    from engine.notify.run import Notifier, as_files, preview
+
+    assert demo.db_url is not None and demo.spec is not None, "the store step runs first"
+    out = preview(demo.db_url, Notifier.load(demo.need_config()), demo.spec.as_of)
+    folder = demo.out / "notify"
+    as_files(out, folder)
+    demo.console.print(f"[bold]SPOC notifications as of {demo.spec.as_of.isoformat()} "
+                       f"(dry run: nothing sent)[/]: {len(out.messages)} messages; "
+                       f"{len(out.baseline):,} older flags taken as already known",
+                       highlight=False)
+    for _, content in out.messages:
+        demo.console.print(f"  {subject(content)}", highlight=False, markup=False)
+    digests = [c for p, c in out.messages if p.kind == "digest"]
+    if digests:
+        demo.console.print("[bold]One digest in full[/]")
+        demo.console.print(text_body(digests[0]), highlight=False, markup=False)
+    demo.console.print(f"Messages (text, HTML and webhook JSON): {folder}/; send them with "
+                       f"LIAISON_SMTP_URL=smtp://HOST:PORT liaison notify send --db "
+                       f"{demo.db_url} --as-of {demo.spec.as_of.isoformat()}",
+                       highlight=False, soft_wrap=True)
+
+
 def _flag(inst: Instance) -> bool:
     return inst.status in FLAG_STATUSES
 
 
 STEPS: tuple[Callable[[Demo], None], ...] = (
     step_config, step_simulate, step_check, step_extracts, step_store, step_flags, step_board,
-    step_overdue, step_files, step_reports,
+    step_overdue, step_files, step_reports, step_notify,
 )
 
 

@@ -87,8 +87,8 @@ def notify(
             raise fail("--dry-run goes without a subcommand: `liaison notify --dry-run`")
         return
     if not dry_run:
-        err.print(ctx.get_help(), markup=False)
-        raise typer.Exit(2)
+        raise fail("say what to do: `liaison notify --dry-run`, `liaison notify send` or "
+                   "`liaison notify log` (see `liaison notify --help`)")
     from engine.notify.run import preview
 
     n = _notifier(config_dir, area)
