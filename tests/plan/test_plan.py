@@ -195,3 +195,31 @@ def test_cli_writes_the_three_formats_and_refuses_bad_input(store, draft: Path,
     r = runner.invoke(app, ["plan", "--area", "kent", "--area", "cumbria", "--under", "national",
                             *base])
     assert r.exit_code == 2 and "exactly one --area" in r.stderr
+
+
+def test_a_local_step_is_removed_under_another_variant_and_the_others_apply(store) -> None:  # type: ignore[no-untyped-def]
+    """South Wales's Welsh-language prohibition: under Kent's variant its violation is
+    gone (to none); Kent's cases under South Wales's variant gain the step."""
+    from engine.events import parse_event
+    from engine.plan.replay import replay
+
+    config = load_config_set(CONFIG)
+
+    def ev(n: int, type_: str, at: str, **data: object) -> object:
+        return parse_event({"event_id": f"sw-{n}", "case_id": "SW-26-000001",
+                            "area": "south-wales", "type": type_, "at": at,
+                            "source": "police", "data": data}, config.vocabulary)
+
+    evs = [ev(1, "case.reported", "2026-05-04T10:00:00+01:00", offence="rape",
+              complainant_age="adult"),
+           ev(2, "complainant.preferences_recorded", "2026-05-04T11:00:00+01:00",
+              language="cy"),
+           ev(3, "complainant.informed", "2026-05-05T11:00:00+01:00", topic="update",
+              language="en")]
+    current = build_rules(config, []).rules
+    under_kent = variant_rules(current, "south-wales", "kent")
+    tally = replay(current, under_kent, [("SW-26-000001", "south-wales", evs)], AS_OF)
+    assert tally.counts[("south-wales", "welsh_language_respected", "violated", "")] == 1
+    assert "welsh_language_respected" in changed_steps(current, under_kent)
+    assert "welsh_language_respected" in changed_steps(
+        current, variant_rules(current, "kent", "south-wales"))
