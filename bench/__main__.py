@@ -8,6 +8,7 @@ import sys
 
 RUNS = [
     ["bench.evaluate"],
+    ["bench.batch"],
     ["bench.cohort"],
     ["bench.ingest"],
     ["bench.sweep"],

@@ -43,6 +43,8 @@ from engine.terms import FLAG_STATUSES, Status
 log = structlog.get_logger(__name__)
 
 PAGE_CASES = 2000  # a page is judged at once by the batch engine: bigger pages, fewer calls
+# Pages with fewer cases go to the per-case engine (the two are held equal by tests/batch).
+BATCH_FROM = 200
 CASES_PER_PARTITION = 20_000
 OPEN = (Status.due, Status.due_soon)
 
@@ -164,6 +166,7 @@ def sweep_partition(db_url: str | None, partition: Partition, as_of: datetime, f
     engine by tests/batch); instances are rebuilt from its rows and explained on write."""
     from engine.batch import evaluate_batch
     from engine.batch.materialize import case_results
+    from engine.evaluate import evaluate_case
 
     started = time.perf_counter()
     eng = checked_engine(db_url)
@@ -178,8 +181,15 @@ def sweep_partition(db_url: str | None, partition: Partition, as_of: datetime, f
         case_rows: list[dict[str, Any]] = []
         now = datetime.now(UTC)
         judged = [e for cid, _ in page for e in evs.get(cid, []) if e.at <= as_of]
-        results = {r.case_id: r for r in case_results(
-            evaluate_batch(sr.rules, judged, as_of), judged, as_of)}
+        if len(page) >= BATCH_FROM:
+            results = {r.case_id: r for r in case_results(
+                evaluate_batch(sr.rules, judged, as_of), judged, as_of)}
+        else:  # a few cases (an incremental sweep): a batch call's fixed cost would dominate
+            by_case: dict[str, list[Event]] = {}
+            for e in judged:
+                by_case.setdefault(e.case_id or "", []).append(e)
+            results = {cid: evaluate_case(sr.rules, evs_, as_of)
+                       for cid, evs_ in by_case.items()}
         for cid, version in page:
             case_events = evs.get(cid, [])
             in_force = [e for e in case_events if e.at <= as_of]
