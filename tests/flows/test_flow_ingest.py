@@ -42,19 +42,21 @@ def test_good_duplicate_and_bad_files(tmp_path: Path, db_url: str, config_dir: P
     bad_line = dict(case_events(3, "dorset")[0], event_id="D-bad", type="police.unknown")
     write_jsonl(drop / "dorset" / "2026-03-11.jsonl",
                 good[:4] + case_events(3, "dorset")[:1] + [bad_line])
-    (drop / "kent-2026-03-10.jsonl").write_bytes(b'{"event_id": "\xff\xfe"}\n')  # not UTF-8
+    # not UTF-8: since issue 10 its line is a reject by number, and the file is processed
+    (drop / "kent-2026-03-10.jsonl").write_bytes(b'{"event_id": "\xff\xfe"}\n')
     write_jsonl(drop / "dorset" / "2026-03-12.jsonl.part", good)  # still being written
 
     totals, run_id = _run(drop, db_url, config_dir)
 
-    assert totals == {"files": 3, "processed": 2, "failed": 1, "pending": 0, "taken": 0,
-                      "resumed": 0, "lines": 13, "accepted": 8, "duplicate": 4, "rejected": 1}
+    assert totals == {"files": 3, "processed": 3, "failed": 0, "pending": 0, "taken": 0,
+                      "resumed": 0, "lines": 14, "accepted": 8, "duplicate": 4, "rejected": 2}
     assert _files(drop) == [
         "dorset/2026-03-12.jsonl.part",
-        "failed/kent-2026-03-10.jsonl",
         "processed/dorset/2026-03-10.jsonl",
         "processed/dorset/2026-03-11.jsonl",
         "processed/dorset/2026-03-11.jsonl.rejects.jsonl",
+        "processed/kent-2026-03-10.jsonl",
+        "processed/kent-2026-03-10.jsonl.rejects.jsonl",
     ]
     [reject] = [json.loads(line) for line in
                 (drop / "processed/dorset/2026-03-11.jsonl.rejects.jsonl").read_text().splitlines()]
@@ -67,18 +69,23 @@ def test_good_duplicate_and_bad_files(tmp_path: Path, db_url: str, config_dir: P
              int(r["duplicate"]), int(r["rejected"])) for r in rows] == [
         ("dorset/2026-03-10.jsonl", "dorset", "processed", 7, 7, 0, 0),
         ("dorset/2026-03-11.jsonl", "dorset", "processed", 6, 1, 4, 1),
-        ("kent-2026-03-10.jsonl", "kent", "failed", 0, 0, 0, 0),
+        ("kent-2026-03-10.jsonl", "kent", "processed", 1, 0, 0, 1),
     ]
     assert rows[1]["rejects_file"] == str(
         (drop / "processed/dorset/2026-03-11.jsonl.rejects.jsonl").resolve())
-    assert "cannot be read" in rows[2]["error"]
+    [bad_bytes] = [json.loads(line) for line in
+                   (drop / "processed/kent-2026-03-10.jsonl.rejects.jsonl").read_text()
+                   .splitlines()]
+    assert (bad_bytes["line"], bad_bytes["reason"]) == (
+        1, "not read: a byte that is not UTF-8 at column 15")
     summary = artifact_data(run_id, "ingest-summary")
-    assert "3 file(s): 2 processed, 1 failed, 0 pending; 8 events accepted, 4 duplicate, " \
-        "1 rejected." in summary
+    assert "3 file(s): 3 processed, 0 failed, 0 pending; 8 events accepted, 4 duplicate, " \
+        "2 rejected." in summary
     # the engine's own log line reached the run log, with the area bound
     engine_lines = [json.loads(m) for m in run_log_messages(run_id) if m.startswith("{")]
     assert [(e["logger"], e["event"], e["area"], e["accepted"]) for e in engine_lines] == [
         ("liaison.engine.ingest", "ingested", "dorset", 7),
+        ("liaison.engine.ingest", "ingested", "kent", 0),
         ("liaison.engine.ingest", "ingested", "dorset", 1)]
 
 
