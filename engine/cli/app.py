@@ -56,7 +56,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(version: Annotated[bool, typer.Option(
-        "--version", callback=_version, is_eager=True,
+        "--version", callback=_version, is_eager=True, metavar="",
         help="Print the version of liaison and exit.")] = False) -> None:
     """liaison: the CPS/NPCC minimum standards for RASSO victim liaison, checkable."""
 

@@ -53,7 +53,7 @@ def _config_dir(ctx: typer.Context, param: typer.CallbackParam, value: Path) -> 
 
 ConfigDirOpt = Annotated[Path, typer.Option(
     "--config-dir", envvar=CONFIG_ENV, show_envvar=True, callback=_config_dir,
-    help="The config folder (national/ and areas/); default ./area_configs.")]
+    help="The area_configs directory (national/ and areas/); default ./area_configs.")]
 AsOpt = Annotated[str | None, typer.Option("--as", help="Who is acting (default: $LIAISON_USER or "
                                            "the login name); recorded in the audit log.")]
 RoleOpt = Annotated[str | None, typer.Option(
