@@ -16,6 +16,7 @@ RUNS = [
     ["bench.mapping"],
     ["bench.flows"],
     ["bench.dashboard"],
+    ["bench.api"],
 ]
 
 
