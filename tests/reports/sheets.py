@@ -86,3 +86,34 @@ def scrutiny_sheet(shown: dict[str, Any], true: dict[str, Any]) -> Sheet:
         sheet.balance(columns.get(("compliance_by_step", k), []),
                       columns.get(("compliance_by_owner", k), []))
     return sheet
+
+
+def code_compliance_sheet(shown: Any, true: Any) -> Sheet:
+    """The Victims' Code view (Reports): every cell of the long table (area × quarter ×
+    right × body), each right's row per body and for all bodies this quarter, and the
+    trend per right and quarter, with the sums between them."""
+    sheet = Sheet()
+    counts = ("due", "met", "late", "missed")
+    cells: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for r, t in zip(shown.table("long").rows, true.table("long").rows, strict=True):
+        area, q, right, body, measure, value = r
+        if measure in counts:
+            key = sheet.cell(("long", area, q, str(right), body, measure), value, t[5])
+            cells.setdefault((area, q, str(right), body), {})[measure] = key
+    for keys in cells.values():
+        sheet.sums(keys["due"], [keys["met"], keys["late"], keys["missed"]])
+    this = shown.data["quarter"]
+    for r, t in zip(shown.data["by_right"], true.data["by_right"], strict=True):
+        right, body = str(r["right"]), r["body"]
+        for m in counts:
+            key = sheet.cell(("right", right, body, m), r[m], t[m])
+            parts = [k[m] for (a, q, rr, b), k in cells.items()
+                     if q == this and rr == right and (b == body or body == "all")]
+            sheet.sums(key, parts)
+    for r, t in zip(shown.data["trend"], true.data["trend"], strict=True):
+        right, q = str(r["right"]), r["quarter"]
+        for m in counts:
+            key = sheet.cell(("trend", right, q, m), r[m], t[m])
+            sheet.sums(key, [k[m] for (a, qq, rr, b), k in cells.items()
+                             if qq == q and rr == right])
+    return sheet

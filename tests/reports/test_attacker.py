@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from engine.config import load_config
 from engine.ingest import ingest_paths
 from engine.reports.board import build_board
+from engine.reports.code_compliance import build_code_compliance
 from engine.reports.disclosure import MARK, is_small
 from engine.reports.facts import Facts, facts_from
 from engine.reports.national import build_national
@@ -30,7 +31,12 @@ from engine.store.db import engine_for
 from engine.store.migrate import upgrade
 from engine.sweep import run_sweep
 from tests.reports.attacker import Sheet, attack
-from tests.reports.sheets import board_sheet, national_sheet, scrutiny_sheet
+from tests.reports.sheets import (
+    board_sheet,
+    code_compliance_sheet,
+    national_sheet,
+    scrutiny_sheet,
+)
 
 AS_OF_QUARTER = Quarter.parse("2026Q3")
 
@@ -61,6 +67,9 @@ def _sheets(c: Cohort, scrutiny_areas: list[str]) -> dict[str, Sheet]:
     n = [build_national(c.engine, c.facts, suppress=s) for s in (True, False)]
     out = {"board": board_sheet(b[0].data, b[1].data, c.facts),
            "national": national_sheet(n[0].data, n[1].data)}
+    cc = [build_code_compliance(c.engine, c.facts, AS_OF_QUARTER, suppress=s)
+          for s in (True, False)]
+    out["code compliance"] = code_compliance_sheet(cc[0], cc[1])
     for area in scrutiny_areas:
         p = [build_scrutiny(c.engine, c.facts, area, AS_OF_QUARTER, suppress=s)
              for s in (True, False)]
