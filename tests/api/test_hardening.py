@@ -187,3 +187,32 @@ def test_mixed_reads_grow_the_audit_by_a_bounded_amount_and_who_read_still_answe
         reads = who_read(conn, case_on_page)
     assert {(r.who, r.action, r.how) for r in reads if r.entry > start} >= {
         (entries[0][2], "api.flags.read", "listed it among flags")}
+
+
+@pytest.mark.postgres
+def test_the_growth_bound_holds_on_postgresql(pg_store):
+    """The same flood and the same mixed reads against the app on PostgreSQL."""
+    from engine.api.tokens import create_token
+    from engine.terms import Role
+
+    with TestClient(create_app(pg_store.url)) as c:
+        c.app.state.refusals = RefusalLog(pg_store.engine, clock=lambda: MINUTE)
+        start = _last_id(pg_store)
+        for _ in range(200):
+            assert c.get("/api/cases/" + "x" * 60_000).status_code == 401
+        c.app.state.refusals.flush()
+        flood = _entries_after(pg_store, start)
+        assert [e[4] for e in flood] == ["api.refused", "api.refused.repeated"]
+        assert max(_size(e) for e in flood) < 1024
+        tok = create_token(pg_store.engine, Role.force_data_team, "kent").token
+        start = _last_id(pg_store)
+        case_id = sql(pg_store, "SELECT case_id FROM cases WHERE area = 'kent' LIMIT 1")[0][0]
+        for i in range(40):
+            path = "/api/flags" if i % 2 else f"/api/cases/{case_id}"
+            assert c.get(path, headers=bearer(tok)).status_code == 200
+        mixed = _entries_after(pg_store, start)
+        assert len(mixed) == 40 and sum(_size(e) for e in mixed) / 40 < 1024
+    with reading(pg_store.engine) as conn:
+        assert [r.who for r in who_read(conn, case_id) if r.entry > start][:1] == [
+            mixed[0][2]]
+    assert CliRunner().invoke(cli, ["audit", "verify", "--db", pg_store.url]).exit_code == 0

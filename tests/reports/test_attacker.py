@@ -31,6 +31,7 @@ from engine.store.db import engine_for
 from engine.store.migrate import upgrade
 from engine.sweep import run_sweep
 from tests.reports.attacker import Sheet, attack
+from tests.reports.conftest import pg_store, store  # noqa: F401  (session fixtures)
 from tests.reports.sheets import (
     board_sheet,
     code_compliance_sheet,
@@ -127,3 +128,9 @@ def test_seeded_random_cohorts_with_small_areas_give_nothing_back(
     parts += [((area,), rng.randint(1, 6), seed + i) for i, area in enumerate(picked[3:])]
     cohort = _cohort(tmp_path, parts)
     _assert_nothing_recovered(_sheets(cohort, [picked[3], picked[0]]))
+
+
+@pytest.mark.postgres
+def test_publications_from_postgresql_give_nothing_back(pg_store) -> None:  # noqa: ANN001, F811
+    """The report tests' cohort (cumbria has 3 cases) read from PostgreSQL."""
+    _assert_nothing_recovered(_sheets(Cohort(pg_store.engine, pg_store.facts), ["cumbria"]))
