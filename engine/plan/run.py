@@ -1,13 +1,13 @@
 """Running a plan over the store: the sweep's partitions and process pool, no writes.
 
 Each partition (an area, or a case-id hash bucket of a large one) reads its cases' events
-a page at a time and replays them in memory; the partitions' tallies are added up. The
+as columns in one query and replays them in memory; the partitions' tallies are added up. The
 pool is the sweep's: `spawn` processes, so each worker opens its own connections.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from multiprocessing import get_context
@@ -16,30 +16,24 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.events import Event
 from engine.plan.replay import Tally
 from engine.rules import Rules
 from engine.store.db import checked_engine, reading
 from engine.store.tables import cases
-from engine.sweep import PAGE_CASES, Partition, events_of, plan_partitions
+from engine.sweep import Partition, plan_partitions
 
 
-def _cases(eng: Any, p: Partition) -> Iterator[tuple[str, str, Sequence[Event]]]:
-    """The partition's cases with their events, a page of case ids per query."""
-    where = [cases.c.area == p.area]
-    if p.buckets > 1:
-        where.append(cases.c.bucket % p.buckets == p.bucket)
-    last = ""
-    while True:
-        with reading(eng) as conn:
-            page = list(conn.execute(select(cases.c.case_id).where(*where, cases.c.case_id > last)
-                                     .order_by(cases.c.case_id).limit(PAGE_CASES)).scalars())
-        if not page:
-            return
-        evs = events_of(eng, page)
-        for cid in page:
-            yield cid, p.area, evs.get(cid, [])
-        last = page[-1]
+def _partition_events(db_url: str | None, partition: Partition) -> Any:
+    """The partition's raw event columns, read through ADBC (no Python object per event)."""
+    from engine.batch.read import read_events
+
+    eng = checked_engine(db_url)
+    where = "case_id IN (SELECT case_id FROM cases WHERE area = ?"
+    params: list[Any] = [partition.area]
+    if partition.buckets > 1:
+        where += " AND bucket % ? = ?"
+        params += [partition.buckets, partition.bucket]
+    return read_events(eng.url.render_as_string(hide_password=False), where + ")", params)
 
 
 def replay_partition(db_url: str | None, partition: Partition, before: Rules, after: Rules,
@@ -48,22 +42,16 @@ def replay_partition(db_url: str | None, partition: Partition, before: Rules, af
 
     The partition's events are read into columns through ADBC and judged by the batch
     engine on both sides; no Python object is made per event."""
-    from engine.batch.read import read_events
     from engine.plan.replay import replay_columns
 
-    eng = checked_engine(db_url)
-    where = "case_id IN (SELECT case_id FROM cases WHERE area = ?"
-    params: list[Any] = [partition.area]
-    if partition.buckets > 1:
-        where += " AND bucket % ? = ?"
-        params += [partition.buckets, partition.bucket]
-    raw = read_events(eng.url.render_as_string(hide_password=False), where + ")", params)
+    raw = _partition_events(db_url, partition)
     return replay_columns(before, after, raw, partition.area, as_of)
 
 
 def read_partition(db_url: str | None, partition: Partition) -> int:
-    """Read a partition's events and nothing else: the benchmark's floor."""
-    return sum(len(evs) for _, _, evs in _cases(checked_engine(db_url), partition))
+    """Read a partition's events as the replay does and nothing else: the benchmark's
+    floor. Returns the number of events read."""
+    return len(_partition_events(db_url, partition))
 
 
 def partitions(db_url: str | None, areas: Sequence[str] | None, config_dir: Path
