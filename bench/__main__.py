@@ -17,6 +17,7 @@ RUNS = [
     ["bench.flows"],
     ["bench.dashboard"],
     ["bench.api"],
+    ["bench.plan"],
 ]
 
 

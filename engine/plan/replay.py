@@ -160,6 +160,7 @@ def replay_columns(before: Rules, after: Rules, raw: Any, area: str, as_of: date
     from engine.batch.evaluate import build_frame_from_columns, evaluate_frame
 
     tally = Tally()
+    raw = raw.filter(raw["type"].is_in(sorted(relevant_types(before, after))))
     olds = _verdicts_of(evaluate_frame(before, build_frame_from_columns(before, raw, as_of),
                                        as_of))
     news = _verdicts_of(evaluate_frame(after, build_frame_from_columns(after, raw, as_of),
@@ -223,6 +224,31 @@ def changed_steps(before: Rules, after: Rules) -> frozenset[str]:
         for sid in {s.id for t in (*tb, *ta) for s in t.steps} - out:
             if _history_differs(tb, ta, sid):
                 out.add(sid)
+    return frozenset(out)
+
+
+# What the case state folds in whatever the steps (facts, consent, preferences, area).
+STATE_TYPES = frozenset({"case.reported", "consent.recorded", "complainant.preferences_recorded",
+                         "case.transferred"})
+
+
+def relevant_types(*rules: Rules) -> frozenset[str]:
+    """The event types that can change any verdict under `rules`: those the steps match
+    (triggers, satisfiers, cancellers, starts, stops, pauses, prohibited events), those
+    that set stages, and those the case state is made of. Any other event changes
+    nothing, so a replay of few steps reads past it (most of a case's events)."""
+    out = set(STATE_TYPES)
+    for r in rules:
+        out |= {m.type for stage in r.stages for m in stage.set_by}
+        for h in _histories(r):
+            for t in h.templates:
+                for s in t.steps:
+                    for name in ("trigger", "satisfied_by", "cancelled_by", "start", "stop",
+                                 "pause", "resume", "event"):
+                        value = getattr(s, name, None)
+                        for m in value if isinstance(value, list) else [value]:
+                            if m is not None:
+                                out.add(m.type)
     return frozenset(out)
 
 
