@@ -28,36 +28,16 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
-from bench.cohort import CACHE, fingerprint
-from bench.store_common import db_url, fresh_db
+from bench.store_common import simulated_store
 
 AREAS = ("kent", "south-wales", "greater-manchester", "lancashire", "dorset")
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def build_store(cases: int) -> str:
-    from engine.config import load_config
-    from engine.ingest import ingest_paths
-    from engine.simulate import CohortSpec, write_cohort
-    from engine.sweep import run_sweep
-
-    name = f"api-{cases}"
-    cohort = CACHE / f"{name}-{fingerprint()}"
-    stamp = CACHE / f"{name}.stamp"
-    url = db_url("sqlite", name)
-    if not stamp.exists() or stamp.read_text() != cohort.name:
-        config = load_config()
-        if not (cohort / "manifest.json").is_file():
-            write_cohort(CohortSpec(AREAS, cases, 11, years=2.0), config, cohort, workers=2)
-        manifest = json.loads((cohort / "manifest.json").read_text())
-        url = fresh_db("sqlite", name)
-        ingest_paths(url, [str(cohort / "events.jsonl")], actor="bench")
-        run_sweep(url, datetime.fromisoformat(manifest["as_of"]), workers=2)
-        stamp.write_text(cohort.name)
-    return url
+    return simulated_store(f"api-{cases}", AREAS, cases, 11, years=2.0)
 
 
 def free_port() -> int:

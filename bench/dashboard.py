@@ -16,40 +16,18 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import statistics
 import time
 from pathlib import Path
 
-from bench.cohort import CACHE, fingerprint
-from bench.store_common import db_url, fresh_db
+from bench.store_common import simulated_store
 
 GOAL_MS, GOAL_KB = 200, 300
 
 
 def build_store(cases: int, area: str) -> str:
     """The benchmark store: `cases` cases of one area (reused while unchanged)."""
-    from engine.config import load_config
-    from engine.ingest import ingest_paths
-    from engine.simulate import CohortSpec, write_cohort
-    from engine.sweep import run_sweep
-
-    name = f"dashboard-{area}-{cases}"
-    cohort = CACHE / f"{name}-{fingerprint()}"
-    stamp = CACHE / f"{name}.stamp"
-    url = db_url("sqlite", name)
-    if not stamp.exists() or stamp.read_text() != cohort.name:
-        config = load_config()
-        if not (cohort / "manifest.json").is_file():
-            write_cohort(CohortSpec((area,), cases, 16), config, cohort, workers=2)
-        manifest = json.loads((cohort / "manifest.json").read_text())
-        from datetime import datetime
-
-        url = fresh_db("sqlite", name)
-        ingest_paths(url, [str(cohort / "events.jsonl")], actor="bench")
-        run_sweep(url, datetime.fromisoformat(manifest["as_of"]), workers=2)
-        stamp.write_text(cohort.name)
-    return url
+    return simulated_store(f"dashboard-{area}-{cases}", (area,), cases, 16)
 
 
 def main() -> None:

@@ -57,3 +57,33 @@ def raw_connection(url: str):  # type: ignore[no-untyped-def]  # noqa: ANN201
     from engine.store.db import engine_for
 
     return engine_for(url).raw_connection()
+
+
+def simulated_store(name: str, areas: tuple[str, ...], cases: int, seed: int,
+                    years: float | None = None) -> str:
+    """A SQLite store of a simulated cohort, ingested and swept as of the cohort's as-of;
+    made once and reused while the generator, the configs and the arguments are the
+    same (cohort and store under bench/.cache/)."""
+    import json
+    from datetime import datetime
+
+    from bench.cohort import fingerprint
+    from engine.config import load_config
+    from engine.ingest import ingest_paths
+    from engine.simulate import CohortSpec, write_cohort
+    from engine.sweep import run_sweep
+
+    cohort = CACHE / f"{name}-{fingerprint()}"
+    stamp = CACHE / f"{name}.stamp"
+    url = db_url("sqlite", name)
+    if not stamp.exists() or stamp.read_text() != cohort.name:
+        if not (cohort / "manifest.json").is_file():
+            extra = {} if years is None else {"years": years}
+            write_cohort(CohortSpec(areas, cases, seed, **extra), load_config(), cohort,
+                         workers=2)
+        manifest = json.loads((cohort / "manifest.json").read_text())
+        url = fresh_db("sqlite", name)
+        ingest_paths(url, [str(cohort / "events.jsonl")], actor="bench")
+        run_sweep(url, datetime.fromisoformat(manifest["as_of"]), workers=2)
+        stamp.write_text(cohort.name)
+    return url

@@ -24,14 +24,6 @@ COLUMNS_STEPS = ("area", "step", "due_before", "met_before", "rate_before", "ci_
                  "ci_high_after", "delta", "changed", "new_flags")
 
 
-def _rate(shown: disclosure.Disclosed, met: object, due: object
-          ) -> tuple[float | None, float | None, float | None]:
-    r, ci = shown.rate(met, due), shown.interval(met, due)
-    if r is None or ci is None:
-        return None, None, None
-    return round(r, 4), ci.to_json()[0], ci.to_json()[1]
-
-
 def _side(counts: dict[tuple[str, str], int], side: int) -> dict[str, int]:
     out: dict[str, int] = Counter()
     for (b, a), n in counts.items():
@@ -57,8 +49,8 @@ def build_plan_report(result: PlanResult, suppress: bool = True, with_cases: boo
             if not counts:
                 continue
             k = (area, step)
-            rb, rb_lo, rb_hi = _rate(shown, ("met_b", *k), ("due_b", *k))
-            ra, ra_lo, ra_hi = _rate(shown, ("met_a", *k), ("due_a", *k))
+            rb, rb_lo, rb_hi = shown.rate_cells(("met_b", *k), ("due_b", *k))
+            ra, ra_lo, ra_hi = shown.rate_cells(("met_a", *k), ("due_a", *k))
             delta = None if rb is None or ra is None else round(ra - rb, 4)
             step_rows.append((area, step, shown[("due_b", *k)], shown[("met_b", *k)], rb, rb_lo,
                               rb_hi, shown[("due_a", *k)], shown[("met_a", *k)], ra, ra_lo,

@@ -76,10 +76,8 @@ def _register(pub: disclosure.Publication, key: tuple[Any, ...], cell: Cell) -> 
 
 
 def _figures(shown: disclosure.Disclosed, key: tuple[Any, ...]) -> list[Any]:
-    r = shown.rate((*key, "met"), (*key, "due"))
-    ci = shown.interval((*key, "met"), (*key, "due"))
-    return [*(shown[(*key, f)] for f in FIELDS), None if r is None else round(r, 4),
-            None if ci is None else ci.to_json()[0], None if ci is None else ci.to_json()[1]]
+    return [*(shown[(*key, f)] for f in FIELDS),
+            *shown.rate_cells((*key, "met"), (*key, "due"))]
 
 
 def _publication(cells: dict[tuple[str, str, int, str], Cell], quarters: list[Quarter],

@@ -171,6 +171,16 @@ class Disclosed:
             return None
         return self.values[numerator] / den
 
+    def rate_cells(self, numerator: Key, denominator: Key
+                   ) -> tuple[float | None, float | None, float | None]:
+        """(rate, interval low, interval high) as tables show them (4 places), all None
+        when the rate is withheld or undefined."""
+        r, ci = self.rate(numerator, denominator), self.interval(numerator, denominator)
+        if r is None or ci is None:
+            return None, None, None
+        low, high = ci.to_json()
+        return round(r, 4), low, high
+
     def interval(self, numerator: Key, denominator: Key) -> Interval | None:
         """The Wilson 95% interval of the rate, withheld exactly when the rate is."""
         if self.rate(numerator, denominator) is None:

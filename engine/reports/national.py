@@ -28,14 +28,6 @@ MEANINGS = {"T": "tightened", "L": "loosened under derogation", "D": "disabled u
             "+": "local step", "C": "changed, neither tighter nor looser"}
 
 
-def _rate_cells(shown: disclosure.Disclosed, met: object, due: object
-                ) -> tuple[float | None, float | None, float | None]:
-    r = shown.rate(met, due)
-    ci = shown.interval(met, due)
-    return (None if r is None else round(r, 4), None if ci is None else ci.to_json()[0],
-            None if ci is None else ci.to_json()[1])
-
-
 def _median_shown(values: list[int], suppress: bool) -> float | None:
     if suppress and disclosure.is_small(len(values)):
         return None
@@ -89,7 +81,7 @@ def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
 
     compliance_rows = [(area, step, variant,
                         *(shown[(area, step, k)] for k in ("decided", "met", "late", "missed")),
-                        *_rate_cells(shown, (area, step, "met"), (area, step, "decided")),
+                        *shown.rate_cells((area, step, "met"), (area, step, "decided")),
                         shown[(area, step, "violated")]) for area, step, variant in listed]
     cells: dict[tuple[str, str], svg.Cell] = {}
     for area in areas:
@@ -104,7 +96,7 @@ def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
             cells[(area, step)] = svg.Cell(None if withheld else rate, withheld,
                                            MARKS.get(variant, ""), hover)
     step_rows = [(step, shown[("all", step, "decided")], shown[("all", step, "met")],
-                  *_rate_cells(shown, ("all", step, "met"), ("all", step, "decided")),
+                  *shown.rate_cells(("all", step, "met"), ("all", step, "decided")),
                   shown[("all", step, "violated")]) for step in steps]
     variant_rows = [(area, *(facts.variant(area, s) for s in steps)) for area in areas]
     funnel_rows = []

@@ -73,20 +73,12 @@ def _rows(shown: disclosure.Disclosed, kind: str, keys: list[str]) -> list[tuple
             continue
         now = [(kind, "now", k, f) for f in FIELDS]
         prev = [(kind, "prev", k, f) for f in FIELDS]
-        rate, low, high = _rate(shown, now[1], now[0])
-        before, _l, _h = _rate(shown, prev[1], prev[0])
+        rate, low, high = shown.rate_cells(now[1], now[0])
+        before, _l, _h = shown.rate_cells(prev[1], prev[0])
         change = None if rate is None or before is None else round(rate - before, 4)
         rows.append((k, *(shown[c] for c in now), rate, low, high, shown[prev[0]],
                      shown[prev[1]], before, change))
     return rows
-
-
-def _rate(shown: disclosure.Disclosed, met: object, due: object
-          ) -> tuple[float | None, float | None, float | None]:
-    r, ci = shown.rate(met, due), shown.interval(met, due)
-    if r is None or ci is None:
-        return None, None, None
-    return round(r, 4), ci.to_json()[0], ci.to_json()[1]
 
 
 COMPLIANCE_COLUMNS = ("due", "met", "late", "missed", "rate", "ci_low", "ci_high",
