@@ -112,3 +112,18 @@ def test_a_built_report_is_kept_until_the_store_changes_and_a_refusal_never_is(s
         with pytest.raises(HTTPException):
             cache.get(store.engine, ("national", "auditor"), refuse)
     assert len(built) == 3
+
+
+def test_the_stylesheets_are_served_by_hashed_name_and_nothing_else_is(client) -> None:
+    from engine.api import assets
+
+    page = client.get("/dashboard/login")
+    for key in ("govuk", "dashboard"):
+        url = assets.url(key)
+        assert f'href="{url}"' in page.text
+        r = client.get(url)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")
+        assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert client.get(assets.url("govuk")).text.startswith("/* GOV.UK Frontend 6.6.0 (MIT")
+    for name in ("govuk-frontend.min.css", "dashboard.css", "..%2f__init__.py", "x"):
+        assert client.get(f"/dashboard/static/{name}").status_code == 404
