@@ -49,7 +49,13 @@ def test_sweep_flow_stores_what_the_engine_sweep_stores(
     assert totals == {"as_of": AS_OF.isoformat(), "partitions": 3 * 3,  # 3 areas x 30 cases / 10
                       "cases_evaluated": report.cases_evaluated, "instances": report.instances,
                       "flags": report.flags, "area_instances": report.area_instances,
-                      "new_flags": sum(flags.values())}
+                      "new_flags": sum(flags.values()),
+                      "national_snapshot_as_of": AS_OF.isoformat()}
+    from engine.reports.snapshot import read_national
+    from engine.store.db import engine_for
+
+    snap = read_national(engine_for(stores["threads"]))  # what the API serves now
+    assert snap is not None and (snap.as_of, snap.written_by) == (AS_OF, "sweep flow")
     rows = artifact_data(state.state_details.flow_run_id, "sweep-new-flags")
     columns = (*FLAG_STATUSES, "total")
     assert {(r["area"], r["owner"]): {s: int(r[s]) for s in columns} for r in rows} \
