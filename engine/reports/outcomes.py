@@ -54,10 +54,16 @@ class Exposure:
 
 def exposures(conn: Connection, areas: Collection[str] | None) -> dict[str, Exposure]:
     """Case id -> whether its decided key instances were all met (cases with none left out)."""
+    # The recurring step has an instance per gap; only each case's first is read.
+    first = (select(instances.c.case_id, func.min(instances.c.trigger_at).label("t"))
+             .where(instances.c.step == FIRST_GAP_ONLY).group_by(instances.c.case_id)
+             .subquery())
     q = (select(instances.c.case_id, cases.c.area, instances.c.step, instances.c.trigger_at,
                 instances.c.status, instances.c.due)
          .join(cases, cases.c.case_id == instances.c.case_id)
-         .where(instances.c.step.in_(KEY_STEPS)))
+         .outerjoin(first, first.c.case_id == instances.c.case_id)
+         .where(instances.c.step.in_(KEY_STEPS),
+                (instances.c.step != FIRST_GAP_ONLY) | (instances.c.trigger_at == first.c.t)))
     if areas is not None:
         q = q.where(cases.c.area.in_(sorted(areas)))
     first_gap: dict[str, tuple[datetime, str, datetime | None]] = {}
