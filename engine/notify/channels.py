@@ -58,18 +58,27 @@ def parse_smtp_url(url: str) -> SmtpServer:
 
 
 def send_email(server: SmtpServer, msg: EmailMessage, timeout: float) -> str:
-    """Send one message; returns the server's reply to the data. Raises
-    TemporaryFailure or PermanentFailure."""
+    """Send one message; returns a short note for the log. Raises TemporaryFailure or
+    PermanentFailure."""
     try:
         cls = smtplib.SMTP_SSL if server.tls else smtplib.SMTP
-        with cls(server.host, server.port, timeout=timeout) as smtp:
+        smtp = cls(server.host, server.port, timeout=timeout)
+        try:
             if server.starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if server.user:
                 smtp.login(server.user, server.password or "")
-            smtp.send_message(msg)
-            code, reply = smtp.noop()
-            return f"accepted; {code} {reply.decode('utf-8', 'replace')}"
+            smtp.send_message(msg)  # raises unless every recipient and the data were taken
+        except BaseException:
+            smtp.close()
+            raise
+        # The server has the message: a failing QUIT must not read as "not sent" (that
+        # would send a needless second copy), so its outcome is ignored.
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+        return f"accepted by {server.describe()}"
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [c for c, _ in exc.recipients.values()]
         detail = "; ".join(f"{c} {m.decode('utf-8', 'replace')}"
