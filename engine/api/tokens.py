@@ -14,25 +14,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Engine, String, Table, insert, select, update
+from sqlalchemy import Engine, insert, select, update
 
 from engine.api.roles import Principal, check_scope
-from engine.store.tables import UTCDateTime, metadata
+from engine.store.tables import api_tokens
 from engine.terms import Role
 
 PREFIX = "lia"
-
-api_tokens = Table(
-    "api_tokens", metadata,
-    Column("token_id", String(32), primary_key=True),
-    Column("token_hash", String(64), nullable=False),
-    Column("role", String(32), nullable=False),
-    Column("area", String(64), nullable=True),
-    Column("cps_area", String(64), nullable=True),
-    Column("created_by", String(128), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("revoked_at", UTCDateTime, nullable=True),
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,12 +7,28 @@ Times are shown in Europe/London, the time zone of all day arithmetic.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from engine.calendar import LONDON
-from engine.evaluate.instance import Instance
+from engine.evaluate.basis import Basis
 from engine.events import Event
 from engine.spec import DeadlineStep, Matcher, ProhibitionStep, RecurringStep, Unit
 from engine.terms import Status
+
+
+class Instance(Protocol):
+    """What the explainer reads of an instance (engine.evaluate.instance.Instance, which
+    imports this module lazily to build its explanation)."""
+
+    @property
+    def basis(self) -> Basis: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def due(self) -> datetime | None: ...
+    @property
+    def owner(self) -> str: ...
+
 
 # How a person would name the event that started an obligation.
 _PHRASES = {

@@ -11,25 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from engine.calendar import LONDON
-from engine.events import Event
-from engine.spec import AnyStep
+from engine.evaluate.basis import Basis as Basis  # re-exported: instances carry one
 from engine.terms import Status
-
-
-@dataclass(slots=True)
-class Basis:
-    """What the explanation needs beyond the verdict itself."""
-
-    step: AnyStep
-    trigger: Event | None
-    satisfier: Event | None
-    canceller: Event | None
-    as_of: datetime
-    gap_start: datetime | None = None  # recurring: when the gap began
-    interval_days: int | None = None  # recurring: N used for this gap
-    interval_from_preference: bool = False
-    pause_days: int = 0  # recurring: days added for pauses inside the gap
-    stopper: Event | None = None  # recurring: the event that stopped the series
 
 
 class Instance:

@@ -17,7 +17,8 @@ from sqlalchemy import Connection, select, text
 
 from engine.errors import InputError
 from engine.store.audit_chain import entry_hash, last_link
-from engine.store.db import checked_engine, reading
+from engine.store.db import reading
+from engine.store.schema import checked_engine
 from engine.store.tables import audit_log
 from engine.terms import Role
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
@@ -115,30 +115,6 @@ def describe(eng: Engine) -> str:
     return eng.url.render_as_string(hide_password=True)
 
 
-_checked: set[str] = set()
-
-
-def require_schema(eng: Engine) -> None:
-    """Raise StoreError with a clear next step when the schema is missing or not at the
-    head revision this code was written for. Checked once per engine per process."""
-    key = describe(eng)
-    if key in _checked:
-        return
-    from engine.store.migrate import head_revision
-
-    head = head_revision()
-    with connected(eng) as conn:
-        if not inspect(conn).has_table("alembic_version"):
-            raise StoreError(f"the database {key} has no liaison schema; "
-                             "run `liaison db upgrade` first")
-        rows = [r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))]
-    if rows != [head]:
-        current = ", ".join(rows) or "none"
-        raise StoreError(f"the database {key} is at schema revision {current}, this liaison "
-                         f"needs {head}; run `liaison db upgrade`")
-    _checked.add(key)
-
-
 def unreachable(eng: Engine, exc: Exception) -> StoreError:
     """One line for a database that cannot be reached: where, and the driver's first line
     (never the URL's password, never a traceback)."""
@@ -156,10 +132,3 @@ def connected(eng: Engine) -> Iterator[Connection]:
         raise unreachable(eng, exc) from None
     with conn:
         yield conn
-
-
-def checked_engine(url: str | None = None) -> Engine:
-    """`engine_for` plus `require_schema`: what every command that reads or writes uses."""
-    eng = engine_for(url)
-    require_schema(eng)
-    return eng

@@ -3,30 +3,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
 from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 
-from engine.store.db import _checked, connected, describe, engine_for
+from engine.store.db import connected, engine_for
+from engine.store.schema import alembic_config, forget, head_revision
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-def alembic_config() -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    return cfg
-
-
-@lru_cache(maxsize=1)
-def head_revision() -> str:
-    """The newest revision of the shipped migrations."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "the shipped migrations have no head revision"
-    return head
+__all__ = ["current_revision", "head_revision", "upgrade"]
 
 
 def current_revision(db_url: str | None = None) -> str | None:
@@ -47,5 +29,5 @@ def upgrade(db_url: str | None = None, revision: str = "head") -> tuple[str | No
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
         conn.commit()
-    _checked.discard(describe(eng))
+    forget(eng)
     return before, current_revision(db_url) or ""

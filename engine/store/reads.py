@@ -18,7 +18,8 @@ from sqlalchemy import Connection, Select, select
 
 from engine.calendar import LONDON
 from engine.store.audit import Actor, record
-from engine.store.db import checked_engine, writing
+from engine.store.db import writing
+from engine.store.schema import checked_engine
 from engine.store.tables import cases, events, instances
 from engine.terms import FLAG_STATUSES
 

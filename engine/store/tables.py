@@ -192,3 +192,17 @@ snapshots = Table(
     Column("data_json", Text, nullable=False),
     Column("report_json", Text, nullable=False),
 )
+
+# Bearer tokens of the read API (engine.api.tokens): only each token's SHA-256 is kept.
+# Defined here, with every other table, so that Alembic's metadata always has it.
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("token_id", String(32), primary_key=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("area", String(64), nullable=True),
+    Column("cps_area", String(64), nullable=True),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)

@@ -38,7 +38,8 @@ from engine.errors import ConfigError
 from engine.evaluate.semantics import SEMANTICS_VERSION
 from engine.rules import Rules, TemplateHistory
 from engine.spec import Template
-from engine.store.db import checked_engine, reading
+from engine.store.db import reading
+from engine.store.schema import checked_engine
 from engine.store.tables import config_versions
 
 

@@ -14,8 +14,9 @@ from engine.cli.app import app
 from engine.errors import StoreError
 from engine.store.audit import record
 from engine.store.audit_chain import GENESIS
-from engine.store.db import engine_for, require_schema, writing
+from engine.store.db import engine_for, writing
 from engine.store.migrate import head_revision, upgrade
+from engine.store.schema import require_schema
 
 
 def test_missing_schema_is_reported_with_the_next_step(empty_db: str) -> None:
