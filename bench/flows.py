@@ -54,8 +54,7 @@ def ingested_store(cohort: Path, config_dir: Path) -> Path:
     """A SQLite file with the cohort ingested (cached beside the cohort), checkpointed so
     that copying the one file copies the whole database."""
     from engine.ingest import ingest_paths
-    from engine.store.db import engine_for
-    from engine.store.migrate import upgrade
+    from engine.store import engine_for, upgrade
 
     path = cohort / "flows-bench.db"
     if path.is_file():
@@ -89,8 +88,7 @@ def instances_digest(url: str) -> tuple[int, str]:
     (a swept national store is gigabytes)."""
     from sqlalchemy import select
 
-    from engine.store.db import engine_for
-    from engine.store.tables import instances
+    from engine.store import engine_for, instances
 
     cols = [c for c in instances.c if c.name not in ("id",)]
     h = hashlib.sha256()

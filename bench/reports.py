@@ -55,16 +55,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from engine.config import load_config
-    from engine.export.log import read_traces
-    from engine.export.ocel import write_ocel
-    from engine.export.xes import write_xes
+    from engine.export import read_traces, write_ocel, write_xes
     from engine.ingest import load_event_vocabulary
-    from engine.reports.board import build_board
-    from engine.reports.facts import facts_from
-    from engine.reports.national import build_national
-    from engine.reports.quarter import Quarter
-    from engine.reports.scrutiny import build_scrutiny
-    from engine.store.db import engine_for
+    from engine.reports import Quarter, build_board, build_national, build_scrutiny, facts_from
+    from engine.store import engine_for
 
     url, as_of = build_store(args.cases)
     engine = engine_for(url)

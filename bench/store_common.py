@@ -34,7 +34,7 @@ def fresh_db(kind: str, name: str) -> str:
     """An empty database (schema at head) for a run."""
     from sqlalchemy import create_engine, text
 
-    from engine.store.migrate import upgrade
+    from engine.store import upgrade
 
     url = db_url(kind, name)
     if kind == "sqlite":
@@ -54,7 +54,7 @@ def fresh_db(kind: str, name: str) -> str:
 
 def raw_connection(url: str):  # type: ignore[no-untyped-def]  # noqa: ANN201
     """A plain DBAPI connection (sqlite3 or psycopg) for the floors."""
-    from engine.store.db import engine_for
+    from engine.store import engine_for
 
     return engine_for(url).raw_connection()
 

@@ -73,8 +73,7 @@ def one_percent(url: str, as_of: datetime, path: Path) -> int:
     """A new event for every 100th case (by id), in the case's current area."""
     from sqlalchemy import select
 
-    from engine.store.db import engine_for
-    from engine.store.tables import cases
+    from engine.store import cases, engine_for
 
     at = (as_of - timedelta(hours=1)).isoformat()
     run = int(time.time())  # new event ids on every run, so a re-run adds new events too

@@ -154,7 +154,7 @@ def step_store(demo: Demo) -> None:
     """Ingest the events mapped from the extracts into the embedded SQLite database and
     sweep it: the store holds pseudonymised case ids only."""
     from engine.ingest import ingest_paths
-    from engine.store.migrate import upgrade
+    from engine.store import upgrade
     from engine.sweep import run_sweep
 
     spec = demo.spec
@@ -246,13 +246,15 @@ def step_files(demo: Demo) -> None:
 def step_reports(demo: Demo) -> None:
     """The three reports from the store: the stage board, the national comparison and one
     area's scrutiny pack for the last complete quarter (JSON, CSV and offline HTML)."""
-    from engine.reports.board import build_board
-    from engine.reports.facts import facts_from
-    from engine.reports.national import build_national
-    from engine.reports.output import write_report
-    from engine.reports.quarter import Quarter
-    from engine.reports.scrutiny import build_scrutiny
-    from engine.store.db import engine_for
+    from engine.reports import (
+        Quarter,
+        build_board,
+        build_national,
+        build_scrutiny,
+        facts_from,
+        write_report,
+    )
+    from engine.store import engine_for
 
     assert demo.db_url is not None and demo.spec is not None, "the store step runs first"
     facts, engine = facts_from(demo.need_config()), engine_for(demo.db_url)

@@ -20,16 +20,21 @@ from sqlalchemy import or_, select, update
 
 from engine.calendar import local_date, start_of_day
 from engine.errors import Refused
-from engine.store.audit import Actor, record
-from engine.store.db import checked_engine, reading, writing
-from engine.store.tables import cases, config_versions, events
-from engine.store.versions import (
+from engine.store import (
+    Actor,
     Version,
     build_rules,
     candidate_template,
+    cases,
+    checked_engine,
+    config_versions,
     content_hash,
+    events,
     load_config_set,
+    reading,
+    record,
     versions,
+    writing,
 )
 from engine.sweep import PAGE_CASES, events_of
 from engine.terms import FLAG_STATUSES

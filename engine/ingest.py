@@ -33,9 +33,14 @@ from sqlalchemy import Engine, select
 from engine.errors import InputError
 from engine.events import ReadLine, detect_format, open_text, physical_lines, read_lines
 from engine.files import private_open
-from engine.store.batches import body_hash, case_bucket, commit_batch
-from engine.store.db import checked_engine
-from engine.store.tables import ingest_batches, rejects
+from engine.store import (
+    body_hash,
+    case_bucket,
+    checked_engine,
+    commit_batch,
+    ingest_batches,
+    rejects,
+)
 from engine.vocabulary import Vocabulary
 
 log = structlog.get_logger(__name__)

@@ -34,10 +34,21 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 from engine.calendar import local_date, start_of_day
 from engine.events import Event
 from engine.spec import DeadlineStep, RecurringStep, Unit
-from engine.store.bulk import insert_rows, instant_param, placeholders, read_events
-from engine.store.db import checked_engine, reading, writing
-from engine.store.tables import cases, events, instances
-from engine.store.versions import StoreRules, rules_in_force
+from engine.store import (
+    StoreRules,
+    cases,
+    checked_engine,
+    events,
+    in_partition,
+    insert_rows,
+    instances,
+    instant_param,
+    placeholders,
+    read_events,
+    reading,
+    rules_in_force,
+    writing,
+)
 from engine.terms import FLAG_STATUSES, Status
 
 log = structlog.get_logger(__name__)
@@ -222,9 +233,7 @@ def _pages(eng: Any, p: Partition, as_of: datetime, full: bool, key: str
            ) -> Iterator[list[tuple[str, int]]]:
     """Case ids (with the event version read) needing evaluation, a page at a time.
     Each page is its own short read, so writers are never held up by a long cursor."""
-    where = [cases.c.area == p.area]
-    if p.buckets > 1:
-        where.append(cases.c.bucket % p.buckets == p.bucket)
+    where = [in_partition(p.area, p.bucket, p.buckets)]
     if not full:
         where.append(or_(
             cases.c.evaluated_version.is_(None),

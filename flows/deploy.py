@@ -20,7 +20,7 @@ from engine.config import collect
 from engine.deploy import Plan, deploy, overlay_path, plan
 from engine.errors import ConfigError, ConfigProblem, LiaisonError
 from engine.logging import bound_contextvars, configure_logging
-from engine.store.audit import current_actor
+from engine.store import current_actor
 from flows import settings
 
 PLAN_LIST_LIMIT = 50

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import NamedTuple
 
-from sqlalchemy import and_, select, union_all
+from sqlalchemy import select, union_all
 
-from engine.store.db import checked_engine, reading
-from engine.store.tables import cases, instances
+from engine.store import cases, checked_engine, in_partition, instances, reading
 from engine.sweep import Partition
 from engine.terms import FLAG_STATUSES
 
@@ -33,12 +32,10 @@ def partition_flags(db_url: str, partition: Partition) -> set[FlagKey]:
     area's area-level steps): the same slice `sweep_partition` rewrites."""
     columns = (instances.c.case_id, instances.c.step, instances.c.trigger_event,
                instances.c.status, instances.c.area, instances.c.owner)
-    in_partition = [cases.c.area == partition.area]
-    if partition.buckets > 1:
-        in_partition.append(cases.c.bucket % partition.buckets == partition.bucket)
     case_level = (select(*columns)
                   .join(cases, cases.c.case_id == instances.c.case_id)
-                  .where(and_(*in_partition), instances.c.status.in_(FLAG_STATUSES)))
+                  .where(in_partition(partition.area, partition.bucket, partition.buckets),
+                         instances.c.status.in_(FLAG_STATUSES)))
     query = case_level
     if partition.bucket == 0:
         area_level = select(*columns).where(instances.c.case_id.is_(None),

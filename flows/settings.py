@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from engine.store.db import resolve_url
+from engine.store import resolve_url
 
 CONFIG_DIR_ENV = "LIAISON_CONFIG_DIR"
 DROP_DIR_ENV = "LIAISON_DROP_DIR"

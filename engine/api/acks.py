@@ -20,9 +20,7 @@ from engine.api.auth import refuse
 from engine.api.roles import Principal
 from engine.notify import acks
 from engine.notify.flags import flag_id_of
-from engine.store.audit import record
-from engine.store.db import reading, writing
-from engine.store.tables import instances
+from engine.store import instances, reading, record, writing
 from engine.terms import FLAG_STATUSES, Role
 
 ACK_ROLES = frozenset({Role.force_data_team, Role.cps_unit})

@@ -57,8 +57,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs")) -> FastAPI:
     from engine.config import load_config
-    from engine.reports.facts import facts_from
-    from engine.store.db import checked_engine
+    from engine.reports import facts_from
+    from engine.store import checked_engine
 
     app = FastAPI(title="liaison", version="1", docs_url="/docs", redoc_url=None,
                   lifespan=_lifespan,

@@ -17,8 +17,7 @@ from sqlalchemy import Engine
 from engine.api.refusals import RefusalLog
 from engine.api.roles import Principal
 from engine.api.tokens import authenticate
-from engine.store.audit import record
-from engine.store.db import writing
+from engine.store import record, writing
 
 COOKIE = "liaison_token"
 ANONYMOUS = "anonymous"

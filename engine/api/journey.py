@@ -15,10 +15,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from engine.calendar import LONDON
-from engine.reports import words
-from engine.reports.facts import Facts
-from engine.reports.output import when
-from engine.reports.words import Words
+from engine.reports import Facts, Words, when, words
 
 LANES = (("police", "Police"), ("cps", "CPS"), ("court", "Court and witness care"),
          ("isva", "ISVA service"), ("contact", "Contact with the complainant"))

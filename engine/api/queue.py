@@ -19,10 +19,8 @@ from engine.api import keyset
 from engine.api.acks import acknowledged
 from engine.calendar import LONDON, calendar_for, end_of_day, local_date, start_of_day
 from engine.notify.flags import flag_id_of
-from engine.reports import source, words
-from engine.reports.output import when
-from engine.store.db import reading
-from engine.store.tables import instances
+from engine.reports import source, when, words
+from engine.store import instances, reading
 from engine.terms import FLAG_STATUSES
 
 PAGE = 50

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.reports import words
-from engine.reports.facts import Facts
-from engine.reports.words import Words
+from engine.reports import Facts, Words, words
 
 HEADINGS = {"area": "Area", "cps_area": "CPS Area", "stage": "Stage", "step": "Step",
             "owner": "Agency", "cases": "Cases", "median_wd": "Median (working days)",

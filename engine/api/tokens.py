@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, insert, select, update
 
 from engine.api.roles import Principal, check_scope
-from engine.store.tables import api_tokens
+from engine.store import api_tokens
 from engine.terms import Role
 
 PREFIX = "lia"

@@ -110,7 +110,7 @@ def history(area: AreaArg, db: DbOpt = None,
     """The area's deployed config versions, oldest first."""
     import json
 
-    from engine.store.versions import history as versions_of
+    from engine.store import history as versions_of
 
     with store_errors():
         rows = versions_of(db, area)

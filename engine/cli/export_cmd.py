@@ -38,12 +38,9 @@ def export(fmt: Annotated[Format, typer.Option("--format", help="xes (IEEE 1849)
            who: AsOpt = None, role: RoleOpt = None) -> None:
     """Write the stored event log, with each case's step instances, as XES or OCEL 2.0.
     Every case's events leave the store, so the export is audited as a case-level read."""
-    from engine.export.log import read_traces
-    from engine.export.ocel import write_ocel
-    from engine.export.xes import write_xes
+    from engine.export import read_traces, write_ocel, write_xes
     from engine.ingest import load_event_vocabulary
-    from engine.store.audit import record
-    from engine.store.db import checked_engine, writing
+    from engine.store import checked_engine, record, writing
 
     if area is not None:
         from engine.vocabulary import did_you_mean

@@ -130,7 +130,7 @@ def log(
 ) -> None:
     """Deliveries, newest first, with every attempt's outcome."""
     from engine.notify.outbox import log as read_log
-    from engine.store.db import checked_engine, reading
+    from engine.store import checked_engine, reading
 
     if fmt not in ("table", "json"):
         raise fail(f"--format {fmt!r} is not allowed (allowed: table | json)")

@@ -57,7 +57,7 @@ def plan(area: AreaArgOpt = None,
         raise fail("give AREA, or --framework DRAFT_DIR, or --area A --under B|national")
     from engine.plan import framework_plan, variant_plan
     from engine.plan.report import build_plan_report
-    from engine.reports.output import write_report
+    from engine.reports import write_report
 
     instant = parse_as_of(as_of)
     with store_errors():

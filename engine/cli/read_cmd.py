@@ -53,7 +53,7 @@ def flags(
     config_dir: ConfigDirOpt = Path("area_configs"),
 ) -> None:
     """Flagged step instances from the last sweep."""
-    from engine.store.reads import flags as read_flags
+    from engine.store import flags as read_flags
     from engine.terms import FLAG_STATUSES, Owner
 
     if fmt not in ("table", "json", "csv"):
@@ -94,7 +94,7 @@ def case(
     db: DbOpt = None, who: AsOpt = None, role: RoleOpt = None,
 ) -> None:
     """A case's timeline and every instance with its explanation (as of the last sweep)."""
-    from engine.store.reads import case_detail
+    from engine.store import case_detail
 
     if fmt not in ("table", "json"):
         raise fail(f"--format {fmt!r} is not allowed (allowed: table | json)")
@@ -130,9 +130,8 @@ def board(
     open cases per stage in process order, working days in their current stage, and
     missed and due-soon instances by owner and area."""
     from engine.config import load_config
-    from engine.reports.board import build_board
-    from engine.reports.facts import facts_from
-    from engine.store.db import checked_engine
+    from engine.reports import build_board, facts_from
+    from engine.store import checked_engine
     from engine.vocabulary import did_you_mean
 
     if area and cps_area:

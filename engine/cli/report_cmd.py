@@ -20,8 +20,7 @@ from engine.cli.store_common import (
 )
 
 if TYPE_CHECKING:
-    from engine.reports.facts import Facts
-    from engine.reports.model import Report
+    from engine.reports import Facts, Report
 
 app = typer.Typer(no_args_is_help=True, help="Write the board, national comparison or "
                   "scrutiny pack as JSON, CSV and self-contained HTML.")
@@ -31,13 +30,13 @@ OutOpt = Annotated[Path, typer.Option("--out", help="Directory for the files.")]
 
 def _facts(config_dir: Path) -> Facts:
     from engine.config import load_config
-    from engine.reports.facts import facts_from
+    from engine.reports import facts_from
 
     return facts_from(load_config(config_dir))
 
 
 def _write(report: Report, out_dir: Path, stem: str) -> None:
-    from engine.reports.output import write_report
+    from engine.reports import write_report
 
     for path in write_report(report, out_dir, stem):
         out.print(str(path))
@@ -54,8 +53,8 @@ def board(area: Annotated[list[str] | None, typer.Option("--area", help="A polic
           out_dir: OutOpt = Path("reports"), db: DbOpt = None,
           config_dir: ConfigDirOpt = Path("area_configs")) -> None:
     """Cases per stage per area and CPS Area, ageing in stage, overdue steps by owner."""
-    from engine.reports.board import build_board
-    from engine.store.db import checked_engine
+    from engine.reports import build_board
+    from engine.store import checked_engine
 
     with store_errors():
         facts = _facts(config_dir)
@@ -106,9 +105,8 @@ def code_compliance(
         config_dir: ConfigDirOpt = Path("area_configs")) -> None:
     """Victims' Code compliance per area, right and criminal justice body for a quarter,
     with the trend over four quarters and a tidy long CSV (counts 1-4 suppressed)."""
-    from engine.reports.code_compliance import build_code_compliance
-    from engine.reports.quarter import Quarter
-    from engine.store.db import checked_engine
+    from engine.reports import Quarter, build_code_compliance
+    from engine.store import checked_engine
     from engine.vocabulary import did_you_mean
 
     if area and cps_area:
@@ -143,10 +141,8 @@ def scrutiny(area: Annotated[str, typer.Option("--area", help="The police force 
              role: RoleOpt = None) -> None:
     """The scrutiny group's pack for one area and quarter. Its sampled case timelines are
     case-level reads, so they are written to the audit log."""
-    from engine.reports.quarter import Quarter
-    from engine.reports.scrutiny import build_scrutiny
-    from engine.store.audit import record
-    from engine.store.db import checked_engine, writing
+    from engine.reports import Quarter, build_scrutiny
+    from engine.store import checked_engine, record, writing
 
     with store_errors():
         q = Quarter.parse(quarter)

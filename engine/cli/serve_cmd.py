@@ -44,8 +44,7 @@ def create(role: Annotated[str, typer.Option("--role", help=ROLES)],
     from engine.api.roles import ScopeError
     from engine.api.tokens import create_token
     from engine.config import load_config
-    from engine.store.audit import record
-    from engine.store.db import checked_engine, writing
+    from engine.store import checked_engine, record, writing
     from engine.terms import Role
 
     try:
@@ -80,8 +79,7 @@ def revoke(token_id: Annotated[str, typer.Argument(help="The token's public id (
            db: DbOpt = None, who: AsOpt = None) -> None:
     """Revoke a token by its public id."""
     from engine.api.tokens import revoke_token
-    from engine.store.audit import record
-    from engine.store.db import checked_engine, writing
+    from engine.store import checked_engine, record, writing
 
     with store_errors():
         engine = checked_engine(db)

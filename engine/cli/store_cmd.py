@@ -30,8 +30,7 @@ PROGRESS_FROM_LINES = 10_000
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None) -> None:
     """Create the schema, or upgrade it to this version of liaison."""
-    from engine.store.db import describe, engine_for
-    from engine.store.migrate import upgrade
+    from engine.store import describe, engine_for, upgrade
 
     with store_errors():
         before, after = upgrade(db)
@@ -45,8 +44,7 @@ def db_upgrade(db: DbOpt = None) -> None:
 @db_app.command("current")
 def db_current(db: DbOpt = None) -> None:
     """Show the schema revision of the database and the one this liaison needs."""
-    from engine.store.db import describe, engine_for
-    from engine.store.migrate import current_revision, head_revision
+    from engine.store import current_revision, describe, engine_for, head_revision
 
     with store_errors():
         cur = current_revision(db)

@@ -16,7 +16,7 @@ from rich.markup import escape
 from engine.terms import Role
 
 if TYPE_CHECKING:
-    from engine.store.audit import Actor
+    from engine.store import Actor
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -105,7 +105,7 @@ def parse_as_of(text: str | None) -> datetime:
 
 
 def actor(who: str | None, role: str | None) -> Actor:
-    from engine.store.audit import current_actor
+    from engine.store import current_actor
 
     with store_errors():
         return current_actor(who, role)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from engine.store.tables import cases, events, instances
+from engine.store import cases, events, instances
 
 
 @dataclass(frozen=True, slots=True)

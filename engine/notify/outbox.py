@@ -34,7 +34,7 @@ from engine.notify.tables import (
     notify_sent,
 )
 from engine.spec import EmailChannel
-from engine.store.audit import record as audit
+from engine.store import record as audit
 
 
 def channel_name(ch: AnyChannel) -> str:

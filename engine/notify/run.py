@@ -36,9 +36,7 @@ from engine.notify.routing import escalation_route, route
 from engine.notify.secrets import SecretError, lookup
 from engine.notify.settings import NationalNotify, area_settings, load_national_notify
 from engine.spec import DeadlineStep, Unit
-from engine.store.audit import Actor
-from engine.store.db import checked_engine, reading, writing
-from engine.store.tables import events, instances
+from engine.store import Actor, checked_engine, events, instances, reading, writing
 
 CANDIDATES = ("late", "missed", "violated", "due_soon")
 LOOKAHEAD = timedelta(days=10)  # `due` instances further out cannot be due soon yet

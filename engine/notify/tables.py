@@ -25,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from engine.store.tables import UTCDateTime, metadata
+from engine.store import UTCDateTime, metadata
 
 ID = BigInteger().with_variant(Integer, "sqlite")
 

@@ -24,8 +24,7 @@ from engine.plan.scenario import (
     variant_rules,
 )
 from engine.rules import Rules
-from engine.store.db import checked_engine, reading
-from engine.store.versions import build_rules, load_config_set, versions
+from engine.store import build_rules, checked_engine, load_config_set, reading, versions
 from engine.vocabulary import did_you_mean
 
 

@@ -15,8 +15,7 @@ from typing import Any
 
 from engine.plan.make import PlanResult
 from engine.plan.svg import delta_heat_map
-from engine.reports import disclosure
-from engine.reports.model import Report, Table
+from engine.reports import Report, Table, disclosure
 from engine.terms import DECIDED_STATUSES, FLAG_STATUSES
 
 COLUMNS_STEPS = ("area", "step", "due_before", "met_before", "rate_before", "ci_low_before",

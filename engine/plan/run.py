@@ -18,8 +18,7 @@ from sqlalchemy import select
 
 from engine.plan.replay import Tally
 from engine.rules import Rules
-from engine.store.db import checked_engine, reading
-from engine.store.tables import cases
+from engine.store import cases, checked_engine, reading
 from engine.sweep import Partition, plan_partitions
 
 

@@ -30,7 +30,7 @@ from engine.config.overlay import build_overlay
 from engine.errors import ConfigError, ConfigProblem
 from engine.rules import BEGINNING, Rules, TemplateHistory
 from engine.spec import Template
-from engine.store.versions import StoreRules, Version
+from engine.store import StoreRules, Version
 
 NATIONAL = "national"
 _NATIONAL_FILES = ("areas.yaml", "events.yaml", "stages.yaml", "framework.yaml")

@@ -1,5 +1,22 @@
 """Reports for CPS units, national leads and scrutiny groups (contract §1, §6, §8).
 
 Each report is built as a plain JSON-able dict from the store, then written as JSON, CSV
-and a self-contained HTML file with inline SVG charts (`engine.reports.output`).
+and a self-contained HTML file with inline SVG charts. This is the reports' front door:
+code outside `engine/reports` imports from here (a test pins it).
 """
+
+from engine.reports.board import build_board
+from engine.reports.code_compliance import build_code_compliance
+from engine.reports.facts import Facts, facts_from
+from engine.reports.model import Report, Table
+from engine.reports.national import build_national
+from engine.reports.output import cell, environment, render_html, when, write_report
+from engine.reports.quarter import Quarter
+from engine.reports.scrutiny import build_scrutiny
+from engine.reports.words import Words
+
+__all__ = [
+    "Facts", "Quarter", "Report", "Table", "Words", "build_board", "build_code_compliance",
+    "build_national", "build_scrutiny", "cell", "environment", "facts_from", "render_html",
+    "when", "write_report",
+]

@@ -13,13 +13,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from engine.evaluate import stage_entry
 from engine.notify import acks
 from engine.reports import disclosure, source, svg
-from engine.reports.ageing import stage_entry, working_days_in_stage
+from engine.reports.ageing import working_days_in_stage
 from engine.reports.facts import Facts
 from engine.reports.model import Report, Table
 from engine.reports.stats import percentile
-from engine.store.db import reading
+from engine.store import reading
 from engine.terms import Status
 
 # The board shows missed instances (overdue) and, beside them, those due soon.

@@ -26,7 +26,7 @@ from engine.reports.model import Report, Table
 from engine.reports.quarter import Quarter
 from engine.reports.trend_svg import trend_chart
 from engine.rights import BODIES, RIGHTS, right_label
-from engine.store.db import reading
+from engine.store import reading
 
 MEASURES = ("due", "met", "late", "missed", "rate", "ci_low", "ci_high")
 TREND_QUARTERS = 4

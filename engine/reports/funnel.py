@@ -20,7 +20,7 @@ from engine.evaluate.compiled import CompiledMatcher
 from engine.events import Event
 from engine.reports.facts import Facts
 from engine.spec import Matcher
-from engine.store.tables import cases, events
+from engine.store import cases, events
 
 
 def _m(type_: str, **data: object) -> CompiledMatcher:

@@ -21,7 +21,7 @@ from engine.reports.funnel import KEYS, LABELS, funnels, gap_keys
 from engine.reports.model import Report, Table
 from engine.reports.outcomes import gather, outcome_tables, register
 from engine.reports.stats import median
-from engine.store.db import reading
+from engine.store import reading
 
 MARKS = {"tightened": "T", "loosened": "L", "disabled": "D", "local": "+", "changed": "C"}
 MEANINGS = {"T": "tightened", "L": "loosened under derogation", "D": "disabled under derogation",

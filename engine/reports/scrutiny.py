@@ -25,9 +25,7 @@ from engine.reports.funnel import KEYS, LABELS, funnels
 from engine.reports.model import Report, Table
 from engine.reports.outcomes import gather, outcome_tables, register
 from engine.reports.quarter import Quarter
-from engine.store.db import reading
-from engine.store.reads import case_timeline, instance_json
-from engine.store.tables import instances
+from engine.store import case_timeline, instance_json, instances, reading
 from engine.terms import FLAG_STATUSES
 
 MEETING = "area.scrutiny_meeting_held"

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from engine.events import Event
-from engine.store.tables import cases, events, instances
+from engine.store import cases, events, instances
 from engine.terms import DECIDED_STATUSES
 
 # Instances whose outcome is known: compliance's base (contract §4.6).

@@ -1,4 +1,66 @@
-"""The case store: tables, connections, migrations, repository reads and the audit log.
+"""The case store: tables, connections, migrations, reads and the audit log.
 
-Entry points take a `db_url: str | None` (see `engine.store.db.engine_for`).
+This is the store's front door: code outside `engine/store` imports from here, never
+from its modules (a test pins it). Entry points take a `db_url: str | None`, resolved
+by `engine_for` (`$LIAISON_DATABASE_URL`, else SQLite under ./.liaison/).
 """
+
+from engine.store.audit import Actor, current_actor, entries, record
+from engine.store.batches import body_hash, case_bucket, commit_batch
+from engine.store.bulk import insert_rows, instant_param, placeholders, read_events
+from engine.store.db import (
+    connected,
+    describe,
+    engine_for,
+    is_sqlite,
+    reading,
+    resolve_url,
+    writing,
+)
+from engine.store.migrate import current_revision, head_revision, upgrade
+from engine.store.partition import in_partition
+from engine.store.reads import (
+    case_detail,
+    case_timeline,
+    flag_json,
+    flag_query,
+    flags,
+    instance_json,
+)
+from engine.store.schema import checked_engine, require_schema
+from engine.store.tables import (
+    UTCDateTime,
+    api_tokens,
+    audit_log,
+    cases,
+    config_versions,
+    events,
+    ingest_batches,
+    instances,
+    metadata,
+    rejects,
+)
+from engine.store.versions import (
+    StoreRules,
+    Version,
+    build_rules,
+    candidate_template,
+    content_hash,
+    history,
+    load_config_set,
+    rules_in_force,
+    template_from_version,
+    versions,
+)
+
+__all__ = [
+    "Actor", "StoreRules", "UTCDateTime", "Version", "api_tokens", "audit_log", "body_hash",
+    "build_rules", "candidate_template", "case_bucket", "case_detail", "case_timeline", "cases",
+    "checked_engine", "commit_batch", "connected", "config_versions", "content_hash", "current_actor",
+    "current_revision", "describe", "engine_for", "entries", "events", "flag_json",
+    "flag_query", "flags", "head_revision", "history", "in_partition", "ingest_batches",
+    "insert_rows", "instance_json", "instances", "instant_param", "is_sqlite",
+    "load_config_set", "metadata", "placeholders", "read_events", "reading", "record",
+    "rejects", "require_schema", "resolve_url", "rules_in_force", "template_from_version",
+    "upgrade", "versions", "writing",
+]

@@ -83,6 +83,7 @@ def test_board_is_the_report_board_in_80_columns(db: str, config_dir: Path,
     # Stages down the side in process order, under their labels; ages from stage entry.
     assert [line.split("  ")[1].strip() for line in lines[3:13]] == [
         "Reported", "Investigation", "Awaiting charging decision", "Charged", "Pre-trial",
-        "Concluded", "Closed: police NFA", "Closed: CPS NFA", "Withdrawn", "Closed: other"]
+        "Concluded", "Closed: no further action by police", "Closed: no further action by CPS",
+        "Withdrawn by the complainant", "Closed: other reason"]
     assert lines[4].split() == ["Investigation", "2", "5", "5"]
     assert lines[-1].split() == ["kent", "police", "5", "0"]

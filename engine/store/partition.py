@@ -1,0 +1,22 @@
+"""Which cases belong to a partition of the sweep: an area, or one hash bucket of it.
+
+The one spelling of that query: the sweep, its Prefect flow and the national plan all
+slice the cases the same way, so a partition's flags before and after a sweep are the
+same set of cases.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_
+
+from engine.store.tables import cases
+
+__all__ = ["in_partition"]
+
+
+def in_partition(area: str, bucket: int = 0, buckets: int = 1) -> ColumnElement[bool]:
+    """The cases of `area`, or of bucket `bucket` of `buckets` within it
+    (`cases.bucket % buckets`: crc32 of the case id, stable across processes)."""
+    if buckets <= 1:
+        return cases.c.area == area
+    return and_(cases.c.area == area, cases.c.bucket % buckets == bucket)
