@@ -35,29 +35,9 @@ def db_url(tmp_path: Path) -> Iterator[str]:
 def pg_url() -> Iterator[str]:
     """A PostgreSQL store in a fresh schema (dropped afterwards), schema at head. Skips
     without LIAISON_TEST_POSTGRES_URL, unless LIAISON_REQUIRE_POSTGRES=1: then it fails."""
-    import os
-    import uuid
+    from engine.store import upgrade
+    from tests.pgschema import postgres_schema
 
-    from sqlalchemy import create_engine, text
-
-    from engine.store.db import engine_for
-    from engine.store.migrate import upgrade
-
-    base = os.environ.get("LIAISON_TEST_POSTGRES_URL")
-    if not base:
-        if os.environ.get("LIAISON_REQUIRE_POSTGRES") == "1":
-            pytest.fail("LIAISON_REQUIRE_POSTGRES=1 but LIAISON_TEST_POSTGRES_URL is not set")
-        pytest.skip("no PostgreSQL: set LIAISON_TEST_POSTGRES_URL")
-    schema = "flows_" + uuid.uuid4().hex[:12]
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    try:
+    with postgres_schema("flows_") as url:
         upgrade(url)
         yield url
-    finally:
-        engine_for(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()

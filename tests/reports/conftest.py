@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from engine.config import load_config
 from engine.ingest import ingest_paths
@@ -63,19 +62,10 @@ def simulated_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]
 def pg_store(store: Store) -> Iterator[Store]:
     """The same cohort through the same pipeline into a fresh PostgreSQL schema (skips
     without PostgreSQL unless LIAISON_REQUIRE_POSTGRES=1)."""
-    from tests.store.conftest import postgres_base
+    from tests.pgschema import postgres_schema
 
-    base = postgres_base()
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    schema = "r_" + uuid.uuid4().hex[:12]
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    upgrade(url)
-    ingest_paths(url, [str(store.events_file)], actor="test")
-    run_sweep(url, as_of=AS_OF)
-    yield Store(url, engine_for(url), store.facts, store.events_file)
-    engine_for(url).dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with postgres_schema("r_") as url:
+        upgrade(url)
+        ingest_paths(url, [str(store.events_file)], actor="test")
+        run_sweep(url, as_of=AS_OF)
+        yield Store(url, engine_for(url), store.facts, store.events_file)

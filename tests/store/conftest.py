@@ -4,28 +4,18 @@ PostgreSQL the postgres half skips, unless LIAISON_REQUIRE_POSTGRES=1: then it f
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from engine.store.db import engine_for
 from engine.store.migrate import upgrade
+from tests.pgschema import postgres_base, postgres_schema
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def postgres_base() -> str:
-    url = os.environ.get("LIAISON_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("LIAISON_REQUIRE_POSTGRES") == "1":
-            pytest.fail("LIAISON_REQUIRE_POSTGRES=1 but LIAISON_TEST_POSTGRES_URL is not set")
-        pytest.skip("no PostgreSQL: set LIAISON_TEST_POSTGRES_URL")
-    return url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -39,31 +29,18 @@ def backend(request: pytest.FixtureRequest) -> str:
 def new_db(backend: str, tmp_path: Path) -> Iterator[Callable[[], str]]:
     """Make empty databases (no schema) of the test's backend; all dropped afterwards."""
     made: list[str] = []
-    schemas: list[str] = []
-    admin = create_engine(postgres_base(), isolation_level="AUTOCOMMIT") \
-        if backend == "postgres" else None
+    with ExitStack() as schemas:
+        def make() -> str:
+            if backend == "postgres":
+                url = schemas.enter_context(postgres_schema("t_"))
+            else:
+                url = f"sqlite:///{tmp_path / f'liaison-{len(made)}.db'}"
+            made.append(url)
+            return url
 
-    def make() -> str:
-        if admin is None:
-            url = f"sqlite:///{tmp_path / f'liaison-{len(made)}.db'}"
-        else:
-            schema = "t_" + uuid.uuid4().hex[:12]
-            with admin.connect() as conn:
-                conn.execute(text(f"CREATE SCHEMA {schema}"))
-            schemas.append(schema)
-            base = postgres_base()
-            url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-        made.append(url)
-        return url
-
-    yield make
-    for url in made:
-        engine_for(url).dispose()
-    if admin is not None:
-        with admin.connect() as conn:
-            for schema in schemas:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+        yield make
+        for url in made:
+            engine_for(url).dispose()
 
 
 @pytest.fixture
