@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from engine.evaluate.compiled import (
+    CompiledDeadline,
     CompiledHistory,
+    CompiledProhibition,
     CompiledStep,
     CompiledTemplate,
     compile_history,
@@ -26,7 +28,7 @@ from engine.evaluate.state import CaseState
 from engine.evaluate.status import closed_status, timed_status
 from engine.events import Event
 from engine.rules import Rules
-from engine.spec import DeadlineStep, ProhibitionStep, Unit
+from engine.spec import Unit
 from engine.terms import Status
 
 
@@ -35,7 +37,7 @@ class _Open:
 
     __slots__ = ("cs", "trigger", "due", "satisfier", "canceller")
 
-    def __init__(self, cs: CompiledStep, trigger: Event, due: datetime):
+    def __init__(self, cs: CompiledDeadline, trigger: Event, due: datetime):
         self.cs = cs
         self.trigger = trigger
         self.due = due
@@ -89,11 +91,11 @@ def evaluate_case(rules: Rules, events: Sequence[Event], as_of: datetime) -> Cas
                 if matcher.checks and not matcher.test(e):
                     continue
                 step = cs.step
-                if step.when is not None and not holds(step.when, state, e):  # type: ignore[union-attr]
+                if step.when is not None and not holds(step.when, state, e):
                     continue
-                inst = _Open(cs, e, step.deadline.due(e.at, ct.calendar))  # type: ignore[union-attr]
+                inst = _Open(cs, e, step.deadline.due(e.at, ct.calendar))
                 finished.append(inst)
-                open_by_type.setdefault(cs.satisfied_by.type, []).append(inst)  # type: ignore[union-attr]
+                open_by_type.setdefault(cs.satisfied_by.type, []).append(inst)
                 for cm in cs.cancelled_by:
                     cancel_by_type.setdefault(cm.type, []).append(inst)
             prohibitions = ct.prohibitions.get(e.type)
@@ -107,7 +109,7 @@ def evaluate_case(rules: Rules, events: Sequence[Event], as_of: datetime) -> Cas
                 for inst in waiting:
                     if inst.canceller is not None:
                         continue
-                    if inst.cs.satisfied_by.test(e):  # type: ignore[union-attr]
+                    if inst.cs.satisfied_by.test(e):
                         inst.satisfier = e
                     else:
                         keep.append(inst)
@@ -149,14 +151,13 @@ def _instance_order(i: Instance) -> tuple[datetime, int, str]:
 
 
 def _violations(
-    prohibitions: list[CompiledStep], e: Event, state: CaseState, as_of: datetime
+    prohibitions: list[CompiledProhibition], e: Event, state: CaseState, as_of: datetime
 ) -> list[Instance]:
     out = []
     for cs in prohibitions:
-        if not cs.event.test(e):  # type: ignore[union-attr]
+        if not cs.event.test(e):
             continue
         step = cs.step
-        assert isinstance(step, ProhibitionStep)
         if step.unless is not None:
             broken = not holds(step.unless, state, e)
         else:
@@ -182,7 +183,6 @@ def _violations(
 
 def _deadline_instance(inst: _Open, as_of: datetime, as_of_ts: float) -> Instance:
     step = inst.cs.step
-    assert isinstance(step, DeadlineStep)
     due_ts = inst.due.timestamp()
     status = closed_status(
         due_ts,

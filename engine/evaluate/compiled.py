@@ -68,9 +68,12 @@ class CompiledMatcher:
         return event.type == self.type and self.test(event)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class CompiledStep:
-    """A step with its position in the template and its compiled matchers."""
+    """A step with its position in the template and its compiled matchers.
+
+    Each kind has its own subclass, whose `step` and matchers have exact types, so the
+    evaluator needs no casts; code that handles every kind alike reads this base."""
 
     step: DeadlineStep | RecurringStep | ProhibitionStep
     order: int
@@ -89,16 +92,35 @@ class CompiledStep:
     stop_stages: frozenset[str] = frozenset()
 
 
+@dataclass(kw_only=True)
+class CompiledDeadline(CompiledStep):
+    step: DeadlineStep
+    satisfied_by: CompiledMatcher
+
+
+@dataclass(kw_only=True)
+class CompiledRecurring(CompiledStep):
+    step: RecurringStep
+    satisfied_by: CompiledMatcher
+
+
+@dataclass(kw_only=True)
+class CompiledProhibition(CompiledStep):
+    step: ProhibitionStep
+    event: CompiledMatcher
+
+
 @dataclass
 class CompiledTemplate:
     template: Template
     calendar: WorkingCalendar
     by_id: dict[str, CompiledStep] = field(default_factory=dict)
     # event type -> [(step, matcher)] for deadline triggers
-    triggers: dict[str, list[tuple[CompiledStep, CompiledMatcher]]] = field(default_factory=dict)
-    prohibitions: dict[str, list[CompiledStep]] = field(default_factory=dict)
-    recurring: list[CompiledStep] = field(default_factory=list)
-    area_recurring: list[CompiledStep] = field(default_factory=list)
+    triggers: dict[str, list[tuple[CompiledDeadline, CompiledMatcher]]] = field(
+        default_factory=dict)
+    prohibitions: dict[str, list[CompiledProhibition]] = field(default_factory=dict)
+    recurring: list[CompiledRecurring] = field(default_factory=list)
+    area_recurring: list[CompiledRecurring] = field(default_factory=list)
     # every event type a case-level recurring step reacts to
     recurring_types: frozenset[str] = frozenset()
 
@@ -113,26 +135,34 @@ def compile_template(template: Template) -> CompiledTemplate:
         return hit[1]
     ct = CompiledTemplate(template, calendar_for(template.extra_non_working_days))
     for order, step in enumerate(template.steps):
-        cs = CompiledStep(
-            step, order, template, step.owner.value, step.severity.value, template.version
-        )
+        cs: CompiledStep
+        owner, severity, version = step.owner.value, step.severity.value, template.version
         if isinstance(step, DeadlineStep):
-            cs.triggers = tuple(CompiledMatcher(m) for m in step.trigger)
-            cs.satisfied_by = CompiledMatcher(step.satisfied_by)
-            cs.cancelled_by = tuple(CompiledMatcher(m) for m in step.cancelled_by)
-            for m in cs.triggers:
-                ct.triggers.setdefault(m.type, []).append((cs, m))
+            deadline = CompiledDeadline(
+                step=step, order=order, template=template, owner=owner, severity=severity,
+                version=version, satisfied_by=CompiledMatcher(step.satisfied_by),
+                triggers=tuple(CompiledMatcher(m) for m in step.trigger),
+                cancelled_by=tuple(CompiledMatcher(m) for m in step.cancelled_by))
+            for m in deadline.triggers:
+                ct.triggers.setdefault(m.type, []).append((deadline, m))
+            cs = deadline
         elif isinstance(step, RecurringStep):
-            cs.satisfied_by = CompiledMatcher(step.satisfied_by)
-            cs.start = CompiledMatcher(step.start) if step.start else None
-            cs.stop = tuple(CompiledMatcher(m) for m in step.stop)
-            cs.pause = CompiledMatcher(step.pause) if step.pause else None
-            cs.resume = CompiledMatcher(step.resume) if step.resume else None
-            cs.stop_stages = frozenset(step.stop_stages)
-            (ct.area_recurring if step.scope == "area" else ct.recurring).append(cs)
+            recurring = CompiledRecurring(
+                step=step, order=order, template=template, owner=owner, severity=severity,
+                version=version, satisfied_by=CompiledMatcher(step.satisfied_by),
+                start=CompiledMatcher(step.start) if step.start else None,
+                stop=tuple(CompiledMatcher(m) for m in step.stop),
+                pause=CompiledMatcher(step.pause) if step.pause else None,
+                resume=CompiledMatcher(step.resume) if step.resume else None,
+                stop_stages=frozenset(step.stop_stages))
+            (ct.area_recurring if step.scope == "area" else ct.recurring).append(recurring)
+            cs = recurring
         else:
-            cs.event = CompiledMatcher(step.event)
-            ct.prohibitions.setdefault(step.event.type, []).append(cs)
+            prohibition = CompiledProhibition(
+                step=step, order=order, template=template, owner=owner, severity=severity,
+                version=version, event=CompiledMatcher(step.event))
+            ct.prohibitions.setdefault(step.event.type, []).append(prohibition)
+            cs = prohibition
         ct.by_id[step.id] = cs
     types: set[str] = set()
     for rs in ct.recurring:
