@@ -44,7 +44,7 @@ def main() -> None:
     from engine.api.app import create_app
     from engine.api.roles import Role
     from engine.api.tokens import create_token
-    from engine.store.db import engine_for
+    from engine.store import engine_for
 
     url = build_store(args.cases, args.area)
     engine = engine_for(url)

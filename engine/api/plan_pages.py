@@ -15,7 +15,7 @@ from engine.api.roles import Principal, Role
 from engine.api.service import Reader
 from engine.errors import LiaisonError
 from engine.plan.scenario import NATIONAL
-from engine.reports.quarter import Quarter
+from engine.reports import Quarter
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 

@@ -23,7 +23,7 @@ from engine.api.auth import audit, refuse
 from engine.api.roles import Principal, Role
 from engine.api.service import Reader
 from engine.errors import ConfigError
-from engine.reports.model import Report
+from engine.reports import Report
 
 MAX_DRAFT_BYTES = 256 * 1024
 MAX_BODY_BYTES = MAX_DRAFT_BYTES + 16 * 1024
@@ -127,10 +127,9 @@ def code_compliance(svc: Reader, request: Request, who: Principal, quarter: str 
                     area: str | None, cps_area: str | None) -> Report:
     """The Victims' Code view for the caller's scope (every area for a national lead),
     always under disclosure control: it is a published table."""
-    from engine.reports.code_compliance import build_code_compliance
-    from engine.reports.quarter import Quarter
+    from engine.reports import Quarter, build_code_compliance
     from engine.reports.source import latest_as_of
-    from engine.store.db import reading
+    from engine.store import reading
 
     if who.role is Role.auditor:
         raise refuse(svc.engine, request, who, 403, "auditors read the audit log")

@@ -33,7 +33,7 @@ from engine.reports import disclosure
 from engine.reports.association import Stratum, mantel_haenszel
 from engine.reports.facts import Facts
 from engine.reports.model import Table
-from engine.store.tables import cases, events, instances
+from engine.store import cases, events, instances
 
 KEY_STEPS = ("police_refer_to_support", "police_needs_assessment", "police_regular_update")
 FIRST_GAP_ONLY = "police_regular_update"
