@@ -29,11 +29,11 @@ from engine.store import (
     checked_engine,
     config_versions,
     content_hash,
+    deployed_versions,
     events,
     load_config_set,
     reading,
     record,
-    versions,
     writing,
 )
 from engine.sweep import PAGE_CASES, events_of
@@ -117,7 +117,7 @@ def plan(db_url: str | None, area: str, config_dir: Path = Path("area_configs"),
     if candidate.area != area:
         raise DeployRefused(f"{path} is the overlay of {candidate.area!r}, not {area!r}")
     with reading(eng) as conn:
-        deployed = versions(conn)
+        deployed = deployed_versions(conn)
     _check_order(area, candidate.effective_from, [v for v in deployed if v.area == area])
     before = build_rules(config_set, deployed)
     after = build_rules(config_set, deployed, extra={area: [candidate]})
@@ -181,7 +181,7 @@ def deploy(db_url: str | None, area: str, actor: Actor, config_dir: Path = Path(
         raise DeployRefused(f"{p.file} changed since the plan was made; plan again")
     eng = checked_engine(db_url)
     with writing(eng) as conn:
-        _check_order(area, p.effective_from, versions(conn, area))
+        _check_order(area, p.effective_from, deployed_versions(conn, area))
         vid = conn.execute(config_versions.insert().values(
             area=area, framework_version=p.framework_version, effective_from=p.effective_from,
             content_hash=p.content_hash, yaml=text, deployed_by=actor.who, role=actor.role,

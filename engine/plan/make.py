@@ -24,7 +24,7 @@ from engine.plan.scenario import (
     variant_rules,
 )
 from engine.rules import Rules
-from engine.store import build_rules, checked_engine, load_config_set, reading, versions
+from engine.store import build_rules, checked_engine, deployed_versions, load_config_set, reading
 from engine.vocabulary import did_you_mean
 
 
@@ -80,7 +80,7 @@ def framework_plan(db_url: str | None, draft: Path, config_dir: Path = Path("are
     config_set = load_config_set(config_dir)
     _check_areas(areas or [], config_set.register, "--area")
     with reading(checked_engine(db_url)) as conn:
-        deployed = versions(conn)
+        deployed = deployed_versions(conn)
     current = build_rules(config_set, deployed)
     national = load_draft(draft, config_dir)
     after, below = draft_rules(current, template_sources(config_set, deployed), national,
@@ -102,7 +102,7 @@ def variant_plan(db_url: str | None, area: str, under: str,
     if under != NATIONAL:
         _check_areas([under], config_set.register, "--under")
     with reading(checked_engine(db_url)) as conn:
-        deployed = versions(conn)
+        deployed = deployed_versions(conn)
     current = build_rules(config_set, deployed)
     label = ("the national framework alone" if under == NATIONAL
              else f"{under}'s variant")

@@ -50,17 +50,19 @@ from engine.store.versions import (
     load_config_set,
     rules_in_force,
     template_from_version,
-    versions,
 )
+
+# Not `versions`: that name is the module engine.store.versions (tests patch it).
+from engine.store.versions import versions as deployed_versions
 
 __all__ = [
     "Actor", "StoreRules", "UTCDateTime", "Version", "api_tokens", "audit_log", "body_hash",
     "build_rules", "candidate_template", "case_bucket", "case_detail", "case_timeline",
     "cases", "checked_engine", "commit_batch", "config_versions", "connected", "content_hash",
-    "current_actor", "current_revision", "describe", "engine_for", "entries", "events",
-    "flag_json", "flag_query", "flags", "head_revision", "history", "in_partition",
-    "ingest_batches", "insert_rows", "instance_json", "instances", "instant_param",
-    "is_sqlite", "load_config_set", "metadata", "placeholders", "read_events", "reading",
-    "record", "rejects", "require_schema", "resolve_url", "rules_in_force",
-    "template_from_version", "upgrade", "versions", "writing",
+    "current_actor", "current_revision", "deployed_versions", "describe", "engine_for",
+    "entries", "events", "flag_json", "flag_query", "flags", "head_revision", "history",
+    "in_partition", "ingest_batches", "insert_rows", "instance_json", "instances",
+    "instant_param", "is_sqlite", "load_config_set", "metadata", "placeholders", "read_events",
+    "reading", "record", "rejects", "require_schema", "resolve_url", "rules_in_force",
+    "template_from_version", "upgrade", "writing",
 ]
