@@ -70,6 +70,12 @@ class PlainHelpGroup(TyperGroup):
         found = super().get_command(ctx, cmd_name)
         return None if found is None else plain_help(found)
 
+    def get_params(self, ctx: Any) -> Any:
+        params = super().get_params(ctx)
+        for param in params:
+            _plain(param)
+        return params
+
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)
         if option is not None:
