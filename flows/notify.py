@@ -20,7 +20,7 @@ from prefect.artifacts import create_markdown_artifact
 from engine.config import load_config
 from engine.logging import configure_logging
 from engine.notify.run import Notifier, deliver, send
-from engine.store.audit import Actor
+from engine.store import Actor
 from engine.sweep import run_sweep
 from flows import settings
 

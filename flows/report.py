@@ -18,13 +18,17 @@ from prefect.artifacts import create_markdown_artifact
 
 from engine.config import load_config
 from engine.logging import configure_logging
-from engine.reports.facts import facts_from
-from engine.reports.model import Report, Table
-from engine.reports.national import build_national
-from engine.reports.output import cell, write_report
-from engine.reports.quarter import Quarter
-from engine.reports.snapshot import store_national
-from engine.store.db import checked_engine
+from engine.reports import (
+    Quarter,
+    Report,
+    Table,
+    build_national,
+    cell,
+    facts_from,
+    store_national,
+    write_report,
+)
+from engine.store import checked_engine
 from flows import settings
 
 REPORT_KEY = "national-report"

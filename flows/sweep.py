@@ -20,7 +20,7 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from engine.logging import bound_contextvars, configure_logging
-from engine.reports.snapshot import refresh_national
+from engine.reports import refresh_national
 from engine.sweep import Partition, plan_partitions, sweep_partition
 from engine.terms import FLAG_STATUSES
 from flows import settings

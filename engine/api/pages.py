@@ -17,9 +17,7 @@ from engine.api.auth import principal_of
 from engine.api.report_words import TableWords
 from engine.api.roles import Principal, Role
 from engine.api.service import Reader
-from engine.reports import words
-from engine.reports.national import MARKS
-from engine.reports.output import environment
+from engine.reports import MARKS, environment, words
 
 _ENV: Environment | None = None
 

@@ -25,8 +25,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from engine.store.audit import record
-from engine.store.db import writing
+from engine.store import record, writing
 
 PATH_MAX = 160
 VALUE_MAX = 64

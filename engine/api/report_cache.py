@@ -18,9 +18,8 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from engine.reports.model import Report
-from engine.store.db import reading
-from engine.store.tables import cases, ingest_batches
+from engine.reports import Report
+from engine.store import cases, ingest_batches, reading
 
 SIZE = 32
 

@@ -17,16 +17,16 @@ from engine.api.auth import audit, refuse
 from engine.api.queue import AT, CASE_KEY
 from engine.api.roles import Principal, isva_related, matchers
 from engine.notify.flags import flag_id_of
-from engine.reports import snapshot
-from engine.reports.board import build_board
-from engine.reports.facts import Facts
-from engine.reports.model import Report
-from engine.reports.national import build_national
-from engine.reports.snapshot import Snapshot
-from engine.reports.words import Words
-from engine.store.db import reading
-from engine.store.reads import case_timeline, flag_json, flag_query
-from engine.store.tables import audit_log, cases, instances
+from engine.reports import (
+    Facts,
+    Report,
+    Snapshot,
+    Words,
+    build_board,
+    build_national,
+    national_snapshot,
+)
+from engine.store import audit_log, case_timeline, cases, flag_json, flag_query, instances, reading
 from engine.terms import FLAG_STATUSES, Owner, Role, Severity
 
 FLAG_PAGE = 100  # the default page of flags; the caller pages on with `after`
@@ -167,7 +167,7 @@ class Reader:
         report flow), for every role but the auditor."""
         if principal.role is Role.auditor:
             raise refuse(self.engine, request, principal, 403, "auditors read the audit log")
-        return snapshot.national(self.engine, self.facts)
+        return national_snapshot(self.engine, self.facts)
 
     def national(self, request: Request, principal: Principal,
                  cell_link: Callable[[str, str], str] | None = None) -> Report:

@@ -22,8 +22,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 @app.command("verify")
 def verify(db: DbOpt = None) -> None:
     """Walk the hash chain; exit 1 naming the first broken entry."""
-    from engine.store.audit_chain import verify as walk
-    from engine.store.db import checked_engine, reading
+    from engine.store import checked_engine, reading
+    from engine.store import verify_audit_chain as walk
 
     with store_errors():
         with reading(checked_engine(db)) as conn:
@@ -40,9 +40,8 @@ def who_read(case_id: Annotated[str, typer.Argument(help="The case id.")], db: D
              who: AsOpt = None, role: RoleOpt = None) -> None:
     """Who saw a case, when, and how (case read, flags page, scrutiny sample, export)."""
     from engine.calendar import LONDON
-    from engine.store.audit import record
-    from engine.store.audit_reads import who_read as reads_of
-    from engine.store.db import checked_engine, writing
+    from engine.store import checked_engine, record, writing
+    from engine.store import who_read as reads_of
 
     with store_errors():
         by = actor(who, role)

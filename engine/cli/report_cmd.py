@@ -84,9 +84,8 @@ def national(out_dir: OutOpt = Path("reports"), db: DbOpt = None,
              config_dir: ConfigDirOpt = Path("area_configs")) -> None:
     """Areas × steps: overlay differences and compliance, funnel, derogations (with
     counts 1-4 suppressed)."""
-    from engine.reports.national import build_national
-    from engine.reports.snapshot import store_national
-    from engine.store.db import checked_engine
+    from engine.reports import build_national, store_national
+    from engine.store import checked_engine
 
     with store_errors():
         engine = checked_engine(db)

@@ -138,7 +138,7 @@ def sweep(
     with store_errors():
         _known_areas(area, config_dir)
         report = run_sweep(db, instant, area, full, workers, config_dir)
-        from engine.reports.snapshot import refresh_national
+        from engine.reports import refresh_national
 
         refresh_national(db, config_dir, "sweep")  # what the API serves national leads
     out.print(f"swept as of {report.as_of.isoformat()} ({'full' if full else 'incremental'}, "

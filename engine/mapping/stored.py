@@ -17,8 +17,7 @@ from pathlib import Path
 
 from engine.errors import EventProblem
 from engine.events import ReadLine
-from engine.store.batches import commit_batch
-from engine.store.db import checked_engine
+from engine.store import checked_engine, commit_batch
 
 BATCH_ROWS = 5000
 

@@ -22,8 +22,7 @@ from sqlalchemy import Engine, delete, select
 
 from engine.reports.facts import Facts
 from engine.reports.model import Report, Table
-from engine.store.db import reading, writing
-from engine.store.tables import snapshots
+from engine.store import reading, snapshots, writing
 
 NATIONAL = "national"
 _build_lock = threading.Lock()
@@ -86,7 +85,7 @@ def refresh_national(db_url: str | None, config_dir: str | Path, written_by: str
     """After a sweep: rebuild the snapshot from the store and the configuration."""
     from engine.config import load_config
     from engine.reports.facts import facts_from
-    from engine.store.db import checked_engine
+    from engine.store import checked_engine
 
     return write_national(checked_engine(db_url), facts_from(load_config(Path(config_dir))),
                           written_by)

@@ -6,6 +6,8 @@ by `engine_for` (`$LIAISON_DATABASE_URL`, else SQLite under ./.liaison/).
 """
 
 from engine.store.audit import Actor, current_actor, entries, record
+from engine.store.audit_chain import verify as verify_audit_chain
+from engine.store.audit_reads import who_read
 from engine.store.batches import body_hash, case_bucket, commit_batch
 from engine.store.bulk import insert_rows, instant_param, placeholders, read_events
 from engine.store.db import (
@@ -39,6 +41,7 @@ from engine.store.tables import (
     instances,
     metadata,
     rejects,
+    snapshots,
 )
 from engine.store.versions import (
     StoreRules,
@@ -64,5 +67,6 @@ __all__ = [
     "in_partition", "ingest_batches", "insert_rows", "instance_json", "instances",
     "instant_param", "is_sqlite", "load_config_set", "metadata", "placeholders", "read_events",
     "reading", "record", "rejects", "require_schema", "resolve_url", "rules_in_force",
-    "template_from_version", "upgrade", "writing",
+    "snapshots", "template_from_version", "upgrade", "verify_audit_chain", "who_read",
+    "writing",
 ]
