@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m engine.demo
 
-test: $(STAMP)
+# The gates first: lint and strict types fail fast, before the suite runs (CI: .ci/run).
+test: lint typecheck
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)

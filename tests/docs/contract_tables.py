@@ -102,7 +102,8 @@ def steps_table() -> str:
                 rule += f" (or `{s.interval_preference}`)"
             if s.pause is not None and s.resume is not None:
                 rule += f"; paused by `{s.pause.describe()}`, resumed by `{s.resume.describe()}`"
-            stops = [f"`{m.describe()}`" for m in s.stop] + [f"entering `{x}`" for x in s.stop_stages]
+            stops = [f"`{m.describe()}`" for m in s.stop]
+            stops += [f"entering `{x}`" for x in s.stop_stages]
             if stops:
                 rule += "; stopped by " + ", ".join(stops)
         else:
