@@ -118,9 +118,9 @@ def main() -> None:
 
     from engine.api.tokens import create_token
     from engine.config import load_config
-    from engine.reports.facts import facts_from
+    from engine.reports import facts_from
     from engine.reports.snapshot import write_national
-    from engine.store.db import engine_for
+    from engine.store import engine_for
     from engine.terms import Role
 
     url = build_store(args.cases)
