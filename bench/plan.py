@@ -29,8 +29,7 @@ COHORT_AS_OF = "2026-11-27T12:00:00+00:00"  # the simulator's default as_of
 def store(cases: int) -> str:
     """The ingested cohort (made on first use)."""
     from engine.ingest import ingest_paths
-    from engine.store.db import engine_for
-    from engine.store.migrate import upgrade
+    from engine.store import engine_for, upgrade
 
     path = CACHE / f"plan-{cases}.db"
     url = f"sqlite:///{path}"
