@@ -120,3 +120,29 @@ def test_the_digest_waits_for_its_time_and_skips_non_working_days(
         ("SW-26-000002", "police_needs_assessment", "missed"),
         ("SW-26-000002", "police_record_preferences", "missed"),
         ("SW-26-000002", "police_refer_to_support", "missed")])]
+
+
+def test_the_json_webhook_receives_the_documented_payload(tmp_path: Path, hook: HttpSink) -> None:
+    import os
+
+    from engine.notify.channels import post_webhook
+    from engine.notify.run import preview
+
+    s = build(tmp_path)
+    (p, content), *_ = preview(s.url, s.notifier, AS_OF).messages
+    reply = post_webhook(os.environ["SOUTH_WALES_POLICE_TEAMS_WEBHOOK"], content, content["id"],
+                         5.0)
+    assert reply == "HTTP 200"
+    ((headers, body),) = hook.requests
+    assert body == content and headers["idempotency-key"] == content["id"]
+    assert set(body) == {"schema", "id", "kind", "area", "recipient", "team", "as_of",
+                         "acknowledged_left_out", "items"}
+    assert body["schema"] == "liaison.notice/1" and body["kind"] == "alert"
+    assert body["items"] == [{
+        "flag_id": p.items[0].flag.flag_id, "case_id": "GM-26-000001",
+        "area": "greater-manchester", "step": "police_inform_arrest",
+        "title": "Tell the complainant about the arrest", "transition": "due_soon",
+        "status": "due_soon", "due": "2026-11-24T12:00:00+00:00",
+        "due_text": "Tue 24 Nov 2026 12:00 GMT", "severity": "high",
+        "explanation": explanation(s.url, "GM-26-000001", "police_inform_arrest"),
+        "link": "http://127.0.0.1:8000/dashboard/cases/GM-26-000001"}]
