@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from engine.cli.store_common import (
     CONFIG_ENV,
@@ -26,6 +25,7 @@ from engine.cli.store_common import (
     fail,
     require_config_dir,
 )
+from engine.cli.table import print_table
 from engine.errors import ConfigProblem
 
 if TYPE_CHECKING:
@@ -171,19 +171,17 @@ def show(
     if doc["extra_non_working_days"]:
         out.print("extra non-working days: " + ", ".join(doc["extra_non_working_days"]),
                   markup=False)
-    table = Table(show_lines=False)
-    for col in ("step", "field", "value", "from"):
-        table.add_column(col, overflow="fold")
+    rows = []
     for step in doc["steps"]:
         first = True
         for name, f in step["fields"].items():
             if f["value"] in (None, [], {}) and name not in ("trigger",):
                 continue
-            table.add_row(step["id"] if first else "", name,
-                          json.dumps(f["value"]) if not isinstance(f["value"], str) else f["value"],
-                          f["from"] or "")
+            rows.append((step["id"] if first else "", name,
+                         json.dumps(f["value"]) if not isinstance(f["value"], str) else f["value"],
+                         f["from"] or ""))
             first = False
-    out.print(table)
+    print_table(out, None, ("step", "field", "value", "from"), rows)
     for sid, d in doc["disabled_with_derogation"].items():
         out.print(f"disabled: {sid} (approved by {d['approved_by']}, expires {d['expires']})",
                   markup=False)
@@ -210,16 +208,13 @@ def diff(
         return
     if area not in cs.templates:
         out.print(f"{area} has no overlay: every step is the national one.", markup=False)
-    table = Table(title=f"{area} against the national framework {cs.framework_version}")
-    table.add_column("step", no_wrap=True)
-    for col in ("status", "changes", "derogation"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        changes = "; ".join(f"{c['field']}: {c['verdict']}: {c['detail']}" for c in r["changes"])
-        d = r["derogation"]
-        table.add_row(r["step"], r["status"], changes,
-                      f"{d['approved_by']}, expires {d['expires']}" if d else "")
-    out.print(table)
+    print_table(out, f"{area} against the national framework {cs.framework_version}",
+                ("step", "status", "changes", "derogation"),
+                [(r["step"], r["status"],
+                  "; ".join(f"{c['field']}: {c['verdict']}: {c['detail']}" for c in r["changes"]),
+                  f"{r['derogation']['approved_by']}, expires {r['derogation']['expires']}"
+                  if r["derogation"] else "") for r in rows],
+                whole=("step",))
     if extra:
         out.print("extra non-working days (working-day deadlines run over them): "
                   + ", ".join(extra), markup=False)
