@@ -87,3 +87,13 @@ def test_board_is_the_report_board_in_80_columns(db: str, config_dir: Path,
         "Withdrawn by the complainant", "Closed: other reason"]
     assert lines[4].split() == ["Investigation", "2", "5", "5"]
     assert lines[-1].split() == ["kent", "police", "5", "0"]
+
+
+def test_case_table_keeps_event_ids_whole_in_80_columns(db: str, config_dir: Path,
+                                                         tmp_path: Path) -> None:
+    _load(db, config_dir, tmp_path)
+    result = CliRunner().invoke(app, ["case", "T-000001", "--db", db], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    rows = [line.split() for line in result.output.splitlines() if "T-000001-" in line]
+    assert [r[2] for r in rows[:3]] == ["T-000001-r", "T-000001-a", "T-000001-i"]
