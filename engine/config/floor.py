@@ -42,7 +42,7 @@ SEMANTIC = {
 
 
 @dataclass(frozen=True)
-class Change:
+class FloorChange:
     """One field of a step that differs from the national framework, and which way."""
 
     field: str
@@ -141,9 +141,9 @@ def _uncovered(items: list[Matcher], by: list[Matcher]) -> list[Matcher]:
 
 
 def compare_steps(base: AnyStep, candidate: AnyStep, calendar: WorkingCalendar,
-                  start: date) -> list[Change]:
+                  start: date) -> list[FloorChange]:
     """Every field of `candidate` that differs from `base`, with its verdict."""
-    out: list[Change] = []
+    out: list[FloorChange] = []
     for name in type(base).model_fields:
         if name in ("id", "kind", "local", "minimum"):
             continue
@@ -152,12 +152,13 @@ def compare_steps(base: AnyStep, candidate: AnyStep, calendar: WorkingCalendar,
             continue
         if name == "severity":
             verdict = LOOSER if SEVERITY_RANK[new] < SEVERITY_RANK[old] else TIGHTER
-            out.append(Change(name, verdict, f"severity {new.value} instead of the national "
+            out.append(FloorChange(name, verdict, f"severity {new.value} instead of the national "
                               f"{old.value}"))
         elif name in SEMANTIC[type(base)]:
             out.extend(_semantic(name, old, new, calendar, start))
         else:
-            out.append(Change(name, CHANGED, f"{name} changed from {_short(old)} to {_short(new)}"))
+            out.append(FloorChange(name, CHANGED,
+                                   f"{name} changed from {_short(old)} to {_short(new)}"))
     return out
 
 
@@ -170,7 +171,7 @@ def _short(v: Any) -> str:
 
 
 def _semantic(name: str, old: Any, new: Any, calendar: WorkingCalendar,
-              start: date) -> list[Change]:
+              start: date) -> list[FloorChange]:
     if name == "deadline":
         return [_deadline_change(old, new, calendar, start)]
     if name in ("trigger", "cancelled_by", "stop"):
@@ -178,65 +179,67 @@ def _semantic(name: str, old: Any, new: Any, calendar: WorkingCalendar,
     if name == "stop_stages":
         added = [s for s in new if s not in old]
         if added:
-            return [Change(name, LOOSER, f"adds stop stages {', '.join(added)}")]
-        return [Change(name, TIGHTER, f"stops at fewer stages ({', '.join(new) or 'none'})")]
+            return [FloorChange(name, LOOSER, f"adds stop stages {', '.join(added)}")]
+        return [FloorChange(name, TIGHTER, f"stops at fewer stages ({', '.join(new) or 'none'})")]
     if name in ("satisfied_by", "start", "event", "pause", "resume"):
         return [_single_matcher(name, old, new)]
     if name == "every":
         verdict = LOOSER if new.days > old.days else TIGHTER
-        return [Change(name, verdict, f"every {new.days} days instead of the national {old.days}")]
+        return [FloorChange(name, verdict,
+                            f"every {new.days} days instead of the national {old.days}")]
     if name in ("when", "unless", "violates_when") and old is None:
-        return [Change(name, LOOSER, f"adds a condition ({name})")]
+        return [FloorChange(name, LOOSER, f"adds a condition ({name})")]
     if name in ("when",) and new is None:
-        return [Change(name, TIGHTER, "removes the condition: every trigger opens an instance")]
+        return [FloorChange(name, TIGHTER,
+                            "removes the condition: every trigger opens an instance")]
     if name == "interval_preference":
-        return [Change(name, LOOSER, f"interval preference {new or 'removed'} instead of "
+        return [FloorChange(name, LOOSER, f"interval preference {new or 'removed'} instead of "
                        f"{old or 'none'}: the complainant's agreed frequency may no longer apply")]
-    return [Change(name, LOOSER, f"changes {name}: a changed condition may exempt cases the "
+    return [FloorChange(name, LOOSER, f"changes {name}: a changed condition may exempt cases the "
                    "national one covers")]
 
 
 def _deadline_change(old: Deadline, new: Deadline, calendar: WorkingCalendar,
-                     start: date) -> Change:
+                     start: date) -> FloorChange:
     verdict = compare_deadlines(old, new, calendar, start)
     what = f"deadline {new.describe()} instead of the national {old.describe()}"
     if verdict.later is not None:
         t, b, c = verdict.later
-        return Change("deadline", LOOSER, f"{what} is later for a trigger on {_when(t)} "
+        return FloorChange("deadline", LOOSER, f"{what} is later for a trigger on {_when(t)} "
                       f"(due {_when(c)} instead of {_when(b)})")
     if verdict.earlier is not None:
-        return Change("deadline", TIGHTER, f"{what} is never later and sometimes earlier")
-    return Change("deadline", CHANGED, f"{what} gives the same due instant for every trigger")
+        return FloorChange("deadline", TIGHTER, f"{what} is never later and sometimes earlier")
+    return FloorChange("deadline", CHANGED, f"{what} gives the same due instant for every trigger")
 
 
-def _matcher_lists(name: str, old: list[Matcher], new: list[Matcher]) -> list[Change]:
+def _matcher_lists(name: str, old: list[Matcher], new: list[Matcher]) -> list[FloorChange]:
     removed, added = _uncovered(old, new), _uncovered(new, old)
-    out: list[Change] = []
+    out: list[FloorChange] = []
     # For triggers more is tighter; for cancellers and stops more is looser.
     more = TIGHTER if name == "trigger" else LOOSER
     less = LOOSER if name == "trigger" else TIGHTER
     if removed:
-        out.append(Change(name, less, f"removes {', '.join(m.describe() for m in removed)}"))
+        out.append(FloorChange(name, less, f"removes {', '.join(m.describe() for m in removed)}"))
     if added:
-        out.append(Change(name, more, f"adds {', '.join(m.describe() for m in added)}"))
+        out.append(FloorChange(name, more, f"adds {', '.join(m.describe() for m in added)}"))
     if not out:
-        out.append(Change(name, CHANGED, "matches the same events"))
+        out.append(FloorChange(name, CHANGED, "matches the same events"))
     return out
 
 
-def _single_matcher(name: str, old: Matcher | None, new: Matcher | None) -> Change:
+def _single_matcher(name: str, old: Matcher | None, new: Matcher | None) -> FloorChange:
     # For satisfied_by and pause a narrower matcher is tighter; for start, event and
     # resume a broader one is.
     narrower_is_tighter = name in ("satisfied_by", "pause")
     if old is None or new is None:
         if name == "pause":
-            return Change(name, LOOSER if old is None else TIGHTER,
+            return FloorChange(name, LOOSER if old is None else TIGHTER,
                           "adds a pause" if old is None else "removes the pause")
-        return Change(name, LOOSER, f"{'adds' if old is None else 'removes'} {name}")
+        return FloorChange(name, LOOSER, f"{'adds' if old is None else 'removes'} {name}")
     narrower = covers(old, new)
     broader = covers(new, old)
     if narrower and broader:
-        return Change(name, CHANGED, "matches the same events")
+        return FloorChange(name, CHANGED, "matches the same events")
     tight = narrower if narrower_is_tighter else broader
     verdict = TIGHTER if tight else LOOSER
-    return Change(name, verdict, f"{new.describe()} instead of the national {old.describe()}")
+    return FloorChange(name, verdict, f"{new.describe()} instead of the national {old.describe()}")

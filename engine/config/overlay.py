@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine.calendar import calendar_for, is_bank_holiday, start_of_day
-from engine.config.floor import LOOSER, TIGHTER, Change, compare_steps
+from engine.config.floor import LOOSER, TIGHTER, FloorChange, compare_steps
 from engine.config.loader import Document, PathElem, to_plain
 from engine.config.names import check_step
 from engine.config.national import National, provenance_of, validate_step
@@ -41,7 +41,7 @@ class StepDiff:
 
     step: str
     status: str  # inherited | unchanged | tightened | loosened | changed | disabled | local
-    changes: tuple[Change, ...] = ()
+    changes: tuple[FloorChange, ...] = ()
     derogation: Derogation | None = None
 
 
@@ -367,7 +367,8 @@ class _Context:
                 self.derogations[sid] = derogation
             self.provenance.pop(sid, None)
             self.out.diffs[sid] = StepDiff(
-                sid, "disabled", (Change("disabled", LOOSER, "the step is disabled"),), derogation)
+                sid, "disabled", (FloorChange("disabled", LOOSER, "the step is disabled"),),
+                derogation)
         return out
 
 
