@@ -27,6 +27,9 @@ class Status(StrEnum):
 # contract order, so that counts keyed by it print in the same order everywhere.
 FLAG_STATUSES = (Status.late, Status.missed, Status.due_soon, Status.violated)
 
+# Instances that went wrong: not met in time, or a prohibition broken (due_soon has not).
+FAILED_STATUSES = (Status.late, Status.missed, Status.violated)
+
 # Statuses whose outcome is decided: the denominator of a compliance rate.
 DECIDED_STATUSES = (Status.met, Status.late, Status.missed)
 

@@ -21,7 +21,7 @@ from engine.calendar import LONDON, calendar_for, end_of_day, local_date, start_
 from engine.notify.flags import flag_id_of
 from engine.reports import source, when, words
 from engine.store import instances, reading
-from engine.terms import FLAG_STATUSES
+from engine.terms import FAILED_STATUSES, FLAG_STATUSES
 
 PAGE = 50
 OPEN = ("due", "due_soon", "late", "missed", "violated")
@@ -79,7 +79,7 @@ def queue_sections(as_of: datetime) -> list[Section]:
         last -= timedelta(days=1)
     today_end, since = end_of_day(today), start_of_day(last)
     due_now = or_(_c.status == "due_soon", and_(_c.status == "due", AT <= today_end))
-    wrong = _c.status.in_(("late", "missed", "violated"))
+    wrong = _c.status.in_(FAILED_STATUSES)
     return [
         Section("today", "Due today and due soon", due_now),
         Section("recent", f"Late, missed or violated since {last:%A} {last.day} {last:%B}",

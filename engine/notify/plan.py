@@ -26,8 +26,9 @@ from engine.calendar import LONDON, WorkingCalendar, local_date
 from engine.notify.flags import Flag
 from engine.notify.routing import Recipient
 from engine.notify.settings import AreaSettings
+from engine.terms import FAILED_STATUSES
 
-WENT_WRONG = frozenset({"late", "missed", "violated"})
+WENT_WRONG = frozenset(FAILED_STATUSES)
 
 
 @dataclass(frozen=True)

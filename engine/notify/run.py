@@ -37,8 +37,9 @@ from engine.notify.secrets import SecretError, lookup
 from engine.notify.settings import NationalNotify, area_settings, load_national_notify
 from engine.spec import DeadlineStep, Unit
 from engine.store import Actor, checked_engine, events, instances, reading, writing
+from engine.terms import FLAG_STATUSES
 
-CANDIDATES = ("late", "missed", "violated", "due_soon")
+CANDIDATES = FLAG_STATUSES
 LOOKAHEAD = timedelta(days=10)  # `due` instances further out cannot be due soon yet
 
 
