@@ -82,7 +82,7 @@ def acknowledge(engine: Engine, request: Request, who: Principal,
 
 def acknowledged(engine: Engine, areas: list[str]) -> dict[str, str]:
     """flag_id -> reason, for the flags view."""
-    from engine.notify.tables import flag_acks
+    from engine.store import flag_acks
 
     with reading(engine) as conn:
         rows = conn.execute(select(flag_acks.c.flag_id, flag_acks.c.reason)

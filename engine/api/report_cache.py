@@ -27,7 +27,7 @@ SIZE = 32
 def store_stamp(engine: Engine) -> tuple[Any, ...]:
     """Changes whenever a report's inputs may have: a batch ingested, a case swept, a
     flag acknowledged."""
-    from engine.notify.tables import flag_acks
+    from engine.store import flag_acks
 
     with reading(engine) as conn:
         swept = conn.execute(select(func.count(), func.max(cases.c.evaluated_at),

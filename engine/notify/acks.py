@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from engine.notify.tables import flag_acks
+from engine.store import flag_acks
 from engine.terms import FLAG_STATUSES
 
 

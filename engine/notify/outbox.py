@@ -26,14 +26,14 @@ from sqlalchemy import Connection, func, insert, select, update
 from engine.notify.plan import Item, Planned
 from engine.notify.routing import AnyChannel
 from engine.notify.settings import Retry
-from engine.notify.tables import (
+from engine.spec import EmailChannel
+from engine.store import (
     notify_areas,
     notify_attempts,
     notify_deliveries,
     notify_messages,
     notify_sent,
 )
-from engine.spec import EmailChannel
 from engine.store import record as audit
 
 

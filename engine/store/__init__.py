@@ -37,9 +37,15 @@ from engine.store.tables import (
     cases,
     config_versions,
     events,
+    flag_acks,
     ingest_batches,
     instances,
     metadata,
+    notify_areas,
+    notify_attempts,
+    notify_deliveries,
+    notify_messages,
+    notify_sent,
     rejects,
     snapshots,
 )
@@ -69,4 +75,6 @@ __all__ = [
     "reading", "record", "rejects", "require_schema", "resolve_url", "rules_in_force",
     "snapshots", "template_from_version", "upgrade", "verify_audit_chain", "who_read",
     "writing",
+    "flag_acks", "notify_areas", "notify_attempts", "notify_deliveries", "notify_messages",
+    "notify_sent",
 ]

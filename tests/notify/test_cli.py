@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from engine.cli.app import app
-from engine.notify.tables import notify_messages
+from engine.store import notify_messages
 from engine.store.db import engine_for, reading
 from tests.notify.scenario import AS_OF, build
 from tests.notify.sinks import HttpSink, SmtpSink

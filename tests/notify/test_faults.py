@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from engine.notify.outbox import log
 from engine.notify.run import Notifier, deliver, send
 from engine.notify.settings import Retry
-from engine.notify.tables import notify_sent
+from engine.store import notify_sent
 from engine.store.audit import Actor, entries
 from engine.store.db import engine_for, reading
 from tests.notify.scenario import AS_OF, Scenario, build

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 
 from engine.notify.outbox import log
 from engine.notify.run import deliver, send
-from engine.notify.tables import notify_attempts, notify_deliveries
+from engine.store import notify_attempts, notify_deliveries
 from engine.store.audit import Actor
 from engine.store.db import engine_for, reading, writing
 from tests.notify.scenario import AS_OF, build

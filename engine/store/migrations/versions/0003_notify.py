@@ -1,6 +1,6 @@
 """SPOC notifications: the delivery log (areas started, messages, sent transitions,
-deliveries, attempts) and flag acknowledgements. The tables' definitions live with the
-notifier (engine/notify/tables.py).
+deliveries, attempts) and flag acknowledgements. The tables' definitions live with every
+other table (engine/store/tables.py).
 
 Revision ID: 0003_notify
 Revises: 0002
