@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from engine.plan.replay import Tally
 from engine.rules import Rules
-from engine.store import cases, checked_engine, reading
+from engine.store import cases, checked_engine, partition_sql, reading
 from engine.sweep import Partition, plan_partitions
 
 
@@ -27,12 +27,9 @@ def _partition_events(db_url: str | None, partition: Partition) -> Any:
     from engine.batch.read import read_events
 
     eng = checked_engine(db_url)
-    where = "case_id IN (SELECT case_id FROM cases WHERE area = ?"
-    params: list[Any] = [partition.area]
-    if partition.buckets > 1:
-        where += " AND bucket % ? = ?"
-        params += [partition.buckets, partition.bucket]
-    return read_events(eng.url.render_as_string(hide_password=False), where + ")", params)
+    cond, params = partition_sql(partition.area, partition.bucket, partition.buckets)
+    return read_events(eng.url.render_as_string(hide_password=False),
+                       f"case_id IN (SELECT case_id FROM cases WHERE {cond})", params)
 
 
 def replay_partition(db_url: str | None, partition: Partition, before: Rules, after: Rules,

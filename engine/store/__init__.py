@@ -20,7 +20,7 @@ from engine.store.db import (
     writing,
 )
 from engine.store.migrate import current_revision, head_revision, upgrade
-from engine.store.partition import in_partition
+from engine.store.partition import in_partition, partition_sql
 from engine.store.reads import (
     case_detail,
     case_timeline,
@@ -76,5 +76,5 @@ __all__ = [
     "snapshots", "template_from_version", "upgrade", "verify_audit_chain", "who_read",
     "writing",
     "flag_acks", "notify_areas", "notify_attempts", "notify_deliveries", "notify_messages",
-    "notify_sent",
+    "notify_sent", "partition_sql",
 ]
