@@ -90,6 +90,7 @@ def test_upsert_update_delete_and_truncate_are_refused_on_postgres(db: str,
 def test_update_and_delete_are_refused(db: str, statement: str) -> None:
     _fill(db)
     _refused(db, statement)
+    assert _verify(db)[0] == 0
 
 
 def test_an_entry_slipped_in_with_a_made_up_hash_is_named(db: str) -> None:
