@@ -11,19 +11,18 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator
 
 from engine.calendar import WorkingCalendar, end_of_day, local_date
 
 # Defined in engine.terms; re-exported because the step models are typed with them.
+from engine.contacts import AreaNotify, ScrutinyGroup, Spocs
+from engine.model import Model as Model
+from engine.model import only_key as _only_key
 from engine.terms import FLAG_STATUSES as FLAG_STATUSES
 from engine.terms import Owner as Owner
 from engine.terms import Severity as Severity
 from engine.terms import Status as Status
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Unit(StrEnum):
@@ -165,17 +164,6 @@ class NotCondition(Model):
 _CONDITION_KEYS = ("case", "consent", "preference", "event", "all", "any", "not")
 
 
-def _only_key(value: Any, keys: tuple[str, ...]) -> str | None:
-    if isinstance(value, BaseModel):
-        fields = [k for k in keys
-                  if k in type(value).model_fields or (k == "not" and hasattr(value, "not_"))]
-        return fields[0] if fields else None
-    if isinstance(value, dict) and len(value) == 1:
-        (k,) = value
-        return k if k in keys else None
-    return None
-
-
 Condition = Annotated[
     (
         Annotated[CaseCondition, Tag("case")]
@@ -280,66 +268,6 @@ class Derogation(Model):
     justification: str = Field(min_length=1)
     approved_by: str = Field(min_length=1)
     expires: date
-
-
-EMAIL_PATTERN = r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"
-SECRET_NAME_PATTERN = r"^[A-Z][A-Z0-9_]{2,63}$"
-
-
-class EmailChannel(Model):
-    """Mail to one address (sent through the SMTP server the deployment names)."""
-
-    email: str = Field(pattern=EMAIL_PATTERN)
-
-
-class WebhookTarget(Model):
-    """A webhook whose URL is a secret: `secret` names an environment variable (or a key
-    of the area's secrets file), never the URL itself, because webhook URLs carry keys."""
-
-    secret: str = Field(pattern=SECRET_NAME_PATTERN)
-    format: Literal["json", "teams"] = "json"
-
-
-class WebhookChannel(Model):
-    webhook: WebhookTarget
-
-
-Channel = Annotated[
-    Annotated[EmailChannel, Tag("email")] | Annotated[WebhookChannel, Tag("webhook")],
-    Discriminator(lambda v: _only_key(v, ("email", "webhook")),
-                  custom_error_type="channel",
-                  custom_error_message="a channel is one of email, webhook"),
-]
-
-
-class Spoc(Model):
-    """A single point of contact. Without `channels`, notices go by email to `mailbox`."""
-
-    team: str = Field(min_length=1)
-    mailbox: str = Field(min_length=3)
-    channels: list[Channel] | None = Field(default=None, min_length=1)
-
-
-class Spocs(Model):
-    police: Spoc
-    cps: Spoc
-    isva: Spoc
-    wcu: Spoc | None = None
-    probation: Spoc | None = None
-
-
-class ScrutinyGroup(Model):
-    name: str = Field(min_length=1)
-    # Receives area-owned steps and escalations (SPOC notifications).
-    contact: Spoc | None = None
-
-
-class AreaNotify(Model):
-    """An area's notification settings; each may only tighten the national one."""
-
-    digest_at: str | None = Field(default=None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-    escalate_after_working_days: int | None = Field(default=None, ge=1, le=30)
-    secrets_file: str | None = Field(default=None, min_length=1)
 
 
 class CalendarConfig(Model):

@@ -23,10 +23,10 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from engine.contacts import EmailChannel
 from engine.notify.plan import Item, Planned
 from engine.notify.routing import AnyChannel
 from engine.notify.settings import Retry
-from engine.spec import EmailChannel
 from engine.store import (
     notify_areas,
     notify_attempts,

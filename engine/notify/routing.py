@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from engine.spec import EmailChannel, Overlay, Spoc, WebhookChannel
+from engine.contacts import EmailChannel, Spoc, WebhookChannel
+from engine.spec import Overlay
 
 AnyChannel = EmailChannel | WebhookChannel
 

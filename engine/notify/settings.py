@@ -16,8 +16,10 @@ from pydantic import Field, ValidationError
 
 from engine.config.loader import Document, read, to_plain
 from engine.config.problems import from_validation
+from engine.contacts import EMAIL_PATTERN, Spoc
 from engine.errors import ConfigProblem
-from engine.spec import EMAIL_PATTERN, Model, Overlay, Spoc
+from engine.model import Model
+from engine.spec import Overlay
 
 NOTIFY_FILE = "notify.yaml"
 

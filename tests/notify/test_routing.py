@@ -9,8 +9,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from engine.cli.app import app
+from engine.contacts import EmailChannel, Spoc, WebhookChannel, WebhookTarget
 from engine.notify.routing import escalation_route, route, unroutable
-from engine.spec import EmailChannel, Overlay, Spoc, WebhookChannel, WebhookTarget
+from engine.spec import Overlay
 from tests.config.configkit import ROOT
 
 NATIONAL = Spoc(team="National lead", mailbox="national@justice.example")
