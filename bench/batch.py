@@ -31,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["POLARS_MAX_THREADS"] = str(args.threads)
 
-    from bench.evaluate import cohort
+    from bench.evaluate import cohort, read_floor
     from engine.batch import evaluate_batch
     from engine.batch.evaluate import build_frame
     from engine.config import load_config
@@ -43,12 +43,7 @@ def main() -> None:
     n_events = sum(len(c) for c in cases)
     gc.collect()
 
-    t = time.perf_counter()
-    touched = 0
-    for case in cases:
-        for e in sorted(case, key=lambda e: (e.ts, e.event_id)):
-            touched += e.ts <= 0 or len(e.type)
-    floor = time.perf_counter() - t
+    floor = read_floor(cases)
 
     chunks = [[e for c in cases[i:i + args.chunk] for e in c]
               for i in range(0, len(cases), args.chunk)]
