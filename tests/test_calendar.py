@@ -141,3 +141,24 @@ def test_a_day_unit_deadline_ends_at_the_end_of_a_local_day(trigger: datetime) -
         result = Deadline.model_validate({"within": 1, "unit": unit}).due(trigger, CAL)
         assert result == end_of_day(local_date(result))
         assert local_date(result) > local_date(trigger)
+
+
+def _walk(cal: WorkingCalendar, start: date, end: date) -> int:
+    """Working days after `start` up to `end`, one day at a time (the definition)."""
+    return sum(cal.is_working_day(start + timedelta(days=i))
+               for i in range(1, (end - start).days + 1))
+
+
+@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31)),
+       st.integers(min_value=-40, max_value=3000))
+def test_working_days_between_counts_as_a_day_by_day_walk_would(day: date, span: int) -> None:
+    cal = WorkingCalendar({date(2027, 3, 5), date(2031, 12, 29)})  # fresh: grows as asked
+    end = day + timedelta(days=span)
+    assert cal.working_days_between(day, end) == _walk(cal, day, end)
+    assert CAL.working_days_between(day, end) == _walk(CAL, day, end)
+
+
+def test_working_days_between_outside_the_counted_years_walks() -> None:
+    assert CAL.working_days_between(date(1899, 12, 29), date(1900, 1, 3)) == _walk(
+        CAL, date(1899, 12, 29), date(1900, 1, 3))
+    assert CAL.working_days_between(date(2026, 12, 24), date(2026, 12, 31)) == 3
