@@ -19,6 +19,7 @@ import polars as pl
 from engine.batch.exprs import matcher_expr
 from engine.batch.frame import from_micros, micros
 from engine.batch.schema import Schema
+from engine.batch.state import FIRST, LAST
 from engine.calendar import end_of_day, local_date
 from engine.evaluate.compiled import CompiledStep, CompiledTemplate
 from engine.spec import RecurringStep
@@ -58,7 +59,10 @@ def recurring_rows(
     relevant = pl.lit(False)
     for area, types in types_of.items():
         relevant = relevant | ((pl.col("area") == area) & pl.col("type").is_in(list(types)))
-    keep = relevant.any().over(["case", "us"]) | (pl.col("stage") != pl.col("stage_before"))
+    hits = relevant.cast(pl.Int64).cum_sum()
+    in_instant = hits.gather(pl.col(LAST)) - hits.gather(pl.col(FIRST)) + relevant.gather(
+        pl.col(FIRST)).cast(pl.Int64)
+    keep = (in_instant > 0) | (pl.col("stage") != pl.col("stage_before"))
     cols = ["case", "eid", "area", "us", "tk", "stage", "stage_before",
             *(s.pref_int_col(p) for p in sorted(s.pref_ints))]
     sets_stage = pl.col("type").is_in(sorted(stage_types))
