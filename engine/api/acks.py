@@ -20,7 +20,7 @@ from engine.api.auth import refuse
 from engine.api.roles import Principal
 from engine.notify import acks
 from engine.notify.flags import flag_id_of
-from engine.store import instances, reading, record, writing
+from engine.store import VERDICT_COLUMNS, instances, reading, record, writing
 from engine.terms import FLAG_STATUSES, Role
 
 ACK_ROLES = frozenset({Role.force_data_team, Role.cps_unit})
@@ -45,7 +45,7 @@ def find_flag(engine: Engine, areas: frozenset[str], flag_id: str) -> Any:
     """The flagged instance with this id in `areas`, or None."""
     if not areas:
         return None
-    q = select(instances).where(instances.c.area.in_(sorted(areas)),
+    q = select(*VERDICT_COLUMNS).where(instances.c.area.in_(sorted(areas)),
                                 instances.c.status.in_(sorted(FLAG_STATUSES)))
     with reading(engine) as conn:
         for r in conn.execute(q):

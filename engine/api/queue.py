@@ -20,7 +20,8 @@ from engine.api.acks import acknowledged
 from engine.calendar import LONDON, calendar_for, end_of_day, local_date, start_of_day
 from engine.notify.flags import flag_id_of
 from engine.reports import source, when, words
-from engine.store import instances, reading
+from engine.rules import Rules
+from engine.store import VERDICT_COLUMNS, explain_rows, instances, reading, rules_for
 from engine.terms import FAILED_STATUSES, FLAG_STATUSES
 
 PAGE = 50
@@ -135,9 +136,11 @@ def _cursor_key(sections: int, order: tuple[tuple[str, bool], ...], cursor: str
 
 
 def read_page(engine: Any, scope: Select[Any], *, kind: str, cursor: str | None,
-              limit: int = PAGE) -> Page:
+              limit: int = PAGE, rules: Rules | None = None) -> Page:
     """One page of `scope` (a select of instances already limited to the caller's
-    scope and filters). `kind` is "queue" or "flags"."""
+    scope and filters). `kind` is "queue" or "flags". The page's explanations are built
+    on read with `rules` (default: those of ./area_configs and the store's deployments)."""
+    rules = rules if rules is not None else rules_for(engine)
     with reading(engine) as conn:
         as_of = source.latest_as_of(conn) or datetime.now(UTC)
         sections = queue_sections(as_of) if kind == "queue" else FLAG_SECTIONS
@@ -145,8 +148,8 @@ def read_page(engine: Any, scope: Select[Any], *, kind: str, cursor: str | None,
         exprs = [KEY_EXPRS[name] for name, _ in order]
         start, key = (0, None) if not cursor else _cursor_key(len(sections), order, cursor)
         picked: list[tuple[int, Any]] = []
-        # Sort the keys only, then read the page's rows by id: sorting whole rows (each
-        # with its explanation) costs the database several times more.
+        # Sort the keys only, then read the page's rows by id: sorting whole rows costs
+        # the database several times more.
         keys_only = scope.with_only_columns(_c.id, RANK.label("rank"), AT.label("at"),
                                             CASE_KEY.label("ckey"))
         for index in range(start, len(sections)):
@@ -159,14 +162,18 @@ def read_page(engine: Any, scope: Select[Any], *, kind: str, cursor: str | None,
             if len(picked) > limit:
                 break
         ids = [r.id for _, r in picked[:limit]]
-        full = {r.id: r for r in conn.execute(select(instances).where(_c.id.in_(ids)))}
+        full = {r.id: r for r in conn.execute(select(*VERDICT_COLUMNS).where(_c.id.in_(ids)))}
+        rows = [full[r.id] for _, r in picked[:limit]]
+        explained = dict(zip([r.id for r in rows], explain_rows(conn, rows, rules),
+                             strict=True))
         labels = case(*((s.where, s.key) for s in sections), else_="")
         counted = conn.execute(
             scope.with_only_columns(labels, _c.owner, func.count())
             .group_by(labels, _c.owner)).all()
     more = len(picked) > limit
     picked = picked[:limit]
-    page = Page(as_of, sections, [_row(sections[i].key, full[r.id]) for i, r in picked])
+    page = Page(as_of, sections, [_row(sections[i].key, full[r.id], explained[r.id])
+                                  for i, r in picked])
     for key_, owner, n in counted:
         if key_:
             page.counts[(key_, owner)] += n
@@ -181,12 +188,12 @@ def read_page(engine: Any, scope: Select[Any], *, kind: str, cursor: str | None,
     return page
 
 
-def _row(section: str, r: Any) -> dict[str, Any]:
+def _row(section: str, r: Any, explanation: str) -> dict[str, Any]:
     due, trigger_at = _local(r.due), _local(r.trigger_at)
     return {"section": section, "flag_id": flag_id_of(r), "case_id": r.case_id,
             "area": r.area, "step": r.step,
             "status": r.status, "owner": r.owner, "severity": r.severity, "due": due,
-            "trigger_at": trigger_at, "explanation": r.explanation,
+            "trigger_at": trigger_at, "explanation": explanation,
             "reason": one_line(r.status, due, trigger_at)}
 
 
@@ -220,7 +227,7 @@ def read_for(reader: Any, request: Any, principal: Any, f: Filters, cursor: str 
         visible = set().union(*(reader.visible_steps(principal, a) or () for a in areas))
     statuses = OPEN if kind == "queue" else FLAGGED
     page = read_page(reader.engine, scoped(areas, f, visible, statuses), kind=kind,
-                     cursor=cursor)
+                     cursor=cursor, rules=reader.rules())
     acked = acknowledged(reader.engine, areas)
     for row in page.rows:
         row["acknowledged"] = acked.get(row["flag_id"])

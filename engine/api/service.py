@@ -26,7 +26,17 @@ from engine.reports import (
     build_national,
     national_snapshot,
 )
-from engine.store import audit_log, case_timeline, cases, flag_json, flag_query, instances, reading
+from engine.rules import Rules
+from engine.store import (
+    audit_log,
+    case_timeline,
+    cases,
+    flag_query,
+    flags_json,
+    instances,
+    reading,
+    rules_for,
+)
 from engine.terms import FLAG_STATUSES, Owner, Role, Severity
 
 FLAG_PAGE = 100  # the default page of flags; the caller pages on with `after`
@@ -76,6 +86,11 @@ class Reader:
         self.facts = facts
         self.words = Words(facts)
 
+    def rules(self) -> Rules:
+        """The rules cases are judged by again on read (cached until a deployment or a
+        config file changes them)."""
+        return rules_for(self.engine, self.facts.config_dir)
+
     # --- scope -------------------------------------------------------------------------
 
     def areas(self, principal: Principal) -> frozenset[str] | None:
@@ -111,7 +126,7 @@ class Reader:
             m.type for s in self.facts.template(area).steps if s.id in steps
             for m in matchers(s))
         with reading(self.engine) as conn:
-            found = case_timeline(conn, case_id, steps, types)
+            found = case_timeline(conn, case_id, self.rules(), steps, types)
         assert found is not None
         audit(self.engine, principal, "api.case.read", {"case_id": case_id, "area": area})
         return found
@@ -135,12 +150,14 @@ class Reader:
             q = q.where(keyset.after([AT, CASE_KEY, instances.c.id], _flag_key(after),
                                      [False, False, False]))
         q = q.order_by(AT, CASE_KEY, instances.c.id).limit(limit + 1).offset(offset)
+        rules = self.rules()
         with reading(self.engine) as conn:
             rows = conn.execute(q).all()
-        more, rows = len(rows) > limit, rows[:limit]
+            more, rows = len(rows) > limit, rows[:limit]
+            shown = flags_json(conn, rows, rules)
         acked = acknowledged(self.engine, areas)
-        out = [{"flag_id": (fid := flag_id_of(r)), **flag_json(r), "acknowledged": acked.get(fid)}
-               for r in rows]
+        out = [{"flag_id": (fid := flag_id_of(r)), **j, "acknowledged": acked.get(fid)}
+               for r, j in zip(rows, shown, strict=True)]
         last = rows[-1] if more else None
         cursor = None if last is None else keyset.encode(
             [last.at.astimezone(UTC).isoformat(), last.ckey, int(last.id)])

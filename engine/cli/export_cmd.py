@@ -55,9 +55,9 @@ def export(fmt: Annotated[Format, typer.Option("--format", help="xes (IEEE 1849)
         stream = private_open(output) if output else sys.stdout
         try:
             if fmt is Format.xes:
-                count = write_xes(stream, read_traces(engine, area))
+                count = write_xes(stream, read_traces(engine, area, config_dir=config_dir))
             else:
-                count = write_ocel(stream, read_traces(engine, area),
+                count = write_ocel(stream, read_traces(engine, area, config_dir=config_dir),
                                    load_event_vocabulary(config_dir))
         finally:
             if output:

@@ -69,7 +69,7 @@ def flags(
             raise fail(f"--status {s!r} is not a flag status (allowed: "
                        f"{_allowed(FLAG_STATUSES)})")
     with store_errors():
-        rows = read_flags(db, actor(who, role), area, owner, status)
+        rows = read_flags(db, actor(who, role), area, owner, status, config_dir)
     if fmt == "json":
         sys.stdout.write(json.dumps(rows, indent=1) + "\n")
     elif fmt == "csv":
@@ -92,14 +92,16 @@ def case(
     case_id: Annotated[str, typer.Argument(help="The case id (agency reference).")],
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
     db: DbOpt = None, who: AsOpt = None, role: RoleOpt = None,
+    config_dir: ConfigDirOpt = Path("area_configs"),
 ) -> None:
-    """A case's timeline and every instance with its explanation (as of the last sweep)."""
+    """A case's timeline and every instance with its explanation (the case judged again
+    as of the last sweep, by the rules of the store and the config directory)."""
     from engine.store import case_detail
 
     if fmt not in ("table", "json"):
         raise fail(f"--format {fmt!r} is not allowed (allowed: table | json)")
     with store_errors():
-        detail = case_detail(db, case_id, actor(who, role))
+        detail = case_detail(db, case_id, actor(who, role), config_dir)
     if detail is None:
         raise fail(f"no case {case_id!r} in the store")
     if fmt == "json":

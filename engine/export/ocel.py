@@ -54,13 +54,13 @@ def _value(value: Any, kind: str) -> Any:
     return value if kind != "string" or isinstance(value, str) else json.dumps(value)
 
 
-def _instance_object(inst: LoggedInstance, case_oid: str | None, area_oid: str
-                     ) -> dict[str, Any]:
+def _instance_object(inst: LoggedInstance, explanation: str, case_oid: str | None,
+                     area_oid: str) -> dict[str, Any]:
     stamp = ocel_time(inst.evaluated_as_of)
     values: dict[str, Any] = {"step": inst.step, "status": inst.status,
                               "due": None if inst.due is None else ocel_time(inst.due),
                               "owner": inst.owner, "severity": inst.severity,
-                              "version": inst.version, "explanation": inst.explanation}
+                              "version": inst.version, "explanation": explanation}
     rels = [{"objectId": case_oid, "qualifier": "of case"}] if case_oid else []
     rels.append({"objectId": area_oid, "qualifier": "in area"})
     return {"id": f"instance:{inst.id}", "type": "step_instance",
@@ -83,7 +83,8 @@ class _Array:
 
 
 def write_ocel(out: IO[str], traces: Iterable[Trace], vocabulary: Vocabulary) -> int:
-    """Write the whole log as one OCEL 2.0 JSON document; return the events written."""
+    """Write the whole log as one OCEL 2.0 JSON document, each instance with its
+    explanation built as the trace streams by; return the events written."""
     types = event_types(vocabulary)
     out.write('{"objectTypes":' + json.dumps(OBJECT_TYPES) + ',\n"eventTypes":'
               + json.dumps([{"name": n, "attributes": [{"name": k, "type": t}
@@ -104,8 +105,8 @@ def write_ocel(out: IO[str], traces: Iterable[Trace], vocabulary: Vocabulary) ->
                     {"name": "area", "time": EPOCH, "value": trace.area}],
                     "relationships": [{"objectId": area_oid, "qualifier": "in area"}]})
             links: dict[str, list[dict[str, str]]] = {}
-            for inst in trace.instances:
-                objects.add(_instance_object(inst, case_oid, area_oid))
+            for inst, text in zip(trace.instances, trace.explanations(), strict=True):
+                objects.add(_instance_object(inst, text, case_oid, area_oid))
                 for event_id, qualifier in ((inst.trigger_event, "triggers"),
                                             (inst.satisfied_by, "satisfies")):
                     if event_id is not None:

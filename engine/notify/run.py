@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,17 @@ from engine.notify.routing import escalation_route, route
 from engine.notify.secrets import SecretError, lookup
 from engine.notify.settings import NationalNotify, area_settings, load_national_notify
 from engine.spec import DeadlineStep, Unit
-from engine.store import Actor, checked_engine, events, instances, reading, writing
+from engine.store import (
+    VERDICT_COLUMNS,
+    Actor,
+    checked_engine,
+    events,
+    explain_rows,
+    instances,
+    reading,
+    rules_for,
+    writing,
+)
 from engine.terms import FLAG_STATUSES
 
 CANDIDATES = FLAG_STATUSES
@@ -80,14 +90,17 @@ class Outcome:
 
 
 def read_flags(conn: Connection, n: Notifier, areas: Sequence[str], as_of: datetime
-               ) -> list[Flag]:
-    q = (select(instances, events.c.at.label("satisfied_at"))
+               ) -> tuple[list[Flag], dict[str, Any]]:
+    """The candidate flags, their explanations still empty, and each one's stored row by
+    flag id: only those a message carries are explained (`_explained`)."""
+    q = (select(*VERDICT_COLUMNS, events.c.at.label("satisfied_at"))
          .outerjoin(events, events.c.event_id == instances.c.satisfied_by)
          .where(instances.c.area.in_(list(areas)),
                 or_(instances.c.status.in_(CANDIDATES),
                     and_(instances.c.status == "due", instances.c.due <= as_of + LOOKAHEAD))))
     steps: dict[str, dict[str, Any]] = {}
     out = []
+    rows: dict[str, Any] = {}
     for r in conn.execute(q):
         if r.area not in steps:
             tpl = n.cs.templates.get(r.area, n.cs.national)
@@ -97,9 +110,22 @@ def read_flags(conn: Connection, n: Notifier, areas: Sequence[str], as_of: datet
         hours = isinstance(step, DeadlineStep) and step.deadline.unit is Unit.hours
         changed = {"violated": r.trigger_at, "late": r.satisfied_at}.get(r.status) or r.due \
             or r.trigger_at or as_of
-        out.append(Flag(flag_id_of(r), r.area, r.case_id, r.step, title, r.status, r.owner,
-                        r.severity, r.due, r.explanation, changed, hours))
-    return out
+        flag = Flag(flag_id_of(r), r.area, r.case_id, r.step, title, r.status, r.owner,
+                    r.severity, r.due, "", changed, hours)
+        out.append(flag)
+        rows[flag.flag_id] = r
+    return out, rows
+
+
+def _explained(conn: Connection, n: Notifier, messages: Sequence[Planned],
+               rows: dict[str, Any]) -> list[Planned]:
+    """The messages with each item's explanation built on read (one events query for
+    all of them): a run may read thousands of flags but tells of a few."""
+    ids = sorted({i.flag.flag_id for m in messages for i in m.items})
+    texts = dict(zip(ids, explain_rows(conn, [rows[f] for f in ids],
+                                       rules_for(conn.engine, n.cs.config_dir)), strict=True))
+    return [replace(m, items=tuple(replace(i, flag=replace(
+        i.flag, explanation=texts[i.flag.flag_id])) for i in m.items)) for m in messages]
 
 
 def all_areas(conn: Connection) -> list[str]:
@@ -107,7 +133,7 @@ def all_areas(conn: Connection) -> list[str]:
 
 
 def _plan(conn: Connection, n: Notifier, as_of: datetime, areas: Sequence[str]) -> Outcome:
-    flags = read_flags(conn, n, areas, as_of)
+    flags, rows = read_flags(conn, n, areas, as_of)
     begun = outbox.started(conn)
     ctx = {a: n.context(a, a in begun) for a in areas}
     sent = outbox.notified(conn, areas)
@@ -124,7 +150,7 @@ def _plan(conn: Connection, n: Notifier, as_of: datetime, areas: Sequence[str]) 
                                                                contact),
         notified=set(sent), acked=acks, existing=existing)
     out = Outcome(baseline=p.baseline, unroutable=p.unroutable)
-    for m in [*p.messages, *escalations]:
+    for m in _explained(conn, n, [*p.messages, *escalations], rows):
         left = p.acked_left_out.get(m.recipient.key, 0) if m.kind == "digest" else 0
         out.messages.append((m, compose.payload(m, as_of, n.national.dashboard_url, left)))
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from engine.calendar import WorkingCalendar, calendar_for
 from engine.config import ConfigSet, compare
@@ -30,6 +31,8 @@ class Facts:
     scrutiny_groups: dict[str, str] = field(default_factory=dict)  # area -> group name
     # areas whose overlay is an example, not the area's real policy
     illustrative: frozenset[str] = frozenset()
+    # where the config came from: readers judge cases again by the rules it holds
+    config_dir: Path = Path("area_configs")
 
     @property
     def stage_order(self) -> tuple[str, ...]:
@@ -79,4 +82,5 @@ def facts_from(config: ConfigSet) -> Facts:
                          for area, built in config.built.items() if built.overlay is not None},
         illustrative=frozenset(area for area, built in config.built.items()
                                if built.overlay is not None and built.overlay.illustrative),
+        config_dir=config.config_dir,
     )

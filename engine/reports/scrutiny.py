@@ -25,7 +25,15 @@ from engine.reports.funnel import KEYS, LABELS, funnels
 from engine.reports.model import Report, Table
 from engine.reports.outcomes import gather, outcome_tables, register
 from engine.reports.quarter import Quarter
-from engine.store import case_timeline, instance_json, instances, reading
+from engine.store import (
+    VERDICT_COLUMNS,
+    case_timeline,
+    explain_rows,
+    instance_json,
+    instances,
+    reading,
+    rules_for,
+)
 from engine.terms import FLAG_STATUSES
 
 MEETING = "area.scrutiny_meeting_held"
@@ -111,6 +119,7 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
     if area not in facts.area_names:
         raise InputError(f"unknown area {area!r}")
     prev = quarter.previous()
+    rules = rules_for(engine, facts.config_dir)
     with reading(engine) as conn:
         as_of = source.latest_as_of(conn) or datetime.now(UTC)
         by = {}
@@ -120,23 +129,25 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
                         source.instance_counts(conn, {area}, source.DECIDED, ("owner",),
                                                q.start, q.end))
         violations = conn.execute(
-            select(instances.c.step, instances.c.trigger_at, instances.c.case_id,
-                   instances.c.explanation)
+            select(*VERDICT_COLUMNS)
             .where(instances.c.area == area, instances.c.status == "violated",
                    instances.c.trigger_at >= quarter.start, instances.c.trigger_at < quarter.end)
             .order_by(instances.c.trigger_at)).all()
         meetings = [e for e in source.area_events(conn, area, {MEETING})
                     if e.at < quarter.end]
         cadence = conn.execute(
-            select(instances).where(instances.c.area == area, instances.c.case_id.is_(None),
-                                    instances.c.step == MEETING_STEP)
+            select(*VERDICT_COLUMNS).where(instances.c.area == area,
+                                           instances.c.case_id.is_(None),
+                                           instances.c.step == MEETING_STEP)
             .order_by(instances.c.trigger_at, instances.c.id)).all()
+        said = explain_rows(conn, [*violations, *cadence], rules)
         area_funnel = funnels(conn, facts, {area}).get(area)
         outcomes = gather(conn, facts, [area])
     flagged = flagged_cases(engine, area, quarter)
     sampled = sample_cases(flagged, seed, sample_size)
     with reading(engine) as conn:
-        timelines = [t for t in (case_timeline(conn, cid) for cid in sampled) if t is not None]
+        timelines = [t for t in (case_timeline(conn, cid, rules) for cid in sampled)
+                     if t is not None]
 
     steps = facts.step_order()
     owners = sorted({k[0] for k in (*by["now"][1], *by["prev"][1])})
@@ -148,8 +159,8 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
     shown = pub.protect(suppress)
     step_rows = _rows(shown, "step", steps)
     owner_rows = _rows(shown, "owner", owners)
-    violation_rows = [(r.step, r.trigger_at.astimezone(LONDON).isoformat(), r.case_id,
-                       r.explanation) for r in violations]
+    violation_rows = [(r.step, r.trigger_at.astimezone(LONDON).isoformat(), r.case_id, text)
+                      for r, text in zip(violations, said[:len(violations)], strict=True)]
     template = facts.template(area)
     start_day = quarter.first_day
     derogation_rows = [(step, facts.variant(area, step), d.justification, d.approved_by,
@@ -157,8 +168,9 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
                        for step, d in sorted(template.derogations.items())
                        if d.expires >= start_day]
     meeting_rows = [(local_date(e.at).isoformat(), "held", e.event_id) for e in meetings]
+    cadence_said = said[len(violations):]
     cadence_rows = [(r.status, None if r.due is None else r.due.astimezone(LONDON).isoformat(),
-                     r.satisfied_by, r.explanation) for r in cadence]
+                     r.satisfied_by, text) for r, text in zip(cadence, cadence_said, strict=True)]
     group = facts.scrutiny_groups.get(area)
     tables = [
         Table("compliance_by_step", f"Compliance by step, {quarter} against {prev}",
@@ -187,7 +199,8 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
         "violations": [dict(zip(tables[2].columns, r, strict=True)) for r in violation_rows],
         "derogations": [dict(zip(tables[3].columns, r, strict=True)) for r in derogation_rows],
         "meetings": [dict(zip(tables[4].columns, r, strict=True)) for r in meeting_rows],
-        "meeting_cadence": [instance_json(r) for r in cadence],
+        "meeting_cadence": [instance_json(r, text)
+                            for r, text in zip(cadence, cadence_said, strict=True)],
         "sample": {"seed": seed, "size": sample_size, "flagged_cases": len(flagged),
                    "method": (f"{len(sampled)} of the {len(flagged)} cases with a flag due in "
                               f"{quarter}, drawn with seed {seed} (Python random.sample over "

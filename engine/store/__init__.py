@@ -19,6 +19,13 @@ from engine.store.db import (
     resolve_url,
     writing,
 )
+from engine.store.explanations import (
+    VERDICT_COLUMNS,
+    case_events,
+    explain_from,
+    explain_rows,
+    rules_for,
+)
 from engine.store.migrate import current_revision, head_revision, upgrade
 from engine.store.partition import in_partition, partition_sql
 from engine.store.reads import (
@@ -27,6 +34,7 @@ from engine.store.reads import (
     flag_json,
     flag_query,
     flags,
+    flags_json,
     instance_json,
 )
 from engine.store.schema import checked_engine, require_schema
@@ -77,4 +85,5 @@ __all__ = [
     "writing",
     "flag_acks", "notify_areas", "notify_attempts", "notify_deliveries", "notify_messages",
     "notify_sent", "partition_sql",
+    "VERDICT_COLUMNS", "case_events", "explain_from", "explain_rows", "flags_json", "rules_for",
 ]

@@ -1,0 +1,137 @@
+"""Explanations built on read: a stored instance row is explained by judging its case
+again with the per-case engine, from the case's events and the rules in force, as of the
+instant the row was judged (`evaluated_as_of`), and taking the instance of the same step
+and trigger.
+
+Why on read: the text is long (hundreds of characters a row), the sweep judges far more
+instances than anyone reads, and the per-case engine (the reference semantics) rebuilds
+it exactly from what the store already keeps. Every reader (flags, the case read, the
+work queue, notifications, the scrutiny pack, the exports) goes through here, so the
+same instance reads the same everywhere.
+
+Readers pass rows already limited to the caller's scope; the events read here serve
+only to build the text of those rows and are not returned. A page of rows costs one
+events query for its cases (and one for its areas' area-level events), whatever its size.
+
+A row is explained only if judging again gives the same verdict (status, due instant,
+satisfier and version). When it does not, the case's events or rules changed after the
+row was written and before the next sweep; the row then says so rather than explain a
+verdict it does not hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from engine.calendar import LONDON
+from engine.evaluate import CaseResult, Instance, evaluate_area, evaluate_case
+from engine.events import Event
+from engine.rules import Rules
+from engine.store.bulk import placeholders, read_events
+from engine.store.tables import instances
+from engine.store.versions import rules_in_force
+
+__all__ = ["VERDICT_COLUMNS", "case_events", "explain_from", "explain_rows", "judge_case",
+           "rules_for"]
+
+# What readers select of an instances row: everything but stored explanation text.
+VERDICT_COLUMNS = tuple(c for c in instances.c if c.name != "explanation")
+
+# Case ids per events query: well under every driver's parameter limit.
+CHUNK = 1000
+
+Key = tuple[str, str | None, datetime | None]
+
+
+def rules_for(eng: Engine, config_dir: Path = Path("area_configs")) -> Rules:
+    """The rules the sweep judges this store's cases by (deployed versions and the
+    config directory), cached per process until either changes."""
+    return rules_in_force(eng.url.render_as_string(hide_password=False), config_dir).rules
+
+
+def case_events(conn: Connection, case_ids: Iterable[str]) -> dict[str, list[Event]]:
+    """Every event of these cases, by case (unordered: the evaluator sorts), read
+    `CHUNK` cases a query."""
+    ids = sorted(set(case_ids))
+    out: dict[str, list[Event]] = {cid: [] for cid in ids}
+    for i in range(0, len(ids), CHUNK):
+        part = ids[i:i + CHUNK]
+        for ev in read_events(conn, f"case_id IN ({placeholders(len(part))})", part):
+            out[ev.case_id or ""].append(ev)
+    return out
+
+
+def _area_events(conn: Connection, areas: Sequence[str]) -> dict[str, list[Event]]:
+    out: dict[str, list[Event]] = {a: [] for a in areas}
+    if areas:
+        for ev in read_events(conn, f"case_id IS NULL AND area IN ({placeholders(len(areas))})",
+                              list(areas)):
+            out[ev.area].append(ev)
+    return out
+
+
+def judge_case(rules: Rules, evs: Sequence[Event], as_of: datetime) -> CaseResult | None:
+    """The case judged again as of `as_of` (None when it has no event by then)."""
+    if not any(e.at <= as_of for e in evs):
+        return None
+    return evaluate_case(rules, evs, as_of)
+
+
+def _key(step: str, trigger_event: str | None, trigger_at: datetime | None) -> Key:
+    # Within one case (or area) a step opens at most one instance per trigger; the
+    # instant tells apart an area series' gaps that have no trigger event.
+    return (step, trigger_event, None if trigger_event is not None else trigger_at)
+
+
+def _same_verdict(r: Any, inst: Instance) -> bool:
+    return bool(str(inst.status) == r.status and inst.due == r.due
+                and inst.satisfied_by == r.satisfied_by and inst.version == r.version)
+
+
+def changed_since(r: Any) -> str:
+    """What a row says when judging again no longer gives its verdict."""
+    at = r.evaluated_as_of.astimezone(LONDON).isoformat(timespec="minutes")
+    return (f"{r.status} as judged at {at}; the case's events or rules have changed since, "
+            "and the next sweep judges it again.")
+
+
+def explain_from(rules: Rules, rows: Sequence[Any],
+                 case_evs: Mapping[str, Sequence[Event]],
+                 area_evs: Mapping[str, Sequence[Event]]) -> list[str]:
+    """The explanation of each stored instance row, in order, from events already read:
+    `case_evs` every event of the rows' cases, `area_evs` the area-level events of the
+    areas of their area-level rows. A row needs `case_id`, `area`, `step`,
+    `trigger_event`, `trigger_at`, `status`, `due`, `satisfied_by`, `version` and
+    `evaluated_as_of`. Each case (or area) is judged once per instant, whatever the
+    number of its rows."""
+    judged: dict[tuple[str | None, str, datetime], dict[Key, Instance]] = {}
+    out = []
+    for r in rows:
+        where = (r.case_id, "" if r.case_id is not None else r.area, r.evaluated_as_of)
+        found = judged.get(where)
+        if found is None:
+            if r.case_id is not None:
+                result = judge_case(rules, case_evs.get(r.case_id, ()), r.evaluated_as_of)
+                insts = result.instances if result is not None else []
+            else:
+                insts = evaluate_area(rules, r.area, area_evs.get(r.area, ()),
+                                      r.evaluated_as_of)
+            found = judged[where] = {_key(i.step, i.trigger_event, i.trigger_at): i
+                                     for i in insts}
+        inst = found.get(_key(r.step, r.trigger_event, r.trigger_at))
+        out.append(inst.explanation if inst is not None and _same_verdict(r, inst)
+                   else changed_since(r))
+    return out
+
+
+def explain_rows(conn: Connection, rows: Sequence[Any], rules: Rules) -> list[str]:
+    """`explain_from` with the events read here: one query for the rows' cases (per
+    `CHUNK` of them) and one for their areas' area-level events."""
+    case_evs = case_events(conn, {r.case_id for r in rows if r.case_id is not None})
+    area_evs = _area_events(conn, sorted({r.area for r in rows if r.case_id is None}))
+    return explain_from(rules, rows, case_evs, area_evs)
