@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -33,19 +34,25 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from engine.calendar import local_date, start_of_day
 from engine.events import Event
+from engine.keysteps import exposure
 from engine.spec import DeadlineStep, RecurringStep, Unit
 from engine.store import (
+    CountKey,
     StoreRules,
     cases,
     checked_engine,
+    encode_contribution,
     events,
     in_partition,
     insert_rows,
     instances,
     instant_param,
+    period_of,
     placeholders,
     read_events,
     reading,
+    recount_area,
+    recount_cases,
     rules_in_force,
     writing,
 )
@@ -190,6 +197,7 @@ def sweep_partition(db_url: str | None, partition: Partition, as_of: datetime, f
         evs = events_of(eng, [cid for cid, _ in page])
         inst_rows: list[tuple[Any, ...]] = []
         case_rows: list[dict[str, Any]] = []
+        contributions: dict[str, Counter[CountKey]] = {}
         now = datetime.now(UTC)
         judged = [e for cid, _ in page for e in evs.get(cid, []) if e.at <= as_of]
         if len(page) >= BATCH_FROM:
@@ -209,6 +217,8 @@ def sweep_partition(db_url: str | None, partition: Partition, as_of: datetime, f
                                    "evaluated_at": now, "evaluated_as_of": as_of,
                                    "rules_key": key, "stage": None,
                                    "next_check": min(future) if future else None}
+            contribution: Counter[CountKey] = Counter()
+            exposed = None
             if in_force:
                 result = results[cid]
                 row["stage"] = result.stage
@@ -217,8 +227,15 @@ def sweep_partition(db_url: str | None, partition: Partition, as_of: datetime, f
                 for inst in result.instances:
                     inst_rows.append(_instance_row(inst, cid, result.area, as_of_param, instant))
                     n_flags += inst.status in FLAG_STATUSES
+                    contribution[_key(inst, result.area)] += 1
+                exposed = exposure((i.step, i.trigger_at, str(i.status), i.due)
+                                   for i in result.instances)
+            contributions[cid] = contribution
+            row["contribution"] = encode_contribution(contribution)
+            row["key_steps_on_time"] = None if exposed is None else exposed[0]
+            row["key_steps_decided_until"] = None if exposed is None else exposed[1]
             case_rows.append(row)
-        _store_page(eng, [cid for cid, _ in page], inst_rows, case_rows)
+        _store_page(eng, contributions, inst_rows, case_rows)
         evaluated += len(page)
         n_instances += len(inst_rows)
     area_count = area_flags = 0
@@ -280,10 +297,19 @@ def _instance_row(inst: Any, case_id: str | None, area: str, as_of_param: Any,
             inst.version, as_of_param)
 
 
-def _store_page(eng: Any, case_ids: list[str], inst_rows: list[tuple[Any, ...]],
-                case_rows: list[dict[str, Any]]) -> None:
+def _key(inst: Any, area: str) -> CountKey:
+    """The compliance-count key of an instance (engine/store/counts.py)."""
+    return (inst.area or area, inst.step, inst.version, str(inst.owner), period_of(inst.due),
+            str(inst.status))
+
+
+def _store_page(eng: Any, contributions: dict[str, Counter[CountKey]],
+                inst_rows: list[tuple[Any, ...]], case_rows: list[dict[str, Any]]) -> None:
+    """Replace the page's instances, its cases' rows and their share of the compliance
+    counts in one transaction."""
     with writing(eng) as conn:
-        conn.execute(instances.delete().where(instances.c.case_id.in_(case_ids)))
+        recount_cases(conn, contributions)
+        conn.execute(instances.delete().where(instances.c.case_id.in_(sorted(contributions))))
         insert_rows(conn, instances, INSTANCE_COLUMNS, inst_rows, prepared=True)
         conn.execute(update(cases).where(cases.c.case_id == bindparam("b_case_id")), case_rows)
 
@@ -350,7 +376,6 @@ def _sweep_area_level(eng: Any, sr: StoreRules, p: Partition, as_of: datetime
     instant = instant_param(eng)
     rows = [_instance_row(i, None, p.area, instant(as_of), instant) for i in result]
     with writing(eng) as conn:
-        conn.execute(instances.delete().where(instances.c.case_id.is_(None),
-                                              instances.c.area == p.area))
+        recount_area(conn, p.area, [_key(i, p.area) for i in result])
         insert_rows(conn, instances, INSTANCE_COLUMNS, rows, prepared=True)
     return len(rows), sum(i.status in FLAG_STATUSES for i in result)

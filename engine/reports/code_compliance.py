@@ -54,7 +54,7 @@ def _collect(engine: Engine, facts: Facts, areas: Collection[str] | None,
     with reading(engine) as conn:
         for q in quarters:
             counts = source.instance_counts(conn, areas, source.DECIDED,
-                                            ("area", "step", "owner"), q.start, q.end)
+                                            ("area", "step", "owner"), str(q))
             for (area, step, owner, status), n in counts.items():
                 if area not in rights:
                     rights[area] = rights_of(facts, area)

@@ -18,7 +18,7 @@ from 1 to 4 are suppressed and any ratio built on them withheld.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,16 +29,14 @@ from sqlalchemy import Connection, func, select
 from engine.evaluate.compiled import compile_stages
 from engine.evaluate.state import CaseState
 from engine.events import Event
+from engine.keysteps import KEY_STEPS
 from engine.reports import disclosure
 from engine.reports.association import Stratum, mantel_haenszel
 from engine.reports.facts import Facts
 from engine.reports.model import Table
-from engine.store import cases, events, instances
+from engine.store import cases, events
 
-KEY_STEPS = ("police_refer_to_support", "police_needs_assessment", "police_regular_update")
-FIRST_GAP_ONLY = "police_regular_update"
 WITHDREW = "complainant.withdrew"
-DECIDED = ("met", "late", "missed")
 LABEL = ("An association, not a cause: complainants whose key liaison steps were met on time "
          "are compared with those whose were not, within each area. Who gets timely liaison is "
          "not decided at random, so other differences between the groups may explain part or "
@@ -53,38 +51,15 @@ class Exposure:
 
 
 def exposures(conn: Connection, areas: Collection[str] | None) -> dict[str, Exposure]:
-    """Case id -> whether its decided key instances were all met (cases with none left out)."""
-    # The recurring step has an instance per gap; only each case's first is read.
-    first = (select(instances.c.case_id, func.min(instances.c.trigger_at).label("t"))
-             .where(instances.c.step == FIRST_GAP_ONLY).group_by(instances.c.case_id)
-             .subquery())
-    q = (select(instances.c.case_id, cases.c.area, instances.c.step, instances.c.trigger_at,
-                instances.c.status, instances.c.due)
-         .join(cases, cases.c.case_id == instances.c.case_id)
-         .outerjoin(first, first.c.case_id == instances.c.case_id)
-         .where(instances.c.step.in_(KEY_STEPS),
-                (instances.c.step != FIRST_GAP_ONLY) | (instances.c.trigger_at == first.c.t)))
+    """Case id -> whether its decided key instances were all met (cases with none left
+    out), as the sweep judged it (engine/keysteps.py; met instances have no rows)."""
+    q = (select(cases.c.case_id, cases.c.area, cases.c.key_steps_on_time,
+                cases.c.key_steps_decided_until)
+         .where(cases.c.key_steps_on_time.is_not(None)))
     if areas is not None:
         q = q.where(cases.c.area.in_(sorted(areas)))
-    first_gap: dict[str, tuple[datetime, str, datetime | None]] = {}
-    found: dict[str, list[tuple[str, datetime | None]]] = defaultdict(list)
-    area_of: dict[str, str] = {}
-    for cid, area, step, trigger_at, status, due in conn.execute(q):
-        area_of[cid] = area
-        if step == FIRST_GAP_ONLY:
-            if cid not in first_gap or trigger_at < first_gap[cid][0]:
-                first_gap[cid] = (trigger_at, status, due)
-        else:
-            found[cid].append((status, due))
-    for cid, (_t, status, due) in first_gap.items():
-        found[cid].append((status, due))
-    out: dict[str, Exposure] = {}
-    for cid, items in found.items():
-        decided = [(s, d) for s, d in items if s in DECIDED and d is not None]
-        if decided:
-            out[cid] = Exposure(area_of[cid], all(s == "met" for s, _ in decided),
-                                max(d for _, d in decided if d is not None))
-    return out
+    return {cid: Exposure(area, bool(on_time), until)
+            for cid, area, on_time, until in conn.execute(q)}
 
 
 def withdrawals(conn: Connection, areas: Collection[str] | None) -> dict[str, datetime]:

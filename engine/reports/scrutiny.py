@@ -124,10 +124,8 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
         as_of = source.latest_as_of(conn) or datetime.now(UTC)
         by = {}
         for name, q in (("now", quarter), ("prev", prev)):
-            by[name] = (source.instance_counts(conn, {area}, source.DECIDED, ("step",),
-                                               q.start, q.end),
-                        source.instance_counts(conn, {area}, source.DECIDED, ("owner",),
-                                               q.start, q.end))
+            by[name] = (source.instance_counts(conn, {area}, source.DECIDED, ("step",), str(q)),
+                        source.instance_counts(conn, {area}, source.DECIDED, ("owner",), str(q)))
         violations = conn.execute(
             select(*VERDICT_COLUMNS)
             .where(instances.c.area == area, instances.c.status == "violated",

@@ -1,7 +1,9 @@
-"""Reads from the store shared by the reports: cases in scope, their events, instances.
+"""Reads from the store shared by the reports: cases in scope, their events, instances
+and the compliance counts.
 
-Every figure in a report is a count or an order statistic over these rows, which is what
-lets the tests recompute each one with plain SQL.
+Every figure in a report is a count or an order statistic over these rows and counts.
+The counts (engine/store/counts.py) are kept exact by the sweep, which is what lets the
+tests recompute each figure from a per-case evaluation of the events.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from engine.events import Event
-from engine.store import cases, events, instances
+from engine.store import cases, compliance_counts, events, instances
 from engine.terms import DECIDED_STATUSES
 
 # Instances whose outcome is known: compliance's base (contract §4.6).
@@ -72,17 +74,17 @@ def area_events(conn: Connection, area: str, types: Collection[str]) -> list[Eve
 
 def instance_counts(conn: Connection, areas: Collection[str] | None,
                     statuses: Collection[str], by: tuple[str, ...],
-                    due_from: datetime | None = None, due_until: datetime | None = None,
-                    ) -> dict[tuple[Any, ...], int]:
-    """Counts of instances grouped by `by` columns plus status."""
-    cols = [instances.c[name] for name in by]
-    q = (select(*cols, instances.c.status, func.count())
-         .where(instances.c.status.in_(sorted(statuses)))
-         .group_by(*cols, instances.c.status))
+                    period: str | None = None) -> dict[tuple[Any, ...], int]:
+    """Counts of instances grouped by `by` (of area, step, version, owner) plus status,
+    optionally only those due in `period` (a quarter, `2026Q2`), read from the compliance
+    counts rather than from instance rows (met instances have none)."""
+    c = compliance_counts.c
+    cols = [c[name] for name in by]
+    q = (select(*cols, c.status, func.sum(c.n))
+         .where(c.status.in_(sorted(statuses)))
+         .group_by(*cols, c.status))
     if areas is not None:
-        q = q.where(instances.c.area.in_(sorted(areas)))
-    if due_from is not None:
-        q = q.where(instances.c.due >= due_from)
-    if due_until is not None:
-        q = q.where(instances.c.due < due_until)
-    return {tuple(r[:-1]): r[-1] for r in conn.execute(q)}
+        q = q.where(c.area.in_(sorted(areas)))
+    if period is not None:
+        q = q.where(c.period == period)
+    return {tuple(r[:-1]): int(r[-1]) for r in conn.execute(q) if r[-1]}

@@ -10,6 +10,15 @@ from engine.store.audit_chain import verify as verify_audit_chain
 from engine.store.audit_reads import who_read
 from engine.store.batches import body_hash, case_bucket, commit_batch
 from engine.store.bulk import insert_rows, instant_param, placeholders, read_events
+from engine.store.counts import (
+    CountKey,
+    decode_contribution,
+    encode_contribution,
+    period_of,
+    recount_area,
+    recount_cases,
+    stored_counts,
+)
 from engine.store.db import (
     connected,
     describe,
@@ -43,6 +52,7 @@ from engine.store.tables import (
     api_tokens,
     audit_log,
     cases,
+    compliance_counts,
     config_versions,
     events,
     flag_acks,
@@ -86,4 +96,6 @@ __all__ = [
     "flag_acks", "notify_areas", "notify_attempts", "notify_deliveries", "notify_messages",
     "notify_sent", "partition_sql",
     "VERDICT_COLUMNS", "case_events", "explain_from", "explain_rows", "flags_json", "rules_for",
+    "CountKey", "compliance_counts", "decode_contribution", "encode_contribution", "period_of",
+    "recount_area", "recount_cases", "stored_counts",
 ]

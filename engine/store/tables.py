@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -108,6 +109,13 @@ cases = Table(
     # The earliest instant at which an open instance can change status (due -> due_soon,
     # due_soon -> missed) or a future-dated event comes into force.
     Column("next_check", UTCDateTime, nullable=True),
+    # What the case's last evaluation added to `compliance_counts` (engine/store/counts.py),
+    # so the next one can take exactly that back out. Null: nothing counted yet.
+    Column("contribution", Text, nullable=True),
+    # The outcome report's exposure (engine/keysteps.py): were the case's decided key
+    # liaison steps all met, and when did the last of them fall due. Null: none decided.
+    Column("key_steps_on_time", Boolean, nullable=True),
+    Column("key_steps_decided_until", UTCDateTime, nullable=True),
     Index("ix_cases_area_case", "area", "case_id"),
     Index("ix_cases_next_check", "next_check"),
 )
@@ -150,6 +158,21 @@ instances = Table(
     # covers the dashboard's work queue (migration 0005)
     Index("ix_instances_queue", "area", "status", "owner", "due", "trigger_at",
           "evaluated_as_of", "case_id", "step"),
+)
+
+# Instances counted per (area, step, version, owner, period, status), kept exact by the
+# sweep in the same transaction as the rows (engine/store/counts.py, migration 0008).
+# `period` is the Europe/London quarter the instance fell due in ("2026Q2"), "" if it
+# has no due instant (a violated prohibition). The reports read compliance from here.
+compliance_counts = Table(
+    "compliance_counts", metadata,
+    Column("area", String(64), primary_key=True),
+    Column("step", String(64), primary_key=True),
+    Column("version", String(96), primary_key=True),
+    Column("owner", String(16), primary_key=True),
+    Column("period", String(8), primary_key=True),
+    Column("status", String(16), primary_key=True),
+    Column("n", BigInteger, nullable=False),
 )
 
 rejects = Table(
