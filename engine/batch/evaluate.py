@@ -24,16 +24,14 @@ from engine.batch.deadline import (
     prohibition_instances,
 )
 from engine.batch.frame import events_frame, micros
-from engine.batch.recurring import Scan, recurring_rows, recurring_steps
+from engine.batch.recurring import recurring_instances
 from engine.batch.schema import Schema, build_schema
-from engine.batch.series import chain_step, chained
 from engine.batch.state import with_state
 from engine.evaluate.compiled import (
     CompiledHistory,
     CompiledStep,
     CompiledTemplate,
     compile_history,
-    compile_stages,
 )
 from engine.events import Event
 from engine.rules import Rules
@@ -108,7 +106,9 @@ def evaluate_frame(rules: Rules, built: Frame, as_of: datetime) -> BatchResult:
     parts = [
         deadline_instances(by_type, schema, keyed, as_of_us, steps),
         prohibition_instances(by_type, schema, keyed, steps),
-        _recurring(frame, schema, rules, histories, keyed, as_of_us, steps),
+        recurring_instances(frame, schema, rules,
+                            [ct for ch in histories.values() for ct in ch.compiled], keyed,
+                            as_of_us, steps),
     ]
     instances = pl.concat([p.select(OUT).cast(OUT_SCHEMA) for p in parts])  # type: ignore[arg-type]
     instances = instances.sort(["case", "trigger_us", "order", "trigger_event"],
@@ -144,37 +144,3 @@ def _template_keys(frame: pl.DataFrame, histories: dict[str, CompiledHistory],
         keys = np.array([key_of[id(ct)] for ct in ch.compiled])
         out[mask] = keys[idx]
     return pl.Series("tk", out)
-
-
-def _recurring(frame: pl.DataFrame, schema: Schema, rules: Rules,
-               histories: dict[str, CompiledHistory], keyed: list[CompiledTemplate],
-               as_of_us: int, refs: Steps) -> pl.DataFrame:
-    every = [ct for ch in histories.values() for ct in ch.compiled]
-    steps = recurring_steps(keyed, every)
-    if not steps:
-        return pl.DataFrame(schema=OUT_SCHEMA)
-    types_of = {a: ch.recurring_types for a, ch in histories.items()}
-    stages = compile_stages(rules.stages)
-    rows = recurring_rows(frame, schema, steps, types_of, frozenset(stages.by_type))
-
-    def lookup(area: str, ts: float) -> CompiledTemplate:
-        ch = histories.get(area)
-        if ch is None:
-            ch = histories[area] = compile_history(rules.history(area))
-        return ch.at(ts)
-
-    parts = []
-    sid = chain_step(steps, keyed)
-    if sid is not None:  # plain chains as columns; the scan takes the other cases
-        cs0 = next(cs for cs in steps if cs.step.id == sid)
-        pref = cs0.step.interval_preference  # type: ignore[union-attr]
-        bit = f"r{steps.index(cs0)}"
-        done, others = chained(rows, bit, cs0, keyed, stages.closed,
-                               schema.pref_int_col(pref) if pref else None, as_of_us, refs)
-        parts.append(done)
-        rows = rows.filter(pl.col("case").is_in(others.implode()))
-    scan = Scan(steps, lookup, keyed, stages.closed, sorted(schema.pref_ints), as_of_us,
-                refs.ref)
-    scan.run(rows)
-    parts.append(pl.DataFrame(scan.out, schema=OUT_SCHEMA, orient="row"))
-    return pl.concat([p.cast(OUT_SCHEMA) for p in parts])  # type: ignore[arg-type]

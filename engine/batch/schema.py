@@ -81,7 +81,10 @@ class Schema:
 
 def build_schema(templates: Iterable[Template], stages: tuple[StageRule, ...]) -> Schema:
     s = Schema()
-    s.field("to_area")
+    # what the per-case state folds in: a case rebuilt from the frame (for a series only
+    # the per-case engine judges, engine.batch.recurring) must carry them
+    for name in ("to_area", "scope", "granted"):
+        s.field(name)
     for rule in stages:
         for m in rule.set_by:
             _matcher(s, m)
@@ -105,9 +108,6 @@ def build_schema(templates: Iterable[Template], stages: tuple[StageRule, ...]) -
                 for c in (step.unless, step.violates_when):
                     if c is not None:
                         _condition(s, c)
-    if s.scopes:
-        s.field("scope")
-        s.field("granted")
     for name in s.facts:
         s.field(name)
     for name in s.prefs:

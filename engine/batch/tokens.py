@@ -26,6 +26,18 @@ def token(value: Any) -> str | None:
     return "o:" + json.dumps(value, sort_keys=True, default=str)
 
 
+def value_of(tok: str) -> Any:
+    """The data value a token stands for (the inverse of `token`)."""
+    kind, text = tok[0], tok[2:]
+    if kind == "s":
+        return text
+    if kind == "i":
+        return int(text)
+    if kind == "b":
+        return text == "true"
+    return json.loads(text)
+
+
 def int_value(value: Any) -> int | None:
     """The value when it is an integer (a bool is not), for numeric comparisons."""
     if isinstance(value, int) and not isinstance(value, bool):
