@@ -15,6 +15,8 @@ from importlib.resources import files
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
+from engine.api import heat
+
 PREFIX = "/dashboard/static"
 FILES = {"govuk": ("govuk-frontend.min.css", "text/css"),
          "dashboard": ("dashboard.css", "text/css"),
@@ -34,6 +36,8 @@ def assets() -> dict[str, Asset]:
     out = {}
     for key, (name, media) in FILES.items():
         body = files("engine.api").joinpath("static", name).read_bytes()
+        if key == "dashboard":  # the heat map's colours, from the charts' one scale
+            body += heat.stylesheet().encode()
         stem, dot, ext = name.partition(".")
         digest = hashlib.sha256(body).hexdigest()[:10]
         out[key] = Asset(f"{stem}.{digest}{dot}{ext}", body, media)

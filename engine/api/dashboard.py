@@ -127,8 +127,7 @@ def _flag_counts(request: Request, who: Principal, svc: Reader, area: str,
     if area not in svc.facts.area_names or step not in svc.facts.step_order():
         raise HTTPException(404, "not found")
     report = cache_of(request.app.state).get(
-        svc.engine, ("national", who.role), lambda: svc.national(request, who,
-                                                                 cell_link=_cell_link))
+        svc.engine, ("national", who.role), lambda: svc.national(request, who, fresh=True))
     row = next((r for r in report.data["compliance"]
                 if r["area"] == area and r["step"] == step), None)
     rows = [] if row is None else [(k, row[k]) for k in ("due", "met", "late", "missed",
@@ -173,16 +172,12 @@ def board(request: Request) -> Response:
     return guarded(request, render)
 
 
-def _cell_link(area: str, step: str) -> str:
-    return "flags?" + urlencode({"area": area, "step": step})
-
-
 @router.get("/national")
 def national(request: Request) -> Response:
     def render(who: Principal, svc: Reader) -> Response:
         report = cache_of(request.app.state).get(
             svc.engine, ("national", who.role),
-            lambda: svc.national(request, who, cell_link=_cell_link))
+            lambda: svc.national(request, who, fresh=True))
         matrix = {(r["area"], r["step"]): r for r in report.data["compliance"]}
         return page(request, "national.html.j2", who=who, report=report, active="national",
                     matrix=matrix, banner_areas=frozenset(svc.facts.area_names))

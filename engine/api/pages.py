@@ -12,7 +12,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader
 
-from engine.api import assets
+from engine.api import assets, heat
 from engine.api.auth import principal_of
 from engine.api.report_words import TableWords
 from engine.api.roles import Principal, Role
@@ -52,7 +52,8 @@ def env() -> Environment:
         e.globals.update(asset=assets.url, nav_items=nav_items, tag_colour=_tag_colour,
                          status_words=words.status, agency=words.agency,
                          event_words=words.event,
-                         mark=lambda variant: MARKS.get(variant or "", ""))
+                         mark=lambda variant: MARKS.get(variant or "", ""),
+                         heat_class=heat.cell_class)
         _ENV = e
     return _ENV
 

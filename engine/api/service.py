@@ -3,7 +3,6 @@ so a page can never show what the API would refuse."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -186,15 +185,14 @@ class Reader:
             raise refuse(self.engine, request, principal, 403, "auditors read the audit log")
         return national_snapshot(self.engine, self.facts)
 
-    def national(self, request: Request, principal: Principal,
-                 cell_link: Callable[[str, str], str] | None = None) -> Report:
-        """The comparison as a report: the snapshot's, or built now when the page wants
-        its heat-map cells linked (the dashboard)."""
-        if cell_link is None:
+    def national(self, request: Request, principal: Principal, fresh: bool = False) -> Report:
+        """The comparison as a report: the snapshot's, or built now from the store
+        (`fresh`: the dashboard's, whose heat map links to the flags of this moment)."""
+        if not fresh:
             return self.national_snapshot(request, principal).report()
         if principal.role is Role.auditor:
             raise refuse(self.engine, request, principal, 403, "auditors read the audit log")
-        return build_national(self.engine, self.facts, cell_link=cell_link)
+        return build_national(self.engine, self.facts)
 
     def audit_entries(self, request: Request, principal: Principal,
                       limit: int = 200) -> list[dict[str, Any]]:

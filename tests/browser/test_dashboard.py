@@ -68,16 +68,15 @@ def test_flag_filters_narrow_the_list_to_what_was_asked(signed_in, store, server
 def test_the_national_heat_map_renders_and_its_screenshot_is_not_blank(signed_in, tmp_path):
     page = signed_in("national_lead")
     page.click("nav >> text=National comparison")
-    page.wait_for_selector("#chart-heat_map svg")
-    fills = page.locator("#chart-heat_map g.cell rect").evaluate_all(
-        "rs => rs.map(r => r.getAttribute('fill'))")
-    assert len(fills) == 43 * len(set(page.locator("#chart-heat_map g.cell").evaluate_all(
-        "gs => gs.map(g => g.dataset.col)")))
+    page.wait_for_selector("#heat-map-table")
+    cells = page.locator("#heat-map-table tbody td")
+    fills = cells.evaluate_all("tds => tds.map(td => getComputedStyle(td).backgroundColor)")
+    assert len(fills) == 43 * page.locator("#heat-map-table thead th[data-column]").count()
     assert len(set(fills)) >= 6
     out_dir = Path(os.environ.get("LIAISON_SCREENSHOT_DIR", tmp_path))
     out_dir.mkdir(parents=True, exist_ok=True)
     shot = out_dir / "heat_map.png"
-    page.locator("#chart-heat_map svg").screenshot(path=str(shot))
+    page.locator("#heat-map").screenshot(path=str(shot))  # the table and its colour key
     width, height, pixels = decode(shot.read_bytes())
     assert width >= 500 and height >= 700
     colours = Counter(pixels)
