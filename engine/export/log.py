@@ -2,24 +2,32 @@
 events), the events in evaluation order and the step instances the sweep stored.
 
 Read straight from the store's tables so that an export shows exactly what the reports
-and the API show. Instances carry their verdicts, not text: an exporter that writes
-explanations builds them from the trace's own events (`engine.store.explain_from`), so
-explaining costs no further read.
+and the API show, in one read transaction (one consistent snapshot), streamed: cases,
+their events and their instances come from three cursors ordered by case id and merged
+as they arrive, so memory stays flat however large the log (no list of every case, no
+query per chunk of cases). Area-level traces (a few meetings per area) follow.
+
+Instances carry their verdicts, not text. An exporter that writes explanations asks a
+trace for them (`Trace.explanations`): the traces of one chunk are then judged again
+together, from the events already read (`engine.store.explain_from`), so explaining
+costs no further read, and an export that writes none (XES) never pays for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
+from engine.errors import StoreError
 from engine.events import Event
 from engine.rules import Rules
-from engine.store import cases, events, explain_from, instances, rules_for
+from engine.store import explain_from, reading, rules_for
 
 # An event as logged is an event: the evaluator can judge the trace from it.
 LoggedEvent = Event
@@ -42,91 +50,204 @@ class LoggedInstance:
     evaluated_as_of: datetime
 
 
-@dataclass(slots=True)
-class Trace:
-    """One case (`case_id` set) or the area-level log of one area (`case_id` None)."""
+class _Chunk:
+    """The traces read together; their explanations are built together, on first ask."""
 
-    case_id: str | None
-    area: str
-    stage: str | None
-    events: list[LoggedEvent] = field(default_factory=list)
-    instances: list[LoggedInstance] = field(default_factory=list)
-    rules: Rules | None = None  # what judged it: explanations are built from these
+    __slots__ = ("rules", "traces", "texts")
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self.traces: list[Trace] = []
+        self.texts: dict[int, str] | None = None
+
+    def explain(self, trace: Trace) -> list[str]:
+        if self.texts is None:
+            with_rows = [t for t in self.traces if t.instance_rows]
+            rows = [i for t in with_rows for i in t.instances]
+            said = explain_from(self.rules, rows,
+                                {t.case_id: t.events for t in with_rows if t.case_id},
+                                {t.area: t.events for t in with_rows if t.case_id is None})
+            self.texts = {r.id: text for r, text in zip(rows, said, strict=True)}
+        return [self.texts[i.id] for i in trace.instances]
+
+
+class Driver:
+    """Raw driver cursors over one read transaction, and the conversions of their values
+    (as `UTCDateTime` and `JSON` convert them): SQLAlchemy's per-row processing costs
+    more than the read itself on a large log, and a writer that only prints a value
+    (an instant as text) need not build an object for it."""
+
+    def __init__(self, conn: Any):
+        self.raw = conn.connection.dbapi_connection
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.named = 0
+
+    def rows(self, sql: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+        if self.sqlite:
+            cur = self.raw.cursor()
+        else:  # a server-side cursor: PostgreSQL sends the rows as they are fetched
+            self.named += 1
+            cur = self.raw.cursor(name=f"liaison_export_{self.named}")
+            sql = sql.replace("?", "%s")
+        try:
+            cur.execute(sql, tuple(params))
+            while batch := cur.fetchmany(FETCH):
+                yield from batch
+        finally:
+            cur.close()
+
+    def instant(self, value: Any) -> datetime | None:
+        if value is None:
+            return None
+        if self.sqlite:  # stored as UTC without an offset; parsing one is 6x faster than replace()
+            return datetime.fromisoformat(value + "+00:00")
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+    def millis(self, value: Any) -> str:
+        """An instant as xs:dateTime in UTC with milliseconds (what XES tools expect)."""
+        if self.sqlite:  # stored as "YYYY-MM-DD HH:MM:SS.ffffff" (UTC)
+            return f"{value[:10]}T{value[11:23]}+00:00"
+        return value.astimezone(UTC).isoformat(timespec="milliseconds")  # type: ignore[no-any-return]
+
+    def iso_z(self, value: Any) -> str:
+        """An instant as RFC 3339 in UTC with `Z`, as `datetime.isoformat` writes it
+        (microseconds only when there are some)."""
+        if self.sqlite:
+            if value.endswith(".000000"):
+                return f"{value[:10]}T{value[11:19]}Z"
+            return f"{value[:10]}T{value[11:26]}Z"
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")  # type: ignore[no-any-return]
+
+    def event(self, row: tuple[Any, ...]) -> Event:
+        at = self.instant(row[4])
+        assert at is not None
+        return Event(row[0], row[1], row[2], row[3], at, row[5], json.loads(row[6]),
+                     at.timestamp())
+
+    def instance(self, row: tuple[Any, ...]) -> LoggedInstance:
+        i = self.instant
+        as_of = i(row[12])
+        assert as_of is not None
+        return LoggedInstance(row[0], row[1], row[2], row[3], row[4], row[5], i(row[6]),
+                              i(row[7]), row[8], row[9], row[10], row[11], as_of)
+
+
+class Trace:
+    """One case (`case_id` set) or the area-level log of one area (`case_id` None).
+
+    It holds the driver's rows: `events` and `instances` are built from them on first
+    use, so a writer that prints values straight from the rows builds no objects."""
+
+    __slots__ = ("case_id", "area", "stage", "event_rows", "instance_rows", "driver",
+                 "chunk", "_events", "_instances")
+
+    def __init__(self, case_id: str | None, area: str, stage: str | None, driver: Driver,
+                 chunk: _Chunk):
+        self.case_id = case_id
+        self.area = area
+        self.stage = stage
+        self.driver = driver
+        self.chunk = chunk  # read with these traces, judged again with them
+        # (event_id, case_id, area, type, at, source, data as JSON text), in order
+        self.event_rows: list[tuple[Any, ...]] = []
+        # the columns of LoggedInstance, in order
+        self.instance_rows: list[tuple[Any, ...]] = []
+        self._events: list[Event] | None = None
+        self._instances: list[LoggedInstance] | None = None
+
+    @property
+    def events(self) -> list[LoggedEvent]:
+        if self._events is None:
+            self._events = [self.driver.event(r) for r in self.event_rows]
+        return self._events
+
+    @property
+    def instances(self) -> list[LoggedInstance]:
+        if self._instances is None:
+            self._instances = [self.driver.instance(r) for r in self.instance_rows]
+        return self._instances
 
     def explanations(self) -> list[str]:
-        """Each instance's explanation, from this trace's own events (no further read)."""
-        if not self.instances:
-            return []
-        assert self.rules is not None, "read_traces gives every trace its rules"
-        if self.case_id is not None:
-            return explain_from(self.rules, self.instances, {self.case_id: self.events}, {})
-        return explain_from(self.rules, self.instances, {}, {self.area: self.events})
+        """Each instance's explanation, built from the events already read."""
+        return self.chunk.explain(self) if self.instance_rows else []
 
     @property
     def name(self) -> str:
         return self.case_id if self.case_id is not None else f"area:{self.area}"
 
 
-# Explicit columns in field order: rows unpack positionally into the dataclasses, which
-# is several times faster than named access on a large log.
-EVENT_COLUMNS = (events.c.event_id, events.c.case_id, events.c.area, events.c.type,
-                 events.c.at, events.c.source, events.c.data)
-INSTANCE_COLUMNS = (instances.c.id, instances.c.case_id, instances.c.area, instances.c.step,
-                    instances.c.status, instances.c.trigger_event, instances.c.trigger_at,
-                    instances.c.due, instances.c.satisfied_by, instances.c.owner,
-                    instances.c.severity, instances.c.version, instances.c.evaluated_as_of)
-
-
-def _event(row: Any) -> Event:
-    at: datetime = row[4]
-    return Event(row[0], row[1], row[2], row[3], at, row[5], row[6], at.timestamp())
-
-
-CHUNK = 1000  # cases read per round trip: memory stays bounded on a national log
+# JSON as text on both databases: a writer may print it or cache by it, and decodes it
+# only when it needs the values.
+EVENT_SQL = ("SELECT e.event_id, e.case_id, e.area, e.type, e.at, e.source, "
+             "CAST(e.data AS TEXT) FROM events e")
+INSTANCE_SQL = ("SELECT i.id, i.case_id, i.area, i.step, i.status, i.trigger_event, "
+                "i.trigger_at, i.due, i.satisfied_by, i.owner, i.severity, i.version, "
+                "i.evaluated_as_of FROM instances i")
+CHUNK = 1000  # traces judged again together when explanations are asked for
+FETCH = 5000  # rows per round trip
 
 
 def read_traces(engine: Engine, area: str | None = None, chunk: int = CHUNK,
                 config_dir: Path = Path("area_configs")) -> Iterator[Trace]:
-    """Every trace, cases by case_id then each area's area-level trace, read `chunk`
-    cases at a time so that a national log streams through in bounded memory.
+    """Every trace, cases by case id then each area's area-level trace, streamed.
 
     An area filter keeps the cases whose current area it is (after transfers) and that
     area's area-level events. Traces explain their instances by the rules of the store
-    and `config_dir`, the ones the sweep judged them by.
+    and `config_dir`, the ones the sweep judged them by, `chunk` traces at a time.
     """
     rules = rules_for(engine, config_dir)
-    case_q = select(cases.c.case_id, cases.c.area, cases.c.stage).order_by(cases.c.case_id)
-    if area is not None:
-        case_q = case_q.where(cases.c.area == area)
-    with engine.connect() as conn:
-        case_rows = conn.execute(case_q).all()
-        for i in range(0, len(case_rows), chunk):
-            traces = {r[0]: Trace(r[0], r[1], r[2], rules=rules)
-                      for r in case_rows[i:i + chunk]}
-            ids = list(traces)
-            ev_q = (select(*EVENT_COLUMNS).where(events.c.case_id.in_(ids))
-                    .order_by(events.c.case_id, events.c.at, events.c.event_id))
-            for ev in conn.execute(ev_q):
-                traces[ev[1]].events.append(_event(ev))
-            in_q = (select(*INSTANCE_COLUMNS)
-                    .where(instances.c.case_id.in_(ids))
-                    .order_by(instances.c.case_id, instances.c.trigger_at, instances.c.id))
-            for inst in conn.execute(in_q):
-                traces[inst[1]].instances.append(LoggedInstance(*tuple(inst)))
-            yield from traces.values()
-        area_ev = select(*EVENT_COLUMNS).where(events.c.case_id.is_(None))
-        area_in = select(*INSTANCE_COLUMNS).where(instances.c.case_id.is_(None))
-        if area is not None:
-            area_ev = area_ev.where(events.c.area == area)
-            area_in = area_in.where(instances.c.area == area)
-        by_area: dict[str, Trace] = {}
-        for row in conn.execute(area_ev.order_by(events.c.area, events.c.at,
-                                                 events.c.event_id)):
-            e = _event(row)
-            by_area.setdefault(e.area, Trace(None, e.area, None, rules=rules)).events.append(e)
-        for inst in conn.execute(area_in.order_by(
-                instances.c.area, instances.c.trigger_at, instances.c.id)):
-            by_area.setdefault(inst[2], Trace(None, inst[2], None, rules=rules)
-                               ).instances.append(LoggedInstance(*tuple(inst)))
-        for key in sorted(by_area):
-            yield by_area[key]
+    params = [] if area is None else [area]
+    if area is None:
+        case_sql = "SELECT c.case_id, c.area, c.stage FROM cases c"
+        ev_sql = f"{EVENT_SQL} WHERE e.case_id IS NOT NULL"
+        in_sql = f"{INSTANCE_SQL} WHERE i.case_id IS NOT NULL"
+    else:
+        case_sql = "SELECT c.case_id, c.area, c.stage FROM cases c WHERE c.area = ?"
+        ev_sql = f"{EVENT_SQL} JOIN cases c ON c.case_id = e.case_id WHERE c.area = ?"
+        in_sql = f"{INSTANCE_SQL} JOIN cases c ON c.case_id = i.case_id WHERE c.area = ?"
+    with reading(engine) as conn:
+        read = Driver(conn)
+        case_rows = read.rows(f"{case_sql} ORDER BY c.case_id", params)
+        ev_rows = read.rows(f"{ev_sql} ORDER BY e.case_id, e.at, e.event_id", params)
+        in_rows = read.rows(f"{in_sql} ORDER BY i.case_id, i.trigger_at, i.id", params)
+        ev = next(ev_rows, None)
+        inst = next(in_rows, None)
+        group = _Chunk(rules)
+        for case_id, case_area, stage in case_rows:
+            trace = Trace(case_id, case_area, stage, read, group)
+            while ev is not None and ev[1] == case_id:
+                trace.event_rows.append(ev)
+                ev = next(ev_rows, None)
+            while inst is not None and inst[1] == case_id:
+                trace.instance_rows.append(inst)
+                inst = next(in_rows, None)
+            group.traces.append(trace)
+            if len(group.traces) >= chunk:
+                yield from group.traces
+                group = _Chunk(rules)
+        yield from group.traces
+        if ev is not None or inst is not None:  # the three orders disagreed: never silent
+            raise StoreError(f"the log of case {(ev or inst or ('', ''))[1]!r} has no case "
+                             "row in order; the export stopped")
+        yield from _area_traces(read, area, rules)
+
+
+def _area_traces(read: Driver, area: str | None, rules: Rules) -> Iterator[Trace]:
+    """Each area's area-level trace (a few meetings an area: read whole)."""
+    only, params = ("", []) if area is None else (" AND e.area = ?", [area])
+    group = _Chunk(rules)
+    by_area: dict[str, Trace] = {}
+
+    def trace(key: str) -> Trace:
+        if key not in by_area:
+            by_area[key] = Trace(None, key, None, read, group)
+        return by_area[key]
+
+    for row in read.rows(f"{EVENT_SQL} WHERE e.case_id IS NULL{only} "
+                         "ORDER BY e.area, e.at, e.event_id", params):
+        trace(row[2]).event_rows.append(row)
+    for row in read.rows(f"{INSTANCE_SQL} WHERE i.case_id IS NULL{only.replace('e.', 'i.')} "
+                         "ORDER BY i.area, i.trigger_at, i.id", params):
+        trace(row[2]).instance_rows.append(row)
+    group.traces = [by_area[k] for k in sorted(by_area)]
+    yield from group.traces

@@ -18,12 +18,14 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _string  # what json.dumps gives a string
 from typing import IO, Any
 
-from engine.export.log import LoggedInstance, Trace
+from engine.export.log import Driver, Trace
 from engine.vocabulary import FieldSpec, Vocabulary
 
 EPOCH = "1970-01-01T00:00:00Z"
+CACHED = 50_000  # JSON texts kept for reuse; the cache starts afresh beyond it
 INSTANCE_ATTRIBUTES = (("step", "string"), ("status", "string"), ("due", "time"),
                        ("owner", "string"), ("severity", "string"), ("version", "string"),
                        ("explanation", "string"))
@@ -54,19 +56,20 @@ def _value(value: Any, kind: str) -> Any:
     return value if kind != "string" or isinstance(value, str) else json.dumps(value)
 
 
-def _instance_object(inst: LoggedInstance, explanation: str, case_oid: str | None,
-                     area_oid: str) -> dict[str, Any]:
-    stamp = ocel_time(inst.evaluated_as_of)
-    values: dict[str, Any] = {"step": inst.step, "status": inst.status,
-                              "due": None if inst.due is None else ocel_time(inst.due),
-                              "owner": inst.owner, "severity": inst.severity,
-                              "version": inst.version, "explanation": explanation}
-    rels = [{"objectId": case_oid, "qualifier": "of case"}] if case_oid else []
-    rels.append({"objectId": area_oid, "qualifier": "in area"})
-    return {"id": f"instance:{inst.id}", "type": "step_instance",
-            "attributes": [{"name": k, "time": stamp, "value": v}
-                           for k, v in values.items() if v is not None],
-            "relationships": rels}
+def _instance_object(row: tuple[Any, ...], explanation: str, case_oid: str | None,
+                     area_oid: str, driver: Driver) -> str:
+    """A step instance from its row (the columns of `LoggedInstance`), as the JSON
+    `json.dumps` gives the object: attributes stamped with the sweep's instant, those
+    without a value left out."""
+    stamp = driver.iso_z(row[12])
+    values = (("step", row[3]), ("status", row[4]),
+              ("due", None if row[7] is None else driver.iso_z(row[7])), ("owner", row[9]),
+              ("severity", row[10]), ("version", row[11]), ("explanation", explanation))
+    attrs = ",".join(f'{{"name":"{k}","time":"{stamp}","value":{_string(v)}}}'
+                     for k, v in values if v is not None)
+    rels = f'{{"objectId":{_string(case_oid)},"qualifier":"of case"}},' if case_oid else ""
+    return (f'{{"id":"instance:{row[0]}","type":"step_instance","attributes":[{attrs}],'
+            f'"relationships":[{rels}{{"objectId":{_string(area_oid)},"qualifier":"in area"}}]}}')
 
 
 class _Array:
@@ -76,15 +79,52 @@ class _Array:
         self.out = out
         self.count = 0
 
-    def add(self, obj: dict[str, Any]) -> None:
-        self.out.write(("\n" if self.count == 0 else ",\n")
-                       + json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
+    def add(self, obj: dict[str, Any] | str) -> None:
+        """An element: an object, or the JSON text of one."""
+        text = obj if isinstance(obj, str) else _json(obj)
+        self.out.write(("\n" if self.count == 0 else ",\n") + text)
         self.count += 1
+
+
+class _EventTexts:
+    """The JSON of what repeats across events (a type, the attributes of a source and
+    data payload, an area's relationship), built once each; bounded so memory stays flat."""
+
+    def __init__(self, types: dict[str, dict[str, str]]):
+        self.types = types
+        self.attrs: dict[tuple[str, str, str], str] = {}
+        self.names: dict[str, str] = {}
+
+    def attributes(self, etype: str, source: str, data: str) -> str:
+        text = self.attrs.get((etype, source, data))
+        if text is None:
+            if len(self.attrs) > CACHED:
+                self.attrs.clear()
+            kinds = self.types[etype]
+            text = self.attrs[(etype, source, data)] = _json(
+                [{"name": "source", "value": source}]
+                + [{"name": k, "value": _value(v, kinds[k])}
+                   for k, v in sorted(json.loads(data).items())])
+        return text
+
+    def name(self, text: str) -> str:
+        found = self.names.get(text)
+        if found is None:
+            if len(self.names) > CACHED:
+                self.names.clear()
+            found = self.names[text] = _string(text)
+        return found
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def write_ocel(out: IO[str], traces: Iterable[Trace], vocabulary: Vocabulary) -> int:
     """Write the whole log as one OCEL 2.0 JSON document, each instance with its
-    explanation built as the trace streams by; return the events written."""
+    explanation built as the trace streams by; return the events written. Events are
+    printed straight from the driver's rows, their repeating parts from a cache, in the
+    form `json.dumps` gives the same objects."""
     types = event_types(vocabulary)
     out.write('{"objectTypes":' + json.dumps(OBJECT_TYPES) + ',\n"eventTypes":'
               + json.dumps([{"name": n, "attributes": [{"name": k, "type": t}
@@ -94,9 +134,11 @@ def write_ocel(out: IO[str], traces: Iterable[Trace], vocabulary: Vocabulary) ->
     for area in sorted(vocabulary.areas):
         objects.add({"id": f"area:{area}", "type": "area", "attributes": [],
                      "relationships": []})
+    texts = _EventTexts(types)
+    count = 0
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
-        events = _Array(spool)
         for trace in traces:
+            driver = trace.driver
             area_oid = f"area:{trace.area}"
             case_oid = f"case:{trace.case_id}" if trace.case_id is not None else None
             if case_oid is not None:
@@ -104,25 +146,29 @@ def write_ocel(out: IO[str], traces: Iterable[Trace], vocabulary: Vocabulary) ->
                     {"name": "stage", "time": EPOCH, "value": trace.stage or "reported"},
                     {"name": "area", "time": EPOCH, "value": trace.area}],
                     "relationships": [{"objectId": area_oid, "qualifier": "in area"}]})
-            links: dict[str, list[dict[str, str]]] = {}
-            for inst, text in zip(trace.instances, trace.explanations(), strict=True):
-                objects.add(_instance_object(inst, text, case_oid, area_oid))
-                for event_id, qualifier in ((inst.trigger_event, "triggers"),
-                                            (inst.satisfied_by, "satisfies")):
+            links: dict[str, str] = {}
+            for row, text in zip(trace.instance_rows, trace.explanations(), strict=True):
+                objects.add(_instance_object(row, text, case_oid, area_oid, driver))
+                for event_id, qualifier in ((row[5], "triggers"), (row[8], "satisfies")):
                     if event_id is not None:
-                        links.setdefault(event_id, []).append(
-                            {"objectId": f"instance:{inst.id}", "qualifier": qualifier})
-            for ev in trace.events:
-                kinds = types[ev.type]
-                rels = ([{"objectId": case_oid, "qualifier": "case"}] if case_oid else [])
-                rels.append({"objectId": f"area:{ev.area}", "qualifier": "area"})
-                events.add({"id": ev.event_id, "type": ev.type, "time": ocel_time(ev.at),
-                            "attributes": [{"name": "source", "value": ev.source}]
-                            + [{"name": k, "value": _value(v, kinds[k])}
-                               for k, v in sorted(ev.data.items())],
-                            "relationships": rels + links.get(ev.event_id, [])})
+                        links[event_id] = links.get(event_id, "") + (
+                            f',{{"objectId":"instance:{row[0]}","qualifier":"{qualifier}"}}')
+            case_rel = (f'{{"objectId":{_string(case_oid)},"qualifier":"case"}},'
+                        if case_oid else "")
+            lines = []
+            for eid, _case, area, etype, at, source, data in trace.event_rows:
+                rels = texts.name(f"area:{area}")
+                lines.append(
+                    f'{{"id":{_string(eid)},"type":{texts.name(etype)},'
+                    f'"time":"{driver.iso_z(at)}",'
+                    f'"attributes":{texts.attributes(etype, source, data)},'
+                    f'"relationships":[{case_rel}{{"objectId":{rels},"qualifier":"area"}}'
+                    f'{links.get(eid, "")}]}}')
+            if lines:
+                spool.write(("\n" if count == 0 else ",\n") + ",\n".join(lines))
+                count += len(lines)
         out.write('],\n"events":[')
         spool.seek(0)
         shutil.copyfileobj(spool, out)
         out.write("]}\n")
-        return events.count
+        return count

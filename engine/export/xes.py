@@ -9,12 +9,13 @@ steps it satisfied. Event data fields become `data:<field>` attributes of their 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import IO, Any
 
-from engine.export.log import LoggedInstance, Trace
+from engine.export.log import Driver, Trace
 
 XES_NS = "http://www.xes-standard.org/"
 EXTENSIONS = (("Concept", "concept", "http://www.xes-standard.org/concept.xesext"),
@@ -32,9 +33,13 @@ def xes_time(instant: datetime) -> str:
 # slower and dominated exports of large logs); newlines and tabs kept as references.
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                           "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+_SPECIAL = re.compile(r'[&<>"\n\r\t]')
+CACHED = 50_000  # attribute texts kept for reuse; the cache starts afresh beyond it
 
 
 def quoteattr(text: str) -> str:
+    if _SPECIAL.search(text) is None:  # most values: nothing to escape
+        return f'"{text}"'
     return '"' + text.translate(_ESCAPES) + '"'
 
 
@@ -56,20 +61,49 @@ def _attr(key: str, value: Any) -> str:
     return f"<string key={_key(key)} value={quoteattr(text)}/>"
 
 
-def _instance_attrs(inst: LoggedInstance, nth: int) -> list[str]:
+class _Texts:
+    """Attribute texts that repeat across a log (an event type, a source, an area, a data
+    payload, a step's status), built once each; bounded so memory stays flat."""
+
+    def __init__(self) -> None:
+        self.attrs: dict[tuple[str, str], str] = {}
+        self.data: dict[str, str] = {}
+
+    def attr(self, key: str, value: str) -> str:
+        text = self.attrs.get((key, value))
+        if text is None:
+            if len(self.attrs) > CACHED:
+                self.attrs.clear()
+            text = self.attrs[(key, value)] = _attr(key, value)
+        return text
+
+    def data_attrs(self, raw: str) -> str:
+        """The event's data fields (JSON text) as `data:<field>` attributes, sorted."""
+        text = self.data.get(raw)
+        if text is None:
+            if len(self.data) > CACHED:
+                self.data.clear()
+            text = self.data[raw] = "".join(
+                _attr(f"data:{k}", v) for k, v in sorted(json.loads(raw).items()))
+        return text
+
+
+def _instance_attrs(texts: _Texts, driver: Driver, row: tuple[Any, ...], nth: int) -> str:
     # Keys are unique within an event: a second instance of a step on one event (rare:
     # two gaps cannot start together, but a deadline step may list a trigger twice)
-    # gets `#2`.
-    prefix = f"step:{inst.step}" + (f"#{nth}" if nth > 1 else "")
-    out = [_attr(f"{prefix}:status", inst.status), _attr(f"{prefix}:owner", inst.owner),
-           _attr(f"{prefix}:severity", inst.severity), _attr(f"{prefix}:version", inst.version)]
-    if inst.due is not None:
-        out.append(_attr(f"{prefix}:due", inst.due))
+    # gets `#2`. Row columns: those of LoggedInstance.
+    prefix = f"step:{row[3]}" + (f"#{nth}" if nth > 1 else "")
+    out = (texts.attr(f"{prefix}:status", row[4]) + texts.attr(f"{prefix}:owner", row[9])
+           + texts.attr(f"{prefix}:severity", row[10])
+           + texts.attr(f"{prefix}:version", row[11]))
+    if row[7] is not None:
+        out += f"<date key={_key(f'{prefix}:due')} value=\"{driver.millis(row[7])}\"/>"
     return out
 
 
 def write_xes(out: IO[str], traces: Iterable[Trace], log_name: str = "liaison") -> int:
-    """Write the log; return the number of events written."""
+    """Write the log; return the number of events written. Values are printed straight
+    from the driver's rows: no event object is built."""
     out.write("<?xml version='1.0' encoding='UTF-8'?>\n")
     out.write(f"<log xes.version='1849-2016' xes.features='' xmlns='{XES_NS}'>\n")
     for name, prefix, uri in EXTENSIONS:
@@ -79,33 +113,39 @@ def write_xes(out: IO[str], traces: Iterable[Trace], log_name: str = "liaison") 
               "<date key='time:timestamp' value='1970-01-01T00:00:00.000+00:00'/></global>\n")
     out.write(" <classifier name='Activity' keys='concept:name'/>\n")
     out.write(f" {_attr('concept:name', log_name)}\n")
+    texts = _Texts()
+    attr, data_attrs = texts.attr, texts.data_attrs
     written = 0
     for trace in traces:
-        out.write(" <trace>")
-        out.write(_attr("concept:name", trace.name) + _attr("area", trace.area))
+        driver = trace.driver
+        millis = driver.millis
+        head = _attr("concept:name", trace.name) + attr("area", trace.area)
         if trace.stage is not None:
-            out.write(_attr("stage", trace.stage))
-        out.write("\n")
-        triggered: dict[str, list[LoggedInstance]] = {}
-        satisfied: dict[str, list[str]] = {}
-        for inst in trace.instances:
-            if inst.trigger_event is not None:
-                triggered.setdefault(inst.trigger_event, []).append(inst)
-            if inst.satisfied_by is not None:
-                satisfied.setdefault(inst.satisfied_by, []).append(inst.step)
-        for ev in trace.events:
-            parts = [_attr("concept:name", ev.type), _attr("time:timestamp", ev.at),
-                     _attr("org:resource", ev.source), _attr("event_id", ev.event_id),
-                     _attr("area", ev.area)]
-            parts += [_attr(f"data:{k}", v) for k, v in sorted(ev.data.items())]
-            seen: dict[str, int] = {}
-            for inst in triggered.get(ev.event_id, []):
-                seen[inst.step] = seen.get(inst.step, 0) + 1
-                parts += _instance_attrs(inst, seen[inst.step])
-            if ev.event_id in satisfied:
-                parts.append(_attr("satisfies", ",".join(sorted(set(satisfied[ev.event_id])))))
-            out.write("  <event>" + "".join(parts) + "</event>\n")
-            written += 1
-        out.write(" </trace>\n")
+            head += attr("stage", trace.stage)
+        triggered: dict[str, str] = {}
+        satisfied: dict[str, set[str]] = {}
+        seen: dict[tuple[str, str], int] = {}
+        for row in trace.instance_rows:
+            if row[5] is not None:
+                nth = seen[(row[5], row[3])] = seen.get((row[5], row[3]), 0) + 1
+                triggered[row[5]] = triggered.get(row[5], "") + _instance_attrs(
+                    texts, driver, row, nth)
+            if row[8] is not None:
+                satisfied.setdefault(row[8], set()).add(row[3])
+        lines = [f" <trace>{head}\n"]
+        for eid, _case, area, etype, at, source, data in trace.event_rows:
+            line = (f"  <event>{attr('concept:name', etype)}"
+                    f"<date key=\"time:timestamp\" value=\"{millis(at)}\"/>"
+                    f"{attr('org:resource', source)}<string key=\"event_id\" "
+                    f"value={quoteattr(eid)}/>{attr('area', area)}"
+                    f"{data_attrs(data) if data != '{}' else ''}")
+            if eid in triggered:
+                line += triggered[eid]
+            if eid in satisfied:
+                line += attr("satisfies", ",".join(sorted(satisfied[eid])))
+            lines.append(line + "</event>\n")
+        written += len(lines) - 1
+        lines.append(" </trace>\n")
+        out.write("".join(lines))
     out.write("</log>\n")
     return written

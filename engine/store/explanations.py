@@ -44,6 +44,9 @@ VERDICT_COLUMNS = tuple(c for c in instances.c if c.name != "explanation")
 
 # Case ids per events query: well under every driver's parameter limit.
 CHUNK = 1000
+# Cases judged at once by the batch engine from this many (held equal to the per-case
+# engine by tests/batch); fewer go case by case, where a batch call's fixed cost dominates.
+BATCH_FROM = 200
 
 Key = tuple[str, str | None, datetime | None]
 
@@ -108,13 +111,22 @@ def explain_from(rules: Rules, rows: Sequence[Any],
     areas of their area-level rows. A row needs `case_id`, `area`, `step`,
     `trigger_event`, `trigger_at`, `status`, `due`, `satisfied_by`, `version` and
     `evaluated_as_of`. Each case (or area) is judged once per instant, whatever the
-    number of its rows."""
+    number of its rows; many cases are judged at once by the batch engine."""
     judged: dict[tuple[str | None, str, datetime], dict[Key, Instance]] = {}
+    by_as_of: dict[datetime, dict[str, list[Any]]] = {}
+    for r in rows:
+        if r.case_id is not None:
+            by_as_of.setdefault(r.evaluated_as_of, {}).setdefault(r.case_id, []).append(r)
+    for as_of, wanted in by_as_of.items():
+        if len(wanted) >= BATCH_FROM:
+            for cid, keyed in _batch(rules, wanted, case_evs, as_of).items():
+                judged[(cid, "", as_of)] = keyed
     out = []
     for r in rows:
         where = (r.case_id, "" if r.case_id is not None else r.area, r.evaluated_as_of)
         found = judged.get(where)
         if found is None:
+            insts: list[Instance]
             if r.case_id is not None:
                 result = judge_case(rules, case_evs.get(r.case_id, ()), r.evaluated_as_of)
                 insts = result.instances if result is not None else []
@@ -126,6 +138,33 @@ def explain_from(rules: Rules, rows: Sequence[Any],
         inst = found.get(_key(r.step, r.trigger_event, r.trigger_at))
         out.append(inst.explanation if inst is not None and _same_verdict(r, inst)
                    else changed_since(r))
+    return out
+
+
+def _batch(rules: Rules, wanted: Mapping[str, list[Any]],
+           case_evs: Mapping[str, Sequence[Event]], as_of: datetime
+           ) -> dict[str, dict[Key, Instance]]:
+    """The cases of `wanted` judged at once, as `Instance`s of only the rows asked for
+    (by case, step and trigger event): an instance nobody reads is never built."""
+    import polars as pl
+
+    from engine.batch import evaluate_batch
+    from engine.batch.materialize import instance_of
+
+    evs = [e for cid in wanted for e in case_evs.get(cid, ())]
+    result = evaluate_batch(rules, evs, as_of)
+    keys = pl.DataFrame(
+        [(cid, r.step, r.trigger_event) for cid, rs in wanted.items() for r in rs],
+        schema={"case": pl.String, "step": pl.String, "trigger_event": pl.String},
+        orient="row").unique()
+    rows = result.instances.join(keys, on=["case", "step", "trigger_event"], how="semi")
+    by_id: dict[str, dict[str, Event]] = {}
+    for e in evs:
+        by_id.setdefault(e.case_id or "", {})[e.event_id] = e
+    out: dict[str, dict[Key, Instance]] = {cid: {} for cid in wanted}
+    for row in rows.iter_rows(named=True):
+        inst = instance_of(row, result.steps[row["ref"]], by_id[row["case"]], as_of)
+        out[row["case"]][_key(inst.step, inst.trigger_event, inst.trigger_at)] = inst
     return out
 
 

@@ -106,6 +106,7 @@ def _ident(r: Any) -> tuple[Any, ...]:
 
 
 def test_every_stored_row_reads_the_per_case_engines_explanation(judged: Judged) -> None:
+    """All rows at once: their 260 cases are judged by the batch engine."""
     with reading(judged.engine) as conn:
         rows = conn.execute(select(*VERDICT_COLUMNS).order_by(instances.c.id)).all()
         said = explain_rows(conn, rows, rules_for(judged.engine, CONFIG))
@@ -136,11 +137,15 @@ def test_a_page_of_flags_costs_one_events_query(judged: Judged) -> None:
             .order_by(instances.c.id).limit(100)).all()
         event.listen(judged.engine, "before_cursor_execute", count)
         try:
-            explain_rows(conn, rows, rules)
+            said = explain_rows(conn, rows, rules)
         finally:
             event.remove(judged.engine, "before_cursor_execute", count)
     assert len(rows) == 100 and len({r.case_id for r in rows}) > 40
     assert len(seen) == 1
+    # fewer cases than a batch: judged case by case, to the same text
+    expected = {(r.case_id, *_ident(i)): i.explanation for r in rows
+                for i in _per_case(judged, r.case_id)}
+    assert said == [expected[(r.case_id, *_ident(r))] for r in rows]
 
 
 def test_the_case_read_shows_every_instance_met_included_as_the_engine_judges(
