@@ -13,6 +13,7 @@ RUNS = [
     ["bench.ingest"],
     ["bench.sweep"],
     ["bench.reports"],
+    ["bench.export"],
     ["bench.mapping"],
     ["bench.flows"],
     ["bench.dashboard"],

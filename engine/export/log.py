@@ -65,10 +65,44 @@ class _Chunk:
             with_rows = [t for t in self.traces if t.instance_rows]
             rows = [i for t in with_rows for i in t.instances]
             said = explain_from(self.rules, rows,
-                                {t.case_id: t.events for t in with_rows if t.case_id},
+                                _TraceEvents({t.case_id: t for t in with_rows if t.case_id}),
                                 {t.area: t.events for t in with_rows if t.case_id is None})
             self.texts = {r.id: text for r, text in zip(rows, said, strict=True)}
         return [self.texts[i.id] for i in trace.instances]
+
+
+class _TraceEvents:
+    """The chunk's case events for judging again (`engine.store.CaseEvents`): many cases
+    as columns straight from the driver's rows, one event built only when an
+    explanation cites it, a whole case only when it is judged alone."""
+
+    def __init__(self, traces: dict[str, Trace]):
+        self.traces = traces
+        self.rows: dict[str, dict[str, tuple[Any, ...]]] = {}
+
+    def events(self, case_id: str) -> Sequence[Event]:
+        return self.traces[case_id].events
+
+    def event(self, case_id: str, event_id: str) -> Event | None:
+        if case_id not in self.rows:
+            self.rows[case_id] = {r[0]: r for r in self.traces[case_id].event_rows}
+        row = self.rows[case_id].get(event_id)
+        return None if row is None else self.traces[case_id].driver.event(row)
+
+    def columns(self, case_ids: Sequence[str]) -> Any:
+        import polars as pl
+
+        rows = [r for cid in case_ids for r in self.traces[cid].event_rows]
+        if not rows:
+            return None
+        sqlite = self.traces[case_ids[0]].driver.sqlite
+        names = ("event_id", "case_id", "area", "type", "at", "source", "data")
+        cols = dict(zip(names, (list(c) for c in zip(*rows, strict=True)), strict=True))
+        if not sqlite:
+            cols["at"] = [v.astimezone(UTC) for v in cols["at"]]
+        return pl.DataFrame(cols, schema={
+            **dict.fromkeys(names, pl.String),
+            "at": pl.String if sqlite else pl.Datetime("us", "UTC")})
 
 
 class Driver:
@@ -183,7 +217,7 @@ EVENT_SQL = ("SELECT e.event_id, e.case_id, e.area, e.type, e.at, e.source, "
 INSTANCE_SQL = ("SELECT i.id, i.case_id, i.area, i.step, i.status, i.trigger_event, "
                 "i.trigger_at, i.due, i.satisfied_by, i.owner, i.severity, i.version, "
                 "i.evaluated_as_of FROM instances i")
-CHUNK = 1000  # traces judged again together when explanations are asked for
+CHUNK = 2000  # traces judged again together when explanations are asked for
 FETCH = 5000  # rows per round trip
 
 

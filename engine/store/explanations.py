@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine
 
@@ -36,8 +36,8 @@ from engine.store.bulk import placeholders, read_events
 from engine.store.tables import instances
 from engine.store.versions import rules_in_force
 
-__all__ = ["VERDICT_COLUMNS", "case_events", "explain_from", "explain_rows", "judge_case",
-           "rules_for"]
+__all__ = ["VERDICT_COLUMNS", "CaseEvents", "case_events", "explain_from", "explain_rows",
+           "judge_case", "rules_for"]
 
 # What readers select of an instances row: everything but stored explanation text.
 VERDICT_COLUMNS = tuple(c for c in instances.c if c.name != "explanation")
@@ -49,6 +49,38 @@ CHUNK = 1000
 BATCH_FROM = 200
 
 Key = tuple[str, str | None, datetime | None]
+
+
+class CaseEvents(Protocol):
+    """Where the events of the rows' cases come from, for a reader that holds them in
+    its own form (an export holds the driver's rows): every event of a case, one event,
+    or the raw columns of many cases (`engine.batch.read`'s, or None to build them from
+    events)."""
+
+    def events(self, case_id: str) -> Sequence[Event]: ...
+
+    def event(self, case_id: str, event_id: str) -> Event | None: ...
+
+    def columns(self, case_ids: Sequence[str]) -> Any: ...
+
+
+class _Listed:
+    """`CaseEvents` over events already built, by case."""
+
+    def __init__(self, by_case: Mapping[str, Sequence[Event]]):
+        self.by_case = by_case
+        self.by_id: dict[str, dict[str, Event]] = {}
+
+    def events(self, case_id: str) -> Sequence[Event]:
+        return self.by_case.get(case_id, ())
+
+    def event(self, case_id: str, event_id: str) -> Event | None:
+        if case_id not in self.by_id:
+            self.by_id[case_id] = {e.event_id: e for e in self.events(case_id)}
+        return self.by_id[case_id].get(event_id)
+
+    def columns(self, case_ids: Sequence[str]) -> Any:
+        return None
 
 
 def rules_for(eng: Engine, config_dir: Path = Path("area_configs")) -> Rules:
@@ -104,14 +136,15 @@ def changed_since(r: Any) -> str:
 
 
 def explain_from(rules: Rules, rows: Sequence[Any],
-                 case_evs: Mapping[str, Sequence[Event]],
+                 case_evs: Mapping[str, Sequence[Event]] | CaseEvents,
                  area_evs: Mapping[str, Sequence[Event]]) -> list[str]:
     """The explanation of each stored instance row, in order, from events already read:
-    `case_evs` every event of the rows' cases, `area_evs` the area-level events of the
-    areas of their area-level rows. A row needs `case_id`, `area`, `step`,
-    `trigger_event`, `trigger_at`, `status`, `due`, `satisfied_by`, `version` and
+    `case_evs` every event of the rows' cases (by case, or a `CaseEvents`), `area_evs`
+    the area-level events of the areas of their area-level rows. A row needs `case_id`,
+    `area`, `step`, `trigger_event`, `trigger_at`, `status`, `due`, `satisfied_by`, `version` and
     `evaluated_as_of`. Each case (or area) is judged once per instant, whatever the
     number of its rows; many cases are judged at once by the batch engine."""
+    source = _Listed(case_evs) if isinstance(case_evs, Mapping) else case_evs
     judged: dict[tuple[str | None, str, datetime], dict[Key, Instance]] = {}
     by_as_of: dict[datetime, dict[str, list[Any]]] = {}
     for r in rows:
@@ -119,7 +152,7 @@ def explain_from(rules: Rules, rows: Sequence[Any],
             by_as_of.setdefault(r.evaluated_as_of, {}).setdefault(r.case_id, []).append(r)
     for as_of, wanted in by_as_of.items():
         if len(wanted) >= BATCH_FROM:
-            for cid, keyed in _batch(rules, wanted, case_evs, as_of).items():
+            for cid, keyed in _batch(rules, wanted, source, as_of).items():
                 judged[(cid, "", as_of)] = keyed
     out = []
     for r in rows:
@@ -128,7 +161,7 @@ def explain_from(rules: Rules, rows: Sequence[Any],
         if found is None:
             insts: list[Instance]
             if r.case_id is not None:
-                result = judge_case(rules, case_evs.get(r.case_id, ()), r.evaluated_as_of)
+                result = judge_case(rules, source.events(r.case_id), r.evaluated_as_of)
                 insts = result.instances if result is not None else []
             else:
                 insts = evaluate_area(rules, r.area, area_evs.get(r.area, ()),
@@ -141,30 +174,35 @@ def explain_from(rules: Rules, rows: Sequence[Any],
     return out
 
 
-def _batch(rules: Rules, wanted: Mapping[str, list[Any]],
-           case_evs: Mapping[str, Sequence[Event]], as_of: datetime
-           ) -> dict[str, dict[Key, Instance]]:
+def _batch(rules: Rules, wanted: Mapping[str, list[Any]], source: CaseEvents,
+           as_of: datetime) -> dict[str, dict[Key, Instance]]:
     """The cases of `wanted` judged at once, as `Instance`s of only the rows asked for
-    (by case, step and trigger event): an instance nobody reads is never built."""
+    (by case, step and trigger event): an instance nobody reads is never built, nor an
+    event it does not cite."""
     import polars as pl
 
     from engine.batch import evaluate_batch
+    from engine.batch.evaluate import build_frame_from_columns, evaluate_frame
     from engine.batch.materialize import instance_of
 
-    evs = [e for cid in wanted for e in case_evs.get(cid, ())]
-    result = evaluate_batch(rules, evs, as_of)
+    ids = list(wanted)
+    raw = source.columns(ids)
+    if raw is not None:
+        result = evaluate_frame(rules, build_frame_from_columns(rules, raw, as_of), as_of)
+    else:
+        result = evaluate_batch(rules, [e for cid in ids for e in source.events(cid)], as_of)
     keys = pl.DataFrame(
         [(cid, r.step, r.trigger_event) for cid, rs in wanted.items() for r in rs],
         schema={"case": pl.String, "step": pl.String, "trigger_event": pl.String},
         orient="row").unique()
     rows = result.instances.join(keys, on=["case", "step", "trigger_event"], how="semi")
-    by_id: dict[str, dict[str, Event]] = {}
-    for e in evs:
-        by_id.setdefault(e.case_id or "", {})[e.event_id] = e
     out: dict[str, dict[Key, Instance]] = {cid: {} for cid in wanted}
     for row in rows.iter_rows(named=True):
-        inst = instance_of(row, result.steps[row["ref"]], by_id[row["case"]], as_of)
-        out[row["case"]][_key(inst.step, inst.trigger_event, inst.trigger_at)] = inst
+        case = row["case"]
+        cited = {eid: e for col in ("trigger_event", "satisfied_by", "canceller", "stopper")
+                 if (eid := row[col]) is not None and (e := source.event(case, eid)) is not None}
+        inst = instance_of(row, result.steps[row["ref"]], cited, as_of)
+        out[case][_key(inst.step, inst.trigger_event, inst.trigger_at)] = inst
     return out
 
 

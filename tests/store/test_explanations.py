@@ -6,11 +6,14 @@ the reader's scope, audited as before."""
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree as ET
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,7 +25,10 @@ from engine.api.tokens import create_token
 from engine.config import ConfigSet, load_config
 from engine.evaluate import Instance, evaluate_area, evaluate_case
 from engine.events import Event
-from engine.ingest import ingest_paths
+from engine.export import read_traces, write_ocel, write_xes
+from engine.export.ocel import ocel_time
+from engine.export.xes import xes_time
+from engine.ingest import ingest_paths, load_event_vocabulary
 from engine.simulate import CohortSpec, resolve_areas, write_cohort
 from engine.store import (
     VERDICT_COLUMNS,
@@ -221,3 +227,47 @@ def test_a_row_the_case_has_outgrown_says_so_until_the_next_sweep(
               if f["step"] == "police_inform_arrest"]
     assert now["status"] == "late" and "done by complainant.informed{topic: arrest} " \
         "(event T-000003-i) on Mon 9 Mar 10:00: after the deadline, late." in now["explanation"]
+
+
+@pytest.mark.parametrize("chunk", [50, 2000])  # case by case, and by the batch engine
+def test_the_ocel_export_explains_as_the_engine_does_and_stamps_every_event(
+        judged: Judged, chunk: int) -> None:
+    buf = io.StringIO()
+    written = write_ocel(buf, read_traces(judged.engine, chunk=chunk, config_dir=CONFIG),
+                         load_event_vocabulary(CONFIG))
+    doc = json.loads(buf.getvalue())
+    with reading(judged.engine) as conn:
+        rows = {r.id: r for r in conn.execute(select(*VERDICT_COLUMNS))}
+    expected: dict[tuple[Any, ...], str] = {}
+    for cid in {r.case_id for r in rows.values() if r.case_id is not None}:
+        expected.update({(cid, *_ident(i)): i.explanation for i in _per_case(judged, cid)})
+    for area in {r.area for r in rows.values() if r.case_id is None}:
+        expected.update({(area, *_ident(i)): i.explanation for i in evaluate_area(
+            judged.config.rules(), area, judged.events[None], AS_OF)})
+    objects = [o for o in doc["objects"] if o["type"] == "step_instance"]
+    assert len(objects) == len(rows)
+    for o in objects:
+        r = rows[int(o["id"].removeprefix("instance:"))]
+        said = {a["name"]: a["value"] for a in o["attributes"]}
+        assert said["explanation"] == expected[(r.case_id or r.area, *_ident(r))]
+        assert (said["status"], said.get("due")) == (
+            r.status, None if r.due is None else ocel_time(r.due))
+    every = {e.event_id: e for evs in judged.events.values() for e in evs}
+    assert written == len(doc["events"]) == len(every)
+    assert all(e["time"] == ocel_time(every[e["id"]].at) for e in doc["events"])
+
+
+def test_the_xes_export_of_one_area_stamps_its_events_as_before(judged: Judged) -> None:
+    buf = io.StringIO()
+    write_xes(buf, read_traces(judged.engine, "cumbria", config_dir=CONFIG))
+    ns = "{http://www.xes-standard.org/}"
+    stamps = {}
+    for event_el in ET.fromstring(buf.getvalue()).iter(f"{ns}event"):
+        a = {c.get("key"): c.get("value") for c in event_el}
+        stamps[a["event_id"]] = a["time:timestamp"]
+    with reading(judged.engine) as conn:
+        cumbria = set(conn.execute(text("SELECT case_id FROM cases WHERE area = 'cumbria'"))
+                      .scalars())
+    mine = [e for cid in cumbria for e in judged.events[cid]] + [
+        e for e in judged.events[None] if e.area == "cumbria"]
+    assert stamps == {e.event_id: xes_time(e.at) for e in mine} and len(stamps) > 100
