@@ -18,6 +18,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from json.encoder import encode_basestring as _string  # what json.dumps gives a string
 from typing import IO, Any
 
@@ -87,13 +88,12 @@ class _Array:
 
 
 class _EventTexts:
-    """The JSON of what repeats across events (a type, the attributes of a source and
-    data payload, an area's relationship), built once each; bounded so memory stays flat."""
+    """The JSON attributes of each event type, source and data payload, built once each;
+    bounded so memory stays flat."""
 
     def __init__(self, types: dict[str, dict[str, str]]):
         self.types = types
         self.attrs: dict[tuple[str, str, str], str] = {}
-        self.names: dict[str, str] = {}
 
     def attributes(self, etype: str, source: str, data: str) -> str:
         text = self.attrs.get((etype, source, data))
@@ -107,13 +107,11 @@ class _EventTexts:
                    for k, v in sorted(json.loads(data).items())])
         return text
 
-    def name(self, text: str) -> str:
-        found = self.names.get(text)
-        if found is None:
-            if len(self.names) > CACHED:
-                self.names.clear()
-            found = self.names[text] = _string(text)
-        return found
+
+@lru_cache(maxsize=CACHED)
+def _name(text: str) -> str:
+    """A repeating string (an event type, an area's object id) as JSON."""
+    return _string(text)
 
 
 def _json(value: Any) -> str:
@@ -157,9 +155,9 @@ def write_ocel(out: IO[str], traces: Iterable[Trace], vocabulary: Vocabulary) ->
                         if case_oid else "")
             lines = []
             for eid, _case, area, etype, at, source, data in trace.event_rows:
-                rels = texts.name(f"area:{area}")
+                rels = _name(f"area:{area}")
                 lines.append(
-                    f'{{"id":{_string(eid)},"type":{texts.name(etype)},'
+                    f'{{"id":{_string(eid)},"type":{_name(etype)},'
                     f'"time":"{driver.iso_z(at)}",'
                     f'"attributes":{texts.attributes(etype, source, data)},'
                     f'"relationships":[{case_rel}{{"objectId":{rels},"qualifier":"area"}}'

@@ -34,7 +34,7 @@ def xes_time(instant: datetime) -> str:
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                           "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 _SPECIAL = re.compile(r'[&<>"\n\r\t]')
-CACHED = 50_000  # attribute texts kept for reuse; the cache starts afresh beyond it
+CACHED = 50_000  # attribute texts kept for reuse
 
 
 def quoteattr(text: str) -> str:
@@ -61,41 +61,27 @@ def _attr(key: str, value: Any) -> str:
     return f"<string key={_key(key)} value={quoteattr(text)}/>"
 
 
-class _Texts:
-    """Attribute texts that repeat across a log (an event type, a source, an area, a data
-    payload, a step's status), built once each; bounded so memory stays flat."""
-
-    def __init__(self) -> None:
-        self.attrs: dict[tuple[str, str], str] = {}
-        self.data: dict[str, str] = {}
-
-    def attr(self, key: str, value: str) -> str:
-        text = self.attrs.get((key, value))
-        if text is None:
-            if len(self.attrs) > CACHED:
-                self.attrs.clear()
-            text = self.attrs[(key, value)] = _attr(key, value)
-        return text
-
-    def data_attrs(self, raw: str) -> str:
-        """The event's data fields (JSON text) as `data:<field>` attributes, sorted."""
-        text = self.data.get(raw)
-        if text is None:
-            if len(self.data) > CACHED:
-                self.data.clear()
-            text = self.data[raw] = "".join(
-                _attr(f"data:{k}", v) for k, v in sorted(json.loads(raw).items()))
-        return text
+# Attribute texts that repeat across a log (an event type, a source, an area, a data
+# payload, a step's status) are built once each; bounded so memory stays flat.
+@lru_cache(maxsize=CACHED)
+def _text_attr(key: str, value: str) -> str:
+    return _attr(key, value)
 
 
-def _instance_attrs(texts: _Texts, driver: Driver, row: tuple[Any, ...], nth: int) -> str:
+@lru_cache(maxsize=CACHED)
+def _data_attrs(raw: str) -> str:
+    """The event's data fields (JSON text) as `data:<field>` attributes, sorted."""
+    return "".join(_attr(f"data:{k}", v) for k, v in sorted(json.loads(raw).items()))
+
+
+def _instance_attrs(driver: Driver, row: tuple[Any, ...], nth: int) -> str:
     # Keys are unique within an event: a second instance of a step on one event (rare:
     # two gaps cannot start together, but a deadline step may list a trigger twice)
     # gets `#2`. Row columns: those of LoggedInstance.
     prefix = f"step:{row[3]}" + (f"#{nth}" if nth > 1 else "")
-    out = (texts.attr(f"{prefix}:status", row[4]) + texts.attr(f"{prefix}:owner", row[9])
-           + texts.attr(f"{prefix}:severity", row[10])
-           + texts.attr(f"{prefix}:version", row[11]))
+    out = (_text_attr(f"{prefix}:status", row[4]) + _text_attr(f"{prefix}:owner", row[9])
+           + _text_attr(f"{prefix}:severity", row[10])
+           + _text_attr(f"{prefix}:version", row[11]))
     if row[7] is not None:
         out += f"<date key={_key(f'{prefix}:due')} value=\"{driver.millis(row[7])}\"/>"
     return out
@@ -113,8 +99,7 @@ def write_xes(out: IO[str], traces: Iterable[Trace], log_name: str = "liaison") 
               "<date key='time:timestamp' value='1970-01-01T00:00:00.000+00:00'/></global>\n")
     out.write(" <classifier name='Activity' keys='concept:name'/>\n")
     out.write(f" {_attr('concept:name', log_name)}\n")
-    texts = _Texts()
-    attr, data_attrs = texts.attr, texts.data_attrs
+    attr, data_attrs = _text_attr, _data_attrs
     written = 0
     for trace in traces:
         driver = trace.driver
@@ -129,7 +114,7 @@ def write_xes(out: IO[str], traces: Iterable[Trace], log_name: str = "liaison") 
             if row[5] is not None:
                 nth = seen[(row[5], row[3])] = seen.get((row[5], row[3]), 0) + 1
                 triggered[row[5]] = triggered.get(row[5], "") + _instance_attrs(
-                    texts, driver, row, nth)
+                    driver, row, nth)
             if row[8] is not None:
                 satisfied.setdefault(row[8], set()).add(row[3])
         lines = [f" <trace>{head}\n"]
