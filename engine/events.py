@@ -24,13 +24,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from engine.errors import EventError, EventProblem
-from engine.vocabulary import Vocabulary, did_you_mean
+from engine.vocabulary import EventType, Vocabulary, did_you_mean
 
 TOP_LEVEL = ("event_id", "case_id", "area", "type", "at", "source", "data")
 # Agency references only: ASCII letters and digits, then also . _ - (and : in event ids),
 # matched in full. No '/' (an id is part of a URL path) and no free text.
-_CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
-_EVENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}", re.ASCII)
+CASE_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+EVENT_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}"
+_CASE_ID = re.compile(CASE_ID_PATTERN, re.ASCII)
+_EVENT_ID = re.compile(EVENT_ID_PATTERN, re.ASCII)
 CASE_ID_RULE = "1 to 64 ASCII letters, digits and . _ - starting with a letter or digit"
 EVENT_ID_RULE = "1 to 128 ASCII letters, digits and . _ : - starting with a letter or digit"
 # Event instants outside these years are refused: nothing in a case file happened
@@ -113,6 +115,31 @@ def parse_timestamp(text: Any) -> datetime:
     return value
 
 
+# The common shape of a timestamp, for checking a column of them at once: one with a "T"
+# and an offset, so `fromisoformat` gives an aware instant (it still judges the values).
+_TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)"
+_TIMESTAMPS = re.compile(f"(?:{_TIMESTAMP}\n)*{_TIMESTAMP}", re.ASCII)
+
+
+def parse_timestamps(texts: Sequence[Any]) -> list[datetime]:
+    """Every text by `parse_timestamp`'s rule, with one check per column instead of per
+    text. ValueError when any fails or is in another shape (then parse them one by one to
+    know which, and why)."""
+    try:
+        if not texts or _TIMESTAMPS.fullmatch("\n".join(texts)) is None:
+            raise ValueError("not all in the common shape")
+    except TypeError:
+        raise ValueError("not all text") from None
+    values = list(map(datetime.fromisoformat, texts))
+    try:
+        plausible = min(values) >= _EARLIEST and max(values) < _LATEST
+    except OverflowError:
+        plausible = False
+    if not plausible:
+        raise ValueError("not all in range")
+    return values
+
+
 def parse_event(
     obj: Any, vocabulary: Vocabulary, line: int = 0, source: str | None = None
 ) -> Event:
@@ -169,22 +196,31 @@ def parse_event(
     data = obj.get("data", {})
     if data is None:
         data = {}
+    problem = data_problem(spec, data, vocabulary.areas)
+    if problem is not None:
+        raise fail(*problem)
+    return Event(event_id, case_id, area, etype, at, src, data, at.timestamp())
+
+
+def data_problem(spec: EventType, data: Any, areas: frozenset[str]) -> tuple[str, str] | None:
+    """What is wrong with an event's data object, as (message, field), or None. The one
+    rule for data: `parse_event` applies it to each event, ingest's bulk path to each
+    distinct (type, data object) of a batch."""
     if not isinstance(data, dict):
-        raise fail("must be a JSON object", "data")
+        return "must be a JSON object", "data"
+    etype = spec.name
     for k, v in data.items():
         fs = spec.fields.get(k)
         if fs is None:
             allowed = ", ".join(spec.fields) or "none"
-            raise fail(
-                f"an unknown field for {etype}{did_you_mean(k, spec.fields)}; allowed: {allowed}",
-                "data",
-            )
-        if fs.check(v, vocabulary.areas) is not None:
-            raise fail(f"is not allowed (allowed: {fs.allowed()})", f"data.{k}")
+            return (f"an unknown field for {etype}{did_you_mean(k, spec.fields)}; "
+                    f"allowed: {allowed}", "data")
+        if fs.check(v, areas) is not None:
+            return f"is not allowed (allowed: {fs.allowed()})", f"data.{k}"
     for fname, fs in spec.fields.items():
         if not fs.optional and fname not in data:
-            raise fail(f"is required for {etype} (allowed: {fs.allowed()})", f"data.{fname}")
-    return Event(event_id, case_id, area, etype, at, src, data, at.timestamp())
+            return f"is required for {etype} (allowed: {fs.allowed()})", f"data.{fname}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -201,16 +237,51 @@ class ReadLine:
 def physical_lines(stream: IO[str]) -> Iterator[str | None]:
     """Each line of `stream` without its newline, or None for a line longer than
     MAX_LINE_CHARS (skipped in bounded pieces, never held whole). Lines end at '\\n'
-    only, as the line numbers people see in an editor do."""
-    while chunk := stream.readline(MAX_LINE_CHARS + 1):
-        if chunk.endswith("\n"):
-            yield chunk[:-1].rstrip("\r")
-        elif len(chunk) <= MAX_LINE_CHARS:  # the last line, with no newline
-            yield chunk.rstrip("\r")
-        else:
-            while chunk and not chunk.endswith("\n"):
-                chunk = stream.readline(MAX_LINE_CHARS)
-            yield None
+    only, as the line numbers people see in an editor do; a '\\r' before it is dropped."""
+    for lines in physical_line_lists(stream):
+        yield from lines
+
+
+READ_BLOCK = 1 << 20  # characters read at a time
+
+
+def physical_line_lists(stream: IO[str], size: int = 1000) -> Iterator[list[str | None]]:
+    """`physical_lines` in lists of `size` (the last may be shorter), read a block at a
+    time: splitting a block is a few C calls, where reading a line at a time is a
+    Python call per line. At most a block and one line's limit are held at once."""
+    out: list[str | None] = []
+    carry = ""  # the start of a line that ends in a later block
+    over = False  # the current line is already past the limit (its text is dropped)
+    while block := stream.read(READ_BLOCK):
+        parts = block.split("\n")
+        if len(parts) == 1:  # no line ends in this block
+            carry, over = _carried(carry + block, over)
+            continue
+        head = None if over or len(carry) + len(parts[0]) > MAX_LINE_CHARS else carry + parts[0]
+        out.append(head if head is None or not head.endswith("\r") else head.rstrip("\r"))
+        middle: list[str | None] = list(parts[1:-1])
+        if "\r" in block or max(map(len, parts), default=0) > MAX_LINE_CHARS:
+            middle = [p.rstrip("\r") if len(p) <= MAX_LINE_CHARS else None
+                      for p in parts[1:-1]]
+        out.extend(middle)
+        carry, over = _carried(parts[-1], False)
+        while len(out) >= size:
+            yield out[:size]
+            del out[:size]
+    if over:
+        out.append(None)
+    elif carry:
+        out.append(carry.rstrip("\r"))
+    while out:
+        yield out[:size]
+        del out[:size]
+
+
+def _carried(text: str, over: bool) -> tuple[str, bool]:
+    """The unfinished line carried to the next block: its text while within the limit."""
+    if over or len(text) > MAX_LINE_CHARS:
+        return "", True
+    return text, False
 
 
 def read_lines(
@@ -222,23 +293,27 @@ def read_lines(
         yield from _read_csv(stream, vocabulary, source)
         return
     for number, text in enumerate(physical_lines(stream), start=1):
-        unreadable = _unreadable(text)
-        if unreadable:
-            yield _rejected(number, unreadable, source)
-            continue
-        assert text is not None
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield _rejected(number, f"not valid JSON: {exc.msg} at column {exc.colno}", source)
-            continue
-        except RecursionError:
-            yield _rejected(number, "not read: JSON nested too deeply", source)
-            continue
-        except ValueError:  # an integer over Python's digit limit
-            yield _rejected(number, "not read: a number has more than 4,300 digits", source)
-            continue
-        yield _outcome(number, text, obj, vocabulary, source)
+        yield jsonl_line(number, text, vocabulary, source)
+
+
+def jsonl_line(
+    number: int, text: str | None, vocabulary: Vocabulary, source: str | None = None
+) -> ReadLine:
+    """One physical JSONL line (None: longer than MAX_LINE_CHARS) with its outcome: the
+    reference for every rule and reject reason (ingest's bulk path falls back to it)."""
+    unreadable = _unreadable(text)
+    if unreadable:
+        return _rejected(number, unreadable, source)
+    assert text is not None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return _rejected(number, f"not valid JSON: {exc.msg} at column {exc.colno}", source)
+    except RecursionError:
+        return _rejected(number, "not read: JSON nested too deeply", source)
+    except ValueError:  # an integer over Python's digit limit
+        return _rejected(number, "not read: a number has more than 4,300 digits", source)
+    return _outcome(number, text, obj, vocabulary, source)
 
 
 def _unreadable(text: str | None) -> str | None:

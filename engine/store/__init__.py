@@ -8,7 +8,7 @@ by `engine_for` (`$LIAISON_DATABASE_URL`, else SQLite under ./.liaison/).
 from engine.store.audit import Actor, current_actor, entries, record
 from engine.store.audit_chain import verify as verify_audit_chain
 from engine.store.audit_reads import who_read
-from engine.store.batches import body_hash, case_bucket, commit_batch
+from engine.store.batches import body_hash, case_bucket, commit_batch, commit_lines
 from engine.store.bulk import insert_rows, instant_param, placeholders, read_events
 from engine.store.counts import (
     CountKey,
@@ -85,7 +85,8 @@ from engine.store.versions import versions as deployed_versions
 __all__ = [
     "Actor", "StoreRules", "UTCDateTime", "Version", "api_tokens", "audit_log", "body_hash",
     "build_rules", "candidate_template", "case_bucket", "case_detail", "case_timeline",
-    "cases", "checked_engine", "commit_batch", "config_versions", "connected", "content_hash",
+    "cases", "checked_engine", "commit_batch", "commit_lines", "config_versions", "connected",
+    "content_hash",
     "current_actor", "current_revision", "deployed_versions", "describe", "engine_for",
     "entries", "events", "flag_json", "flag_query", "flags", "head_revision", "history",
     "in_partition", "ingest_batches", "insert_rows", "instance_json", "instances",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from operator import methodcaller
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Engine, Table
@@ -30,6 +31,17 @@ def _identity(value: Any) -> Any:
     return value
 
 
+_TO_UTC = methodcaller("astimezone", UTC)
+_SQLITE_TEXT = methodcaller("isoformat", " ", "microseconds")
+
+
+def instants_param(conn: Connection, values: list[datetime]) -> list[Any]:
+    """`instant_param` over a column of aware instants, with C-level calls only."""
+    if conn.dialect.name != "sqlite":
+        return values
+    return [text[:26] for text in map(_SQLITE_TEXT, map(_TO_UTC, values))]
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
@@ -45,6 +57,27 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str],
     rows already hold driver values (instants from `instant_param`, JSON as text)."""
     if not rows:
         return
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+           f"VALUES ({', '.join(mark for _ in columns)})")
+    conn.exec_driver_sql(sql, list(rows) if prepared else _driver_rows(conn, table, columns, rows))
+
+
+def update_rows(conn: Connection, table: Table, columns: Sequence[str], key: str,
+                rows: Sequence[Sequence[Any]]) -> None:
+    """UPDATE many rows with one executemany: each row holds the new values of `columns`
+    and then the value of `key` that picks the row."""
+    if not rows:
+        return
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    sql = (f"UPDATE {table.name} SET {', '.join(f'{c} = {mark}' for c in columns)} "
+           f"WHERE {key} = {mark}")
+    conn.exec_driver_sql(sql, _driver_rows(conn, table, (*columns, key), rows))
+
+
+def _driver_rows(conn: Connection, table: Table, columns: Sequence[str],
+                 rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
+    """Rows with each value converted as the column's type would convert it."""
     sqlite = conn.dialect.name == "sqlite"
     convert = []
     for name in columns:
@@ -55,13 +88,16 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str],
             convert.append(_json)
         else:
             convert.append(_identity)
-    mark = "?" if sqlite else "%s"
-    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-           f"VALUES ({', '.join(mark for _ in columns)})")
-    plain = prepared or all(c is _identity for c in convert)
-    params = list(rows) if plain else [
-        tuple(f(v) for f, v in zip(convert, row, strict=True)) for row in rows]
-    conn.exec_driver_sql(sql, params)
+    if all(c is _identity for c in convert):
+        return list(rows)
+    return [tuple(f(v) for f, v in zip(convert, row, strict=True)) for row in rows]
+
+
+def instant_value(conn: Connection, value: Any) -> datetime:
+    """An instant as a driver returns it (text on SQLite), as an aware UTC datetime."""
+    out = UTCDateTime().process_result_value(value, conn.dialect)
+    assert out is not None
+    return out
 
 
 EVENT_SQL = "SELECT event_id, case_id, area, type, at, source, data FROM events"
@@ -88,3 +124,26 @@ def read_events(conn: Connection, where: str, params: Sequence[Any]) -> Iterator
 
 def placeholders(n: int) -> str:
     return ", ".join("?" for _ in range(n))
+
+
+def in_keys(conn: Connection, column: str, keys: Sequence[str]) -> tuple[str, Any]:
+    """A WHERE condition (with one `?`) and its parameter: `column` is one of `keys`.
+    The keys travel as one parameter (a JSON array read by `json_each` on SQLite, an
+    array on PostgreSQL), so a batch of thousands costs one statement and one round
+    trip, not one per few hundred keys."""
+    if conn.dialect.name == "sqlite":
+        return f"{column} IN (SELECT value FROM json_each(?))", json.dumps(list(keys))
+    return f"{column} = ANY(?)", list(keys)
+
+
+def select_in(conn: Connection, select_from: str, column: str, keys: Sequence[str],
+              tail: str = "") -> list[Any]:
+    """Rows of `SELECT ... FROM ...` (written with no placeholder) whose `column` is one
+    of `keys` (`in_keys`), then `tail` (GROUP BY, ORDER BY, FOR UPDATE...)."""
+    if not keys:
+        return []
+    where, param = in_keys(conn, column, keys)
+    sql = f"{select_from} WHERE {where} {tail}"
+    if conn.dialect.name != "sqlite":
+        sql = sql.replace("?", "%s")
+    return list(conn.exec_driver_sql(sql, (param,)))

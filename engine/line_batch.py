@@ -1,0 +1,334 @@
+"""A batch of input lines decided at once (contract §3): the accepted events as columns,
+the rest as rejects with their reasons. Ingest's hot path.
+
+Why columns: checking a line at a time (`engine.events.parse_event`) cost several times
+what the database spends storing it. Here each rule is checked once per batch over a
+column with C-level calls: one JSON decode per line, one regular expression over all
+the ids, one subset test for all the types, sources and areas, one `data_problem` per
+distinct (type, data object). A batch of well-formed lines runs no Python per event.
+
+Why it is exact: the bulk checks only ever *accept*. A line they cannot accept outright
+(a check failed on one of its values; it is not ASCII; it holds a \\u escape; it did not
+decode) is decided by `engine.events.jsonl_line`, the reader `check` uses, so every
+reject and its reason are that reader's, byte for byte. The bulk checks accept a line
+only when that reader would accept it with the same values (a differential test holds
+the two to the same outcome on a hostile corpus). Lines are ASCII without escapes before
+orjson decodes them, so it reads them as `json` does: the only difference left, an
+integer past 64 bits read as a float, is a value no rule accepts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import repeat
+from typing import Any
+
+import orjson
+
+from engine.errors import EventProblem
+from engine.events import (
+    CASE_ID_PATTERN,
+    EVENT_ID_PATTERN,
+    TOP_LEVEL,
+    Event,
+    ReadLine,
+    data_problem,
+    is_case_id,
+    is_event_id,
+    jsonl_line,
+    parse_timestamp,
+    parse_timestamps,
+)
+from engine.vocabulary import Vocabulary
+
+_TOP = frozenset(TOP_LEVEL)
+_COLUMNS = ("line", "event_id", "case_id", "area", "type", "at", "source", "data", "data_key")
+
+
+def _joined(pattern: str) -> Callable[[Sequence[Any]], bool]:
+    """A test that every item is a str matching `pattern` in full, by one match over the
+    items joined by newlines (the pattern excludes the newline, so the joined text can
+    only match item by item)."""
+    whole = re.compile(f"(?:{pattern}\n)*{pattern}", re.ASCII)
+
+    def check(items: Sequence[Any]) -> bool:
+        try:
+            return bool(items) and whole.fullmatch("\n".join(items)) is not None
+        except TypeError:  # an item that is not a str
+            return False
+
+    return check
+
+
+_event_ids_ok = _joined(EVENT_ID_PATTERN)
+_case_ids_ok = _joined(CASE_ID_PATTERN)
+
+
+@dataclass
+class EventColumns:
+    """Accepted events as columns, in line order. `case_id` is None for area-level
+    events; `data` is the parsed object ({} when absent or null) and `data_key` its
+    orjson bytes (equal exactly when the objects are equal, value types included)."""
+
+    line: list[int] = field(default_factory=list)
+    event_id: list[str] = field(default_factory=list)
+    case_id: list[str | None] = field(default_factory=list)
+    area: list[str] = field(default_factory=list)
+    type: list[str] = field(default_factory=list)
+    at: list[datetime] = field(default_factory=list)
+    source: list[str] = field(default_factory=list)
+    data: list[dict[str, Any]] = field(default_factory=list)
+    data_key: list[bytes] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+    def event(self, i: int) -> Event:
+        at = self.at[i]
+        return Event(self.event_id[i], self.case_id[i], self.area[i], self.type[i], at,
+                     self.source[i], self.data[i], at.timestamp())
+
+    def timestamps(self) -> list[float]:
+        return list(map(datetime.timestamp, self.at))
+
+    def append(self, line: int, e: Event) -> None:
+        values = (line, e.event_id, e.case_id, e.area, e.type, e.at, e.source, e.data,
+                  orjson.dumps(e.data))
+        for name, value in zip(_COLUMNS, values, strict=True):
+            getattr(self, name).append(value)
+
+    def in_line_order(self) -> EventColumns:
+        order = sorted(range(len(self.line)), key=self.line.__getitem__)
+        out = EventColumns()
+        for name in _COLUMNS:
+            column = getattr(self, name)
+            setattr(out, name, [column[i] for i in order])
+        return out
+
+
+@dataclass
+class LineBatch:
+    """Lines first..last of an input: accepted events and rejected lines."""
+
+    first: int
+    last: int
+    events: EventColumns
+    rejects: list[EventProblem]
+
+
+def from_read_lines(lines: Sequence[ReadLine]) -> LineBatch:
+    """A batch from lines already decided one at a time (CSV, a mapping's rejects)."""
+    cols = EventColumns()
+    rejects: list[EventProblem] = []
+    for rl in lines:
+        if rl.event is not None:
+            cols.append(rl.line, rl.event)
+        else:
+            assert rl.problem is not None
+            rejects.append(rl.problem)
+    return LineBatch(lines[0].line, lines[-1].line, cols, rejects)
+
+
+def decide_jsonl(first: int, texts: Sequence[str | None], vocabulary: Vocabulary,
+                 source: str | None = None) -> LineBatch:
+    """Physical JSONL lines numbered from `first` (None: an overlong line), decided."""
+    objs, at_index = _decode(texts)
+    cols = EventColumns()
+    taken: set[int] = set()
+    if objs:
+        checks = _Checks(objs, vocabulary)
+        passed = checks.passed()
+        checks.take(cols, passed, [first + at_index[j] for j in passed])
+        taken = {at_index[j] for j in passed}
+    rejects: list[EventProblem] = []
+    if len(taken) < len(texts):
+        accepted_before = len(cols)
+        for i in range(len(texts)):
+            if i not in taken:
+                rl = jsonl_line(first + i, texts[i], vocabulary, source)
+                if rl.event is not None:
+                    cols.append(rl.line, rl.event)
+                else:
+                    assert rl.problem is not None
+                    rejects.append(rl.problem)
+        if len(cols) > accepted_before:
+            cols = cols.in_line_order()
+    return LineBatch(first, first + len(texts) - 1, cols, rejects)
+
+
+def _decode(texts: Sequence[str | None]) -> tuple[list[Any], list[int]]:
+    """Decode the lines the bulk checks may accept: ASCII with no \\u escape (so no lone
+    surrogate, no byte that was not UTF-8), decoded by orjson. Returns the objects and,
+    for each, its index in `texts`; a line left out is decided by the reference reader."""
+    try:
+        whole: str | None = "\n".join(texts)  # type: ignore[arg-type]
+    except TypeError:  # an overlong line (None)
+        whole = None
+    if whole is not None and whole.isascii() and "\\u" not in whole:
+        try:
+            return list(map(orjson.loads, texts)), list(range(len(texts)))  # type: ignore[arg-type]
+        except orjson.JSONDecodeError:
+            pass  # some line is not plain JSON: decode them one by one
+    objs, at_index = [], []
+    for i, text in enumerate(texts):
+        if text is None or not text.isascii() or "\\u" in text:
+            continue
+        try:
+            objs.append(orjson.loads(text))
+        except orjson.JSONDecodeError:
+            continue
+        at_index.append(i)
+    return objs, at_index
+
+
+class _Checks:
+    """The contract's rules over columns of decoded objects. `passed()` lists the objects
+    that satisfy every rule; the others are left to the reference reader."""
+
+    def __init__(self, objs: list[Any], vocabulary: Vocabulary) -> None:
+        self.vocab = vocabulary
+        self.objs = objs
+        self.bad: set[int] = set()
+        self.cols: dict[str, list[Any]] = {}
+        self.type_name: list[str | None] = []
+        self.at: list[datetime | None] = []
+        self.data: list[Any] = []
+        self.data_key: list[bytes | None] = []
+        self.area_level = {n for n, t in vocabulary.types.items() if t.level == "area"}
+
+    def col(self, key: str) -> list[Any]:
+        """One key's values (None where absent), read once."""
+        out = self.cols.get(key)
+        if out is None:
+            out = self.cols[key] = list(map(dict.get, self.objs, repeat(key), repeat(None)))
+        return out
+
+    def fail_where(self, bad: Iterable[bool]) -> None:
+        self.bad.update(i for i, b in enumerate(bad) if b)
+
+    def passed(self) -> list[int]:
+        objs = self.objs
+        if set(map(type, objs)) != {dict}:
+            self.fail_where(type(o) is not dict for o in objs)
+            self.objs = objs = [o if type(o) is dict else {} for o in objs]
+        if not set().union(*objs) <= _TOP:
+            self.fail_where(not o.keys() <= _TOP for o in objs)
+        ids = self.col("event_id")
+        if not _event_ids_ok(ids):
+            self.fail_where(not is_event_id(e) for e in ids)
+        self._types()
+        self._instants()
+        self._sources_and_areas()
+        self._case_ids()
+        self._data()
+        if not self.bad:
+            return list(range(len(objs)))
+        return [i for i in range(len(objs)) if i not in self.bad]
+
+    def _types(self) -> None:
+        types, known = self.col("type"), self.vocab.types
+        if _all_in(types, known.keys()):
+            self.type_name = types
+        else:
+            self.type_name = [t if type(t) is str and t in known else None for t in types]
+            self.fail_where(t is None for t in self.type_name)
+
+    def _instants(self) -> None:
+        texts = self.col("at")
+        try:
+            self.at = list(parse_timestamps(texts))
+        except ValueError:
+            self.at = [_instant_or_none(t) for t in texts]
+            self.fail_where(a is None for a in self.at)
+
+    def _sources_and_areas(self) -> None:
+        sources, areas = self.col("source"), self.col("area")
+        if not _all_in(sources, self.vocab.sources):
+            self.fail_where(not (type(s) is str and s in self.vocab.sources) for s in sources)
+        register = self.vocab.areas
+        if not register:  # no register: any text (parse_event requires it, not empty)
+            self.fail_where(not (type(a) is str and a != "") for a in areas)
+        elif not _all_in(areas, register):
+            self.fail_where(not (type(a) is str and a in register) for a in areas)
+
+    def _case_ids(self) -> None:
+        cids, levels = self.col("case_id"), self.area_level
+        if levels.isdisjoint(self.type_name):
+            if _case_ids_ok(cids):
+                return
+            self.fail_where(not is_case_id(c) for c in cids)
+            return
+        # An area-level event has no case id (absent, null or ""); a case event has one.
+        self.fail_where((c is not None and c != "") if t in levels else not is_case_id(c)
+                        for c, t in zip(cids, self.type_name, strict=True))
+
+    def _data(self) -> None:
+        """`data_problem` once per distinct (type, data object): objects decoded by orjson
+        are equal, value types included, exactly when their orjson bytes are."""
+        datas = self.col("data")
+        if None in datas:  # absent or null: {}
+            datas = [{} if d is None else d for d in datas]
+        self.data = datas
+        try:
+            keys: list[bytes | None] = list(map(orjson.dumps, datas))
+        except orjson.JSONEncodeError:  # nested too deeply to write back: not allowed anyway
+            keys = [_dumps_or_none(d) for d in datas]
+            self.fail_where(k is None for k in keys)
+        self.data_key = keys
+        pairs = list(zip(self.type_name, keys, strict=True))
+        one_of_each = dict(zip(pairs, datas, strict=True))
+        areas, types = self.vocab.areas, self.vocab.types
+        refused = {(t, k) for (t, k), d in one_of_each.items()
+                   if t is not None and k is not None
+                   and data_problem(types[t], d, areas) is not None}
+        if refused:
+            self.fail_where(p in refused for p in pairs)
+
+    def take(self, cols: EventColumns, passed: list[int], lines: list[int]) -> None:
+        """The passed objects' values into `cols`, as `parse_event` makes them."""
+        every = len(passed) == len(self.objs)
+
+        def pick(values: list[Any]) -> list[Any]:
+            return values if every else [values[j] for j in passed]
+
+        cols.line = lines
+        cols.event_id = pick(self.col("event_id"))
+        cols.type = pick(self.type_name)
+        levels = self.area_level
+        if levels.isdisjoint(cols.type):
+            cols.case_id = pick(self.col("case_id"))
+        else:  # an area-level event's case id is None ("" or absent in the line)
+            cols.case_id = [None if t in levels else c
+                            for c, t in zip(pick(self.col("case_id")), cols.type, strict=True)]
+        cols.area = pick(self.col("area"))
+        cols.source = pick(self.col("source"))
+        cols.at = pick(self.at)
+        cols.data = pick(self.data)
+        cols.data_key = pick(self.data_key)
+
+
+def _all_in(values: list[Any], allowed: Any) -> bool:
+    try:
+        return set(values) <= allowed  # type: ignore[no-any-return]
+    except TypeError:  # an unhashable value
+        return False
+
+
+def _instant_or_none(text: Any) -> datetime | None:
+    try:
+        return parse_timestamp(text)
+    except ValueError:
+        return None
+
+
+def _dumps_or_none(data: Any) -> bytes | None:
+    try:
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        return None
+
+
+__all__ = ["EventColumns", "LineBatch", "decide_jsonl", "from_read_lines"]
