@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Engine, and_, func, or_, select
 
 from engine.calendar import LONDON, local_date
 from engine.errors import InputError
@@ -31,6 +31,7 @@ from engine.store import (
     explain_rows,
     instance_json,
     instances,
+    judge_area,
     reading,
     rules_for,
 )
@@ -133,12 +134,13 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
             .order_by(instances.c.trigger_at)).all()
         meetings = [e for e in source.area_events(conn, area, {MEETING})
                     if e.at < quarter.end]
-        cadence = conn.execute(
-            select(*VERDICT_COLUMNS).where(instances.c.area == area,
-                                           instances.c.case_id.is_(None),
-                                           instances.c.step == MEETING_STEP)
-            .order_by(instances.c.trigger_at, instances.c.id)).all()
-        said = explain_rows(conn, [*violations, *cadence], rules)
+        # Every period of the cadence, met ones included: the area judged again as of
+        # the instant its stored rows describe (the store keeps only what lists read).
+        judged_at = conn.execute(select(func.max(instances.c.evaluated_as_of)).where(
+            instances.c.area == area, instances.c.case_id.is_(None))).scalar() or as_of
+        cadence = [i for i in judge_area(conn, rules, area, judged_at)
+                   if i.step == MEETING_STEP]
+        said = explain_rows(conn, violations, rules)
         area_funnel = funnels(conn, facts, {area}).get(area)
         outcomes = gather(conn, facts, [area])
     flagged = flagged_cases(engine, area, quarter)
@@ -158,7 +160,7 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
     step_rows = _rows(shown, "step", steps)
     owner_rows = _rows(shown, "owner", owners)
     violation_rows = [(r.step, r.trigger_at.astimezone(LONDON).isoformat(), r.case_id, text)
-                      for r, text in zip(violations, said[:len(violations)], strict=True)]
+                      for r, text in zip(violations, said, strict=True)]
     template = facts.template(area)
     start_day = quarter.first_day
     derogation_rows = [(step, facts.variant(area, step), d.justification, d.approved_by,
@@ -166,9 +168,9 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
                        for step, d in sorted(template.derogations.items())
                        if d.expires >= start_day]
     meeting_rows = [(local_date(e.at).isoformat(), "held", e.event_id) for e in meetings]
-    cadence_said = said[len(violations):]
-    cadence_rows = [(r.status, None if r.due is None else r.due.astimezone(LONDON).isoformat(),
-                     r.satisfied_by, text) for r, text in zip(cadence, cadence_said, strict=True)]
+    cadence_rows = [(str(i.status),
+                     None if i.due is None else i.due.astimezone(LONDON).isoformat(),
+                     i.satisfied_by, i.explanation) for i in cadence]
     group = facts.scrutiny_groups.get(area)
     tables = [
         Table("compliance_by_step", f"Compliance by step, {quarter} against {prev}",
@@ -197,8 +199,7 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
         "violations": [dict(zip(tables[2].columns, r, strict=True)) for r in violation_rows],
         "derogations": [dict(zip(tables[3].columns, r, strict=True)) for r in derogation_rows],
         "meetings": [dict(zip(tables[4].columns, r, strict=True)) for r in meeting_rows],
-        "meeting_cadence": [instance_json(r, text)
-                            for r, text in zip(cadence, cadence_said, strict=True)],
+        "meeting_cadence": [instance_json(i, i.explanation) for i in cadence],
         "sample": {"seed": seed, "size": sample_size, "flagged_cases": len(flagged),
                    "method": (f"{len(sampled)} of the {len(flagged)} cases with a flag due in "
                               f"{quarter}, drawn with seed {seed} (Python random.sample over "

@@ -33,6 +33,7 @@ from engine.store.explanations import (
     case_events,
     explain_from,
     explain_rows,
+    judge_area,
     rules_for,
 )
 from engine.store.migrate import current_revision, head_revision, upgrade
@@ -96,7 +97,8 @@ __all__ = [
     "writing",
     "flag_acks", "notify_areas", "notify_attempts", "notify_deliveries", "notify_messages",
     "notify_sent", "partition_sql",
-    "VERDICT_COLUMNS", "case_events", "explain_from", "explain_rows", "flags_json", "rules_for",
+    "VERDICT_COLUMNS", "case_events", "explain_from", "explain_rows", "flags_json", "judge_area",
+    "rules_for",
     "CountKey", "compliance_counts", "decode_contribution", "encode_contribution", "period_of",
     "recount_area", "recount_cases", "stored_counts",
 ]

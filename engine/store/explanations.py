@@ -37,7 +37,7 @@ from engine.store.tables import instances
 from engine.store.versions import rules_in_force
 
 __all__ = ["VERDICT_COLUMNS", "CaseEvents", "case_events", "explain_from", "explain_rows",
-           "judge_case", "rules_for"]
+           "judge_area", "judge_case", "rules_for"]
 
 # What readers select of an instances row: everything but stored explanation text.
 VERDICT_COLUMNS = tuple(c for c in instances.c if c.name != "explanation")
@@ -121,6 +121,12 @@ def _key(step: str, trigger_event: str | None, trigger_at: datetime | None) -> K
     # Within one case (or area) a step opens at most one instance per trigger; the
     # instant tells apart an area series' gaps that have no trigger event.
     return (step, trigger_event, None if trigger_event is not None else trigger_at)
+
+
+def judge_area(conn: Connection, rules: Rules, area: str, as_of: datetime) -> list[Instance]:
+    """The area's area-level instances judged again as of `as_of` (every one, `met`
+    included), from its area-level events (one query)."""
+    return evaluate_area(rules, area, _area_events(conn, [area])[area], as_of)
 
 
 def _same_verdict(r: Any, inst: Instance) -> bool:

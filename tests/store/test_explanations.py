@@ -22,6 +22,7 @@ from sqlalchemy import Engine, event, select, text
 from engine.api.app import create_app
 from engine.api.roles import isva_related
 from engine.api.tokens import create_token
+from engine.calendar import LONDON
 from engine.config import ConfigSet, load_config
 from engine.evaluate import Instance, evaluate_area, evaluate_case
 from engine.events import Event
@@ -271,3 +272,32 @@ def test_the_xes_export_of_one_area_stamps_its_events_as_before(judged: Judged) 
     mine = [e for cid in cumbria for e in judged.events[cid]] + [
         e for e in judged.events[None] if e.area == "cumbria"]
     assert stamps == {e.event_id: xes_time(e.at) for e in mine} and len(stamps) > 100
+
+
+def test_the_scrutiny_pack_shows_every_cadence_period_and_explains_violations(
+        judged: Judged) -> None:
+    from engine.reports import Quarter, build_scrutiny, facts_from
+
+    facts = facts_from(judged.config)
+    with reading(judged.engine) as conn:
+        violation = conn.execute(select(instances.c.area, instances.c.trigger_at).where(
+            instances.c.status == "violated").order_by(instances.c.trigger_at.desc())).first()
+    assert violation is not None
+    at = violation[1]
+    met = shown = 0
+    for area in sorted({violation[0], *facts.templates}):
+        pack = build_scrutiny(judged.engine, facts, area, Quarter.containing(at),
+                              suppress=False).data
+        cadence = evaluate_area(judged.config.rules(), area, judged.events[None], AS_OF)
+        assert pack["meeting_cadence"] == [
+            {**{k: v for k, v in i.to_json().items() if k != "area"},
+             "trigger_at": i.trigger_at.astimezone(LONDON).isoformat(), "version": i.version}
+            for i in cadence if i.step == "scrutiny_group_meets"]
+        met += sum(i["status"] == "met" for i in pack["meeting_cadence"])
+        for v in pack["violations"]:
+            (text_,) = [i.explanation for i in _per_case(judged, v["case_id"])
+                        if (i.step, str(i.status)) == (v["step"], "violated")
+                        and i.trigger_at.astimezone(LONDON).isoformat() == v["at"]]
+            assert v["explanation"] == text_
+            shown += 1
+    assert met > 0 and shown > 0
