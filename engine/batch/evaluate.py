@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-import numpy as np
 import polars as pl
 
 from engine.batch.deadline import (
@@ -132,15 +132,15 @@ def _templates(histories: dict[str, CompiledHistory]
 
 
 def _template_keys(frame: pl.DataFrame, histories: dict[str, CompiledHistory],
-                   key_of: dict[int, int]) -> pl.Series:
+                   key_of: dict[int, int]) -> pl.Expr:
     """The key of the template in force at each row's instant, in the row's area."""
-    area = frame["area"].to_numpy()
-    us = frame["us"].to_numpy()
-    out = np.zeros(frame.height, dtype=np.int64)
-    for a, ch in histories.items():
-        mask = area == a
-        starts = np.array([micros(ct.template.effective_from) for ct in ch.compiled])
-        idx = np.clip(np.searchsorted(starts, us[mask], side="right") - 1, 0, None)
-        keys = np.array([key_of[id(ct)] for ct in ch.compiled])
-        out[mask] = keys[idx]
-    return pl.Series("tk", out)
+    area, us = pl.col("area"), pl.col("us")
+    first = {a: key_of[id(ch.compiled[0])] for a, ch in histories.items()}
+    out: Any = None
+    for a, ch in histories.items():  # later versions: one test per overlay start
+        for ct in reversed(ch.compiled[1:]):
+            hit = (area == a) & (us >= micros(ct.template.effective_from))
+            key = pl.lit(key_of[id(ct)], pl.Int64)
+            out = pl.when(hit).then(key) if out is None else out.when(hit).then(key)
+    base = area.replace_strict(first, return_dtype=pl.Int64)
+    return base if out is None else out.otherwise(base)

@@ -52,10 +52,12 @@ def recurring_instances(frame: pl.DataFrame, s: Schema, rules: Rules,
         cs0 = css[0]
         pref = cs0.step.interval_preference  # type: ignore[union-attr]
         pref_col = s.pref_int_col(pref) if pref else None
-        rows = (frame.with_columns(bits=_bits(cs0, s))
-                .filter((pl.col("bits") != 0) | entering)
-                .select("case", "eid", "us", "tk", "stage", "stage_before", "bits", CASE_NO,
-                        FIRST, *([pref_col] if pref_col else []), sets_stage=sets_stage))
+        rows = (frame.lazy()
+                .select("case", "eid", "us", "tk", "stage", "stage_before", CASE_NO, FIRST,
+                        *([pref_col] if pref_col else []), bits=_bits(cs0, s),
+                        sets_stage=sets_stage, entering=entering)
+                .filter((pl.col("bits") != 0) | pl.col("entering"))
+                .collect())
         parts.append(series_instances(rows, "bits", cs0, keyed, stages.closed, pref_col,
                                       as_of_us, steps))
     if by_rules:
