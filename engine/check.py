@@ -3,10 +3,12 @@ database (contract §9). The CLI only parses options and prints what this return
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TextIO
 
 from engine.errors import EventErrors, EventProblem
 from engine.evaluate import CaseResult, Instance, evaluate_area
@@ -44,7 +46,9 @@ def accept_lines(lines: Iterable[ReadLine], source: str | None = None) -> list[E
     conflict (contract §3). The area rule is checked per case.
     """
     problems: list[EventProblem] = []
-    seen: dict[str, tuple[str, int]] = {}
+    # the first line of each event id, and its parsed object: bodies are compared only
+    # when an id repeats (rare), not serialised for every line
+    seen: dict[str, tuple[dict[str, Any], int]] = {}
     events: list[Event] = []
     by_case: dict[str, list[tuple[int, Event]]] = {}
     for rl in lines:
@@ -53,10 +57,9 @@ def accept_lines(lines: Iterable[ReadLine], source: str | None = None) -> list[E
             continue
         assert rl.event is not None and rl.obj is not None
         e = rl.event
-        body = canonical_body(rl.obj)
         prior = seen.get(e.event_id)
         if prior is not None:
-            if prior[0] != body:
+            if canonical_body(prior[0]) != canonical_body(rl.obj):
                 problems.append(
                     EventProblem(
                         rl.line,
@@ -67,7 +70,7 @@ def accept_lines(lines: Iterable[ReadLine], source: str | None = None) -> list[E
                     )
                 )
             continue
-        seen[e.event_id] = (body, rl.line)
+        seen[e.event_id] = (rl.obj, rl.line)
         events.append(e)
         if e.case_id is not None:
             by_case.setdefault(e.case_id, []).append((rl.line, e))
@@ -90,33 +93,73 @@ def check(
 
     Cases are judged by the batch engine, which the differential test holds to the
     per-case engine's instances and explanations (tests/batch)."""
-    as_of_ts = as_of.timestamp()
-    by_case: dict[str, list[Event]] = {}
-    area_events: list[Event] = []
-    seen_areas: set[str] = set()
-    for e in events:
-        if e.ts > as_of_ts:
-            continue
-        seen_areas.add(e.area)
-        if e.case_id is None:
-            area_events.append(e)
-        else:
-            by_case.setdefault(e.case_id, []).append(e)
-    # Every case at once on the batch engine; its rows become the per-case engine's
-    # CaseResults, explained on read (polars is loaded here, never by the CLI's --help).
-    from engine.batch import evaluate_batch
-    from engine.batch.materialize import case_results
+    run = Check(rules, events, as_of, area, overlay_areas)
+    return CheckResult(as_of, [c for chunk in run.chunks() for c in chunk], run.area_instances())
 
-    cases: list[CaseResult] = []
-    ids = sorted(by_case)
-    for start in range(0, len(ids), CHUNK_CASES):  # bounded memory for a national file
-        chunk = [e for cid in ids[start:start + CHUNK_CASES] for e in by_case[cid]]
-        batch = evaluate_batch(rules, chunk, as_of)
-        cases.extend(r for r in case_results(batch, chunk, as_of)
-                     if area is None or r.area == area)
-    with_overlay = set(overlay_areas)
-    wanted = {area} if area is not None else seen_areas
-    area_instances: list[Instance] = []
-    for a in sorted(wanted & with_overlay):
-        area_instances.extend(evaluate_area(rules, a, area_events, as_of))
-    return CheckResult(as_of, cases, area_instances)
+
+class Check:
+    """A check run whose cases come chunk by chunk (`chunks`), so that a national file
+    is printed as it is judged and only one chunk's instances are held at a time."""
+
+    def __init__(self, rules: Rules, events: list[Event], as_of: datetime, area: str | None,
+                 overlay_areas: Iterable[str]):
+        self.rules, self.as_of, self.area = rules, as_of, area
+        as_of_ts = as_of.timestamp()
+        self.by_case: dict[str, list[Event]] = {}
+        self.area_events: list[Event] = []
+        seen_areas: set[str] = set()
+        for e in events:
+            if e.ts > as_of_ts:
+                continue
+            seen_areas.add(e.area)
+            if e.case_id is None:
+                self.area_events.append(e)
+            else:
+                self.by_case.setdefault(e.case_id, []).append(e)
+        wanted = {area} if area is not None else seen_areas
+        self.overlay_areas = sorted(wanted & set(overlay_areas))
+
+    def chunks(self) -> Iterator[list[CaseResult]]:
+        """The cases in case-id order, CHUNK_CASES at a time (fewer with `area`)."""
+        # Every case of a chunk at once on the batch engine; its rows become the per-case
+        # engine's CaseResults, explained on read (polars is loaded here, never by --help).
+        from engine.batch import evaluate_batch
+        from engine.batch.materialize import case_results
+
+        ids = sorted(self.by_case)
+        for start in range(0, len(ids), CHUNK_CASES):
+            chunk = [e for cid in ids[start:start + CHUNK_CASES] for e in self.by_case[cid]]
+            batch = evaluate_batch(self.rules, chunk, self.as_of)
+            yield [r for r in case_results(batch, chunk, self.as_of)
+                   if self.area is None or r.area == self.area]
+
+    def area_instances(self) -> list[Instance]:
+        out: list[Instance] = []
+        for a in self.overlay_areas:
+            out.extend(evaluate_area(self.rules, a, self.area_events, self.as_of))
+        return out
+
+
+def write_json(run: Check, out: TextIO) -> Counter[str]:
+    """Write the run as `json.dumps(check(...).to_json(), ensure_ascii=False, indent=1)`
+    would, byte for byte, one case at a time; returns the instances by status."""
+    statuses: Counter[str] = Counter()
+
+    def item(obj: dict[str, Any]) -> str:
+        text = json.dumps(obj, ensure_ascii=False, indent=1)
+        return "  " + text.replace("\n", "\n  ")
+
+    out.write('{\n "as_of": ' + json.dumps(run.as_of.isoformat()) + ',\n "cases": ')
+    first = True
+    for chunk in run.chunks():
+        for case in chunk:
+            statuses.update(i.status.value for i in case.instances)
+            out.write(("[\n" if first else ",\n") + item(case.to_json()))
+            first = False
+    out.write("[]" if first else "\n ]")
+    out.write(',\n "area_instances": ')
+    area = run.area_instances()
+    statuses.update(i.status.value for i in area)
+    out.write("[\n" + ",\n".join(item(i.to_json()) for i in area) + "\n ]" if area else "[]")
+    out.write("\n}\n")
+    return statuses

@@ -6,7 +6,6 @@ statuses; 2 for bad input or config, with the reason on stderr and nothing on st
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from datetime import UTC, datetime
@@ -16,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from engine.check import CheckResult
+from engine.check import Check
 from engine.cli.render import instance_line
 from engine.cli.store_common import ConfigDirOpt, fail
 from engine.cli.table import print_table
@@ -44,8 +43,7 @@ def check(
     ] = None,
 ) -> None:
     """Evaluate an events file against the national framework and area overlays."""
-    from engine.check import accept_lines
-    from engine.check import check as run_check
+    from engine.check import accept_lines, write_json
     from engine.config import load_config
     from engine.errors import ConfigError, EventErrors
     from engine.events import open_events, parse_timestamp, read_lines
@@ -94,35 +92,41 @@ def check(
             if more:
                 text += f"\n... and {more} more"
             raise fail(f"bad events; nothing was evaluated:\n{text}") from None
-    result = run_check(config.rules(), accepted, instant, area, config.templates)
-    if fmt == "json":
-        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=1) + "\n")
-    else:
-        _table(result)
-    if statuses and any(i.status.value in statuses for i in result.instances()):
+    run = Check(config.rules(), accepted, instant, area, config.templates)
+    del accepted  # the run holds the events by case; printed chunk by chunk from here
+    totals = write_json(run, sys.stdout) if fmt == "json" else _table(run)
+    if statuses & {k for k, n in totals.items() if n}:
         raise typer.Exit(1)
 
 
-def _table(result: CheckResult) -> None:
+def _table(run: Check) -> Counter[str]:
     """For people: one block per case, flags first, each flag with its explanation."""
     out = Console(highlight=False)
-    flags = 0
-    for case in result.cases:
-        out.rule(f"[bold]{case.case_id}[/] · {case.area} · stage {case.stage}", align="left")
-        ordered = sorted(case.instances, key=lambda i: i.status not in FLAG_STATUSES)
-        for inst in ordered:
-            flags += inst.status in FLAG_STATUSES
-            instance_line(out, inst.step, inst.status.value, inst.owner, inst.due_local,
-                          inst.explanation if inst.status in FLAG_STATUSES else None)
-    if result.area_instances:
+    flags = cases = 0
+    totals: Counter[str] = Counter()
+    for chunk in run.chunks():
+        for case in chunk:
+            cases += 1
+            out.rule(f"[bold]{case.case_id}[/] · {case.area} · stage {case.stage}",
+                     align="left")
+            ordered = sorted(case.instances, key=lambda i: i.status not in FLAG_STATUSES)
+            for inst in ordered:
+                totals[inst.status.value] += 1
+                flags += inst.status in FLAG_STATUSES
+                instance_line(out, inst.step, inst.status.value, inst.owner, inst.due_local,
+                              inst.explanation if inst.status in FLAG_STATUSES else None)
+    area_instances = run.area_instances()
+    if area_instances:
         out.rule("[bold]Area-level steps[/]", align="left")
-        for inst in result.area_instances:
+        for inst in area_instances:
+            totals[inst.status.value] += 1
             flags += inst.status in FLAG_STATUSES
             instance_line(out, f"{inst.area} · {inst.step}", inst.status.value, inst.owner,
                           inst.due_local,
                           inst.explanation if inst.status in FLAG_STATUSES else None)
-    out.print(f"{len(result.cases)} case(s) as of {result.as_of.isoformat()}; {flags} flag(s).")
-    totals = Counter(i.status for i in result.instances())
+    out.print(f"{cases} case(s) as of {run.as_of.isoformat()}; {flags} flag(s).")
     print_table(out, "Instances by status", ("status", "instances"),
-                [(s.value, totals[s]) for s in Status] + [("total", sum(totals.values()))],
+                [(s.value, totals[s.value]) for s in Status]
+                + [("total", sum(totals.values()))],
                 whole=("status",))
+    return totals
