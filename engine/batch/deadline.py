@@ -17,6 +17,7 @@ import polars as pl
 from engine.batch.days import add_working_days, end_of_day_us, local_day
 from engine.batch.exprs import condition_expr, matcher_expr
 from engine.batch.schema import Schema
+from engine.batch.state import FIRST, ROW
 from engine.evaluate.compiled import CompiledStep, CompiledTemplate
 from engine.spec import DeadlineStep, Matcher, ProhibitionStep, Unit
 
@@ -31,6 +32,10 @@ OUT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "ref": pl.Int64, "canceller": pl.String, "interval": pl.Int64, "from_pref": pl.Boolean,
     "pause_days": pl.Int64, "stopper": pl.String,
 }
+# OUT and the trigger row's instant and own row: the key that puts instances in the
+# per-case engine's order (case, trigger instant, step order, trigger event id) as ints
+KEYED = [*OUT, FIRST, ROW]
+KEYED_SCHEMA = {**OUT_SCHEMA, FIRST: pl.Int64, ROW: pl.Int64}
 
 
 class Steps:
@@ -111,12 +116,12 @@ def deadline_instances(
                 key = (_key(m), "" if step.when is None else repr(step.when))
                 groups.setdefault(key, (m, step.when, []))[2].append((k, csid))
     if not metas:
-        return pl.DataFrame(schema=OUT_SCHEMA)
+        return pl.DataFrame(schema=KEYED_SCHEMA)
     parts = [_rows(frame, s, m, when, pairs) for m, when, pairs in groups.values()]
     trig = pl.concat(parts).join(_meta_frame(metas, steps), on="csid", how="left")
     trig = _firsts(frame, s, trig, metas)
     trig = _dues(trig, metas)
-    return _status(trig, as_of_us).select(OUT)
+    return _status(trig, as_of_us).select(KEYED)
 
 
 def _rows(
@@ -128,7 +133,8 @@ def _rows(
     test = matcher_expr(m, s) & pl.col("tk").is_in(tks["tk"].implode())
     if cond is not None:
         test = test & condition_expr(cond, s)
-    rows = frame.of([m.type]).filter(test).select("case", "eid", "us", "tk", "src")
+    rows = frame.of([m.type]).lazy().filter(test).select("case", "eid", "us", "tk", "src",
+                                                           FIRST, ROW).collect()
     return rows.join(tks, on="tk").drop("tk")
 
 
@@ -262,13 +268,14 @@ def prohibition_instances(
             key = (_key(step.event), repr(step.unless), repr(step.violates_when))
             groups.setdefault(key, (step.event, broken, []))[2].append((k, csid))
     if not groups:
-        return pl.DataFrame(schema=OUT_SCHEMA)
+        return pl.DataFrame(schema=KEYED_SCHEMA)
     parts = []
     for m, broken, pairs in groups.values():
         tks = pl.DataFrame({"tk": [p[0] for p in pairs], "csid": [p[1] for p in pairs]},
                            schema={"tk": pl.Int64, "csid": pl.Int64})
         test = matcher_expr(m, s) & pl.col("tk").is_in(tks["tk"].implode()) & broken
-        rows = frame.of([m.type]).filter(test).select("case", "eid", "us", "tk", "src")
+        rows = frame.of([m.type]).lazy().filter(test).select(
+            "case", "eid", "us", "tk", "src", FIRST, ROW).collect()
         parts.append(rows.join(tks, on="tk").drop("tk"))
     meta = _meta_frame(metas, steps).drop("owner")
     return (
@@ -280,5 +287,5 @@ def prohibition_instances(
             owner=pl.col("src"), trigger_us=pl.col("us"),
             canceller=pl.lit(None, pl.String), **_NO_SERIES,
         )
-        .select(OUT)
+        .select(KEYED)
     )

@@ -16,6 +16,8 @@ from typing import Any
 import polars as pl
 
 from engine.batch.deadline import (
+    KEYED,
+    KEYED_SCHEMA,
     OUT,
     OUT_SCHEMA,
     ByType,
@@ -26,7 +28,7 @@ from engine.batch.deadline import (
 from engine.batch.frame import events_frame, micros
 from engine.batch.recurring import recurring_instances
 from engine.batch.schema import Schema, build_schema
-from engine.batch.state import with_state
+from engine.batch.state import CASE_NO, FIRST, ROW, with_state
 from engine.evaluate.compiled import (
     CompiledHistory,
     CompiledStep,
@@ -110,12 +112,11 @@ def evaluate_frame(rules: Rules, built: Frame, as_of: datetime) -> BatchResult:
                             [ct for ch in histories.values() for ct in ch.compiled], keyed,
                             as_of_us, steps),
     ]
-    instances = pl.concat([p.select(OUT).cast(OUT_SCHEMA) for p in parts])  # type: ignore[arg-type]
-    instances = instances.sort(["case", "trigger_us", "order", "trigger_event"],
-                               nulls_last=False)
-    cases = frame.group_by("case", maintain_order=True).agg(
-        area=pl.col("area_now").last(), stage=pl.col("stage").last()
-    )
+    instances = pl.concat([p.select(KEYED).cast(KEYED_SCHEMA) for p in parts])  # type: ignore[arg-type]
+    # (case, trigger instant, step order, trigger event id), as the per-case engine sorts
+    instances = instances.sort([FIRST, "order", ROW]).select(OUT)
+    last_of_case = pl.col(CASE_NO) != pl.col(CASE_NO).shift(-1).fill_null(-1)
+    cases = frame.filter(last_of_case).select("case", area="area_now", stage="stage")
     return BatchResult(instances, cases, steps.steps)
 
 

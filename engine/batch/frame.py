@@ -93,7 +93,9 @@ def events_frame(events: Iterable[Event], schema: Schema) -> pl.DataFrame:
     frame = frame.with_columns(us=(pl.col("ts") * 1_000_000).round().cast(pl.Int64)).drop("ts")
     frame = frame.with_columns(_elements(name, schema, listed[name], n)
                                for name in schema.lists)
-    return frame.sort(["case", "us", "eid"])
+    order = ["case", "eid", "area", "type", "src", "us", *schema.fields.values(),
+             *schema.ints.values(), *schema.lists.values()]
+    return frame.select(order).sort(["case", "us", "eid"])
 
 
 def _elements(name: str, schema: Schema, values: list[tuple[int, object]], n: int

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from engine.batch.deadline import OUT, OUT_SCHEMA, Steps
+from engine.batch.deadline import KEYED, KEYED_SCHEMA, OUT_SCHEMA, Steps
 from engine.batch.exprs import matcher_expr
 from engine.batch.frame import from_micros, micros
 from engine.batch.schema import Schema
 from engine.batch.series import PAUSE, RESUME, SAT, START, STOP, columnar, series_instances
-from engine.batch.state import CASE_NO, FIRST
+from engine.batch.state import CASE_NO, FIRST, ROW
 from engine.batch.tokens import value_of
 from engine.evaluate.case import evaluate_case
 from engine.evaluate.compiled import CompiledStep, CompiledTemplate, compile_stages
@@ -30,7 +30,7 @@ from engine.rules import Rules
 def recurring_instances(frame: pl.DataFrame, s: Schema, rules: Rules,
                         every: list[CompiledTemplate], keyed: list[CompiledTemplate],
                         as_of_us: int, steps: Steps) -> pl.DataFrame:
-    """Every case-level recurring instance of every case in `frame` (`OUT` columns)."""
+    """Every case-level recurring instance of every case in `frame` (`KEYED` columns)."""
     versions: dict[str, list[CompiledStep]] = {}
     seen: set[int] = set()
     for ct in [*keyed, *every]:
@@ -39,7 +39,7 @@ def recurring_instances(frame: pl.DataFrame, s: Schema, rules: Rules,
                 seen.add(id(cs))
                 versions.setdefault(cs.step.id, []).append(cs)
     if not versions:
-        return pl.DataFrame(schema=OUT_SCHEMA)
+        return pl.DataFrame(schema=KEYED_SCHEMA)
     stages = compile_stages(rules.stages)
     entering = pl.col("stage") != pl.col("stage_before")
     sets_stage = pl.col("type").is_in(sorted(stages.by_type))
@@ -53,7 +53,7 @@ def recurring_instances(frame: pl.DataFrame, s: Schema, rules: Rules,
         pref = cs0.step.interval_preference  # type: ignore[union-attr]
         pref_col = s.pref_int_col(pref) if pref else None
         rows = (frame.lazy()
-                .select("case", "eid", "us", "tk", "stage", "stage_before", CASE_NO, FIRST,
+                .select("case", "eid", "us", "tk", "stage", "stage_before", CASE_NO, FIRST, ROW,
                         *([pref_col] if pref_col else []), bits=_bits(cs0, s),
                         sets_stage=sets_stage, entering=entering)
                 .filter((pl.col("bits") != 0) | pl.col("entering"))
@@ -62,7 +62,7 @@ def recurring_instances(frame: pl.DataFrame, s: Schema, rules: Rules,
                                       as_of_us, steps))
     if by_rules:
         parts.append(_per_case(frame, s, rules, versions, by_rules, as_of_us, steps))
-    return pl.concat([p.select(OUT).cast(OUT_SCHEMA) for p in parts])  # type: ignore[arg-type]
+    return pl.concat([p.select(KEYED).cast(KEYED_SCHEMA) for p in parts])  # type: ignore[arg-type]
 
 
 def _bits(cs: CompiledStep, s: Schema) -> pl.Expr:
@@ -109,4 +109,6 @@ def _per_case(frame: pl.DataFrame, s: Schema, rules: Rules,
                         i.severity, i.version, micros(i.trigger_at), i.order, steps.ref(cs),
                         None, b.interval_days, b.interval_from_preference, b.pause_days,
                         b.stopper.event_id if b.stopper is not None else None))
-    return pl.DataFrame(out, schema=OUT_SCHEMA, orient="row")
+    keys = frame.select("case", trigger_event="eid", **{FIRST: FIRST, ROW: ROW})
+    return pl.DataFrame(out, schema=OUT_SCHEMA, orient="row").join(
+        keys, on=["case", "trigger_event"], how="left")

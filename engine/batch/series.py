@@ -26,8 +26,8 @@ from __future__ import annotations
 import polars as pl
 
 from engine.batch.days import end_of_day_us, local_day
-from engine.batch.deadline import OUT, OUT_SCHEMA, Steps
-from engine.batch.state import CASE_NO, FIRST, carried
+from engine.batch.deadline import KEYED, KEYED_SCHEMA, Steps
+from engine.batch.state import CASE_NO, FIRST, ROW, carried
 from engine.evaluate.compiled import CompiledStep, CompiledTemplate
 from engine.spec import RecurringStep
 
@@ -58,12 +58,12 @@ def _previous_in_case(value: pl.Expr) -> pl.Expr:
 def series_instances(rows: pl.DataFrame, bit: str, cs0: CompiledStep,
                      keyed: list[CompiledTemplate], closed: frozenset[str], pref: str | None,
                      as_of_us: int, steps: Steps) -> pl.DataFrame:
-    """Every instance (`OUT` columns) of step `cs0.step.id` in `rows`: the frame's rows
+    """Every instance (`KEYED` columns) of step `cs0.step.id` in `rows`: the frame's rows
     that match one of the step's matchers (bit column `bit`) or enter a stage."""
     step0 = cs0.step
     assert isinstance(step0, RecurringStep)
     if cs0.start is None or rows.height == 0:
-        return pl.DataFrame(schema=OUT_SCHEMA)
+        return pl.DataFrame(schema=KEYED_SCHEMA)
     b = pl.col(bit)
     stop_stages = sorted(set(step0.stop_stages) | closed)
     is_start, is_sat = (b & START) != 0, (b & SAT) != 0
@@ -76,8 +76,10 @@ def series_instances(rows: pl.DataFrame, bit: str, cs0: CompiledStep,
             has_start=is_start.any(),
             starter=pl.col("eid").filter(is_start).first(),
             starter_tk=pl.col("tk").filter(is_start).first(),
+            starter_row=pl.col(ROW).filter(is_start).first(),
             sat=pl.col("eid").filter(is_sat).first(),
             sat_tk=pl.col("tk").filter(is_sat).first(),
+            sat_row=pl.col(ROW).filter(is_sat).first(),
             stop_hit=(b >= STOP).any(),
             stopper=stopper,
             setter=pl.col("eid").filter(pl.col("sets_stage")).last(),
@@ -102,10 +104,11 @@ def series_instances(rows: pl.DataFrame, bit: str, cs0: CompiledStep,
         )
     )
     gap_starts = pl.concat([
-        g.filter("begins").select("run", "case", "us", eid="starter", tk="starter_tk",
-                                  pref="pref", k=pl.lit(0)),
+        g.filter("begins").select("run", "case", "us", FIRST, eid="starter", tk="starter_tk",
+                                  pref="pref", k=pl.lit(0), **{ROW: pl.col("starter_row")}),
         g.filter(pl.col("sat").is_not_null() & ~pl.col("ends_run"))
-        .select("run", "case", "us", eid="sat", tk="sat_tk", pref="pref", k=pl.lit(1)),
+        .select("run", "case", "us", FIRST, eid="sat", tk="sat_tk", pref="pref", k=pl.lit(1),
+                **{ROW: pl.col("sat_row")}),
     ]).sort(["run", "us", "k"]).with_columns(idx=pl.int_range(pl.len()).over("run"))
     gap_ends = (g.filter(pl.col("sat").is_not_null())
                 .select("run", end_eid="sat", end_us="us")
@@ -201,7 +204,7 @@ def _judged(gaps: pl.DataFrame, sid: str, as_of_us: int) -> pl.DataFrame:
         satisfied_by=pl.col("end_eid"), trigger_us=pl.col("us"),
         canceller=pl.lit(None, pl.String),
         stopper=pl.when(pl.col("stopped")).then(pl.col("stop_eid")),
-    ).select(OUT)
+    ).select(KEYED)
 
 
 def _meta(keyed: list[CompiledTemplate], sid: str, steps: Steps) -> pl.DataFrame:

@@ -21,18 +21,19 @@ from engine.batch.exprs import matcher_expr
 from engine.batch.schema import PREFERENCE_TYPE, Schema
 from engine.spec import StageRule
 
-# helper columns added by `with_positions` (dropped from nothing: later steps use them)
-CASE_NO, FIRST, LAST = "ci", "first_row", "last_row"
+# helper columns added by `with_positions`: a number per case, the row's own index and
+# the indexes of its instant's first and last rows (in (case, instant, event id) order)
+CASE_NO, ROW, FIRST, LAST = "ci", "row", "first_row", "last_row"
 
 
 def with_positions(frame: pl.DataFrame) -> pl.DataFrame:
-    """`frame` (sorted by case, instant, event id) plus `ci`, a number per case, and the
-    row indexes of the first and last rows of each row's instant."""
+    """`frame` (sorted by case, instant, event id) plus the `CASE_NO`, `ROW`, `FIRST` and
+    `LAST` columns."""
     row = pl.int_range(pl.len(), dtype=pl.Int64)
     new_case = pl.col("case") != pl.col("case").shift(1)
     new_instant = (new_case | (pl.col("us") != pl.col("us").shift(1))).fill_null(True)
     frame = frame.with_columns(
-        pl.col("case").rle_id().cast(pl.Int64).alias(CASE_NO),
+        pl.col("case").rle_id().cast(pl.Int64).alias(CASE_NO), row.alias(ROW),
         pl.when(new_instant).then(row).forward_fill().alias(FIRST),
     )
     last_of_instant = pl.col(FIRST) != pl.col(FIRST).shift(-1)
