@@ -71,7 +71,8 @@ _case_ids_ok = _joined(CASE_ID_PATTERN)
 class EventColumns:
     """Accepted events as columns, in line order. `case_id` is None for area-level
     events; `data` is the parsed object ({} when absent or null) and `data_key` its
-    orjson bytes (equal exactly when the objects are equal, value types included)."""
+    repr: equal exactly when the objects are equal, value types included (the repr of
+    a JSON value is a literal that reads back as the same value)."""
 
     line: list[int] = field(default_factory=list)
     event_id: list[str] = field(default_factory=list)
@@ -81,7 +82,7 @@ class EventColumns:
     at: list[datetime] = field(default_factory=list)
     source: list[str] = field(default_factory=list)
     data: list[dict[str, Any]] = field(default_factory=list)
-    data_key: list[bytes] = field(default_factory=list)
+    data_key: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.line)
@@ -96,7 +97,7 @@ class EventColumns:
 
     def append(self, line: int, e: Event) -> None:
         values = (line, e.event_id, e.case_id, e.area, e.type, e.at, e.source, e.data,
-                  orjson.dumps(e.data))
+                  repr(e.data))
         for name, value in zip(_COLUMNS, values, strict=True):
             getattr(self, name).append(value)
 
@@ -196,7 +197,7 @@ class _Checks:
         self.type_name: list[str | None] = []
         self.at: list[datetime | None] = []
         self.data: list[Any] = []
-        self.data_key: list[bytes | None] = []
+        self.data_key: list[str | None] = []
         self.area_level = {n for n, t in vocabulary.types.items() if t.level == "area"}
 
     def col(self, key: str) -> list[Any]:
@@ -266,16 +267,15 @@ class _Checks:
                         for c, t in zip(cids, self.type_name, strict=True))
 
     def _data(self) -> None:
-        """`data_problem` once per distinct (type, data object): objects decoded by orjson
-        are equal, value types included, exactly when their orjson bytes are."""
+        """`data_problem` once per distinct (type, data object), told apart by repr."""
         datas = self.col("data")
         if None in datas:  # absent or null: {}
             datas = [{} if d is None else d for d in datas]
         self.data = datas
         try:
-            keys: list[bytes | None] = list(map(orjson.dumps, datas))
-        except orjson.JSONEncodeError:  # nested too deeply to write back: not allowed anyway
-            keys = [_dumps_or_none(d) for d in datas]
+            keys: list[str | None] = list(map(repr, datas))
+        except RecursionError:  # nested too deeply to write back: not allowed anyway
+            keys = [_repr_or_none(d) for d in datas]
             self.fail_where(k is None for k in keys)
         self.data_key = keys
         pairs = list(zip(self.type_name, keys, strict=True))
@@ -324,10 +324,10 @@ def _instant_or_none(text: Any) -> datetime | None:
         return None
 
 
-def _dumps_or_none(data: Any) -> bytes | None:
+def _repr_or_none(data: Any) -> str | None:
     try:
-        return orjson.dumps(data)
-    except orjson.JSONEncodeError:
+        return repr(data)
+    except RecursionError:
         return None
 
 

@@ -13,11 +13,13 @@ See `engine.ingest` for why batches are shaped this way.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import repeat
 from operator import methodcaller
+from typing import Any
 
 import structlog
 from sqlalchemy import Connection, Engine, select
@@ -56,9 +58,9 @@ def _hashes(cols: EventColumns, data_texts: list[str]) -> list[str]:
 
 
 _HEX = methodcaller("hexdigest")
-# canonical_body of a data object, by the object's orjson bytes (`EventColumns.data_key`:
-# equal exactly when the objects are equal). A batch holds few distinct objects.
-_CANONICAL: dict[bytes, str] = {b"{}": "{}"}
+# canonical_body of a data object, by the object's repr (`EventColumns.data_key`: equal
+# exactly when the objects are equal). A batch holds few distinct objects.
+_CANONICAL: dict[str, str] = {"{}": "{}"}
 _CANONICAL_MAX = 100_000
 
 
@@ -68,12 +70,35 @@ def _data_texts(cols: EventColumns) -> list[str]:
     if None in texts:
         if len(_CANONICAL) > _CANONICAL_MAX:
             _CANONICAL.clear()
-            _CANONICAL[b"{}"] = "{}"
+            _CANONICAL["{}"] = "{}"
         for i, text in enumerate(texts):
             if text is None:
                 data = cols.data[i]
                 texts[i] = _CANONICAL[keys[i]] = canonical_body(data) if data else "{}"
     return texts  # type: ignore[return-value]  # every None filled
+
+
+CHECKPOINT_PAGES = 10_000  # about 40 MB of WAL
+
+
+@contextmanager
+def _batch_transaction(eng: Engine) -> Iterator[Connection]:
+    """`writing(eng)`, with SQLite's automatic WAL checkpoint put off while a batch
+    commits until the WAL holds CHECKPOINT_PAGES pages (the default is 1,000): a
+    checkpoint copies the WAL into the database and syncs it, and after every 5,000-line
+    batch that cost a fifth of ingest's time. How a commit survives a crash does not
+    change. The connection's own setting is put back once the batch is committed."""
+    dbapi: Any = None
+    try:
+        with writing(eng) as conn:
+            if conn.dialect.name == "sqlite":
+                dbapi = conn.connection.dbapi_connection
+                prior = dbapi.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+                dbapi.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
+            yield conn
+    finally:
+        if dbapi is not None:
+            dbapi.execute(f"PRAGMA wal_autocheckpoint={prior}")
 
 
 @dataclass
@@ -100,7 +125,7 @@ def commit_lines(eng: Engine, bid: str, file_key: str, name: str, batch: LineBat
     last: Exception | None = None
     for attempt in range(_RETRIES):
         try:
-            with writing(eng) as conn:
+            with _batch_transaction(eng) as conn:
                 already = conn.execute(select(ingest_batches.c.accepted, ingest_batches.c.duplicate,
                                               ingest_batches.c.rejected)
                                        .where(ingest_batches.c.batch_id == bid)).first()
