@@ -16,6 +16,7 @@ costs no further read, and an export that writes none (XES) never pays for them.
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,18 +52,26 @@ class LoggedInstance:
 
 
 class _Chunk:
-    """The traces read together; their explanations are built together, on first ask."""
+    """The traces read together; their explanations are built together, on first ask.
+
+    It holds its traces weakly: a trace points at its chunk, and a strong reference back
+    would make a cycle that only the garbage collector frees, so memory would grow with
+    the log instead of staying flat."""
 
     __slots__ = ("rules", "traces", "texts")
 
     def __init__(self, rules: Rules):
         self.rules = rules
-        self.traces: list[Trace] = []
+        self.traces: list[weakref.ref[Trace]] = []
         self.texts: dict[int, str] | None = None
+
+    def add(self, trace: Trace) -> None:
+        self.traces.append(weakref.ref(trace))
 
     def explain(self, trace: Trace) -> list[str]:
         if self.texts is None:
-            with_rows = [t for t in self.traces if t.instance_rows]
+            alive = [t for ref in self.traces if (t := ref()) is not None]
+            with_rows = [t for t in alive if t.instance_rows]
             rows = [i for t in with_rows for i in t.instances]
             said = explain_from(self.rules, rows,
                                 _TraceEvents({t.case_id: t for t in with_rows if t.case_id}),
@@ -173,7 +182,7 @@ class Trace:
     use, so a writer that prints values straight from the rows builds no objects."""
 
     __slots__ = ("case_id", "area", "stage", "event_rows", "instance_rows", "driver",
-                 "chunk", "_events", "_instances")
+                 "chunk", "_events", "_instances", "__weakref__")
 
     def __init__(self, case_id: str | None, area: str, stage: str | None, driver: Driver,
                  chunk: _Chunk):
@@ -246,7 +255,7 @@ def read_traces(engine: Engine, area: str | None = None, chunk: int = CHUNK,
         in_rows = read.rows(f"{in_sql} ORDER BY i.case_id, i.trigger_at, i.id", params)
         ev = next(ev_rows, None)
         inst = next(in_rows, None)
-        group = _Chunk(rules)
+        group, held = _Chunk(rules), []
         for case_id, case_area, stage in case_rows:
             trace = Trace(case_id, case_area, stage, read, group)
             while ev is not None and ev[1] == case_id:
@@ -255,11 +264,12 @@ def read_traces(engine: Engine, area: str | None = None, chunk: int = CHUNK,
             while inst is not None and inst[1] == case_id:
                 trace.instance_rows.append(inst)
                 inst = next(in_rows, None)
-            group.traces.append(trace)
-            if len(group.traces) >= chunk:
-                yield from group.traces
-                group = _Chunk(rules)
-        yield from group.traces
+            group.add(trace)
+            held.append(trace)
+            if len(held) >= chunk:
+                yield from held
+                group, held = _Chunk(rules), []
+        yield from held
         if ev is not None or inst is not None:  # the three orders disagreed: never silent
             raise StoreError(f"the log of case {(ev or inst or ('', ''))[1]!r} has no case "
                              "row in order; the export stopped")
@@ -283,5 +293,7 @@ def _area_traces(read: Driver, area: str | None, rules: Rules) -> Iterator[Trace
     for row in read.rows(f"{INSTANCE_SQL} WHERE i.case_id IS NULL{only.replace('e.', 'i.')} "
                          "ORDER BY i.area, i.trigger_at, i.id", params):
         trace(row[2]).instance_rows.append(row)
-    group.traces = [by_area[k] for k in sorted(by_area)]
-    yield from group.traces
+    held = [by_area[k] for k in sorted(by_area)]
+    for t in held:
+        group.add(t)
+    yield from held
