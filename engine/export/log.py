@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,8 @@ class _Chunk:
 
     __slots__ = ("rules", "traces", "texts")
 
-    def __init__(self, rules: Rules):
-        self.rules = rules
+    def __init__(self, rules: Callable[[], Rules]):
+        self.rules = rules  # asked only when an explanation is: XES never loads them
         self.traces: list[weakref.ref[Trace]] = []
         self.texts: dict[int, str] | None = None
 
@@ -73,7 +74,7 @@ class _Chunk:
             alive = [t for ref in self.traces if (t := ref()) is not None]
             with_rows = [t for t in alive if t.instance_rows]
             rows = [i for t in with_rows for i in t.instances]
-            said = explain_from(self.rules, rows,
+            said = explain_from(self.rules(), rows,
                                 _TraceEvents({t.case_id: t for t in with_rows if t.case_id}),
                                 {t.area: t.events for t in with_rows if t.case_id is None})
             self.texts = {r.id: text for r, text in zip(rows, said, strict=True)}
@@ -88,15 +89,21 @@ class _TraceEvents:
     def __init__(self, traces: dict[str, Trace]):
         self.traces = traces
         self.rows: dict[str, dict[str, tuple[Any, ...]]] = {}
+        self.built: dict[tuple[str, str], Event] = {}  # one event cited by several rows
 
     def events(self, case_id: str) -> Sequence[Event]:
         return self.traces[case_id].events
 
     def event(self, case_id: str, event_id: str) -> Event | None:
-        if case_id not in self.rows:
-            self.rows[case_id] = {r[0]: r for r in self.traces[case_id].event_rows}
-        row = self.rows[case_id].get(event_id)
-        return None if row is None else self.traces[case_id].driver.event(row)
+        built = self.built.get((case_id, event_id))
+        if built is None:
+            if case_id not in self.rows:
+                self.rows[case_id] = {r[0]: r for r in self.traces[case_id].event_rows}
+            row = self.rows[case_id].get(event_id)
+            if row is None:
+                return None
+            built = self.built[(case_id, event_id)] = self.traces[case_id].driver.event(row)
+        return built
 
     def columns(self, case_ids: Sequence[str]) -> Any:
         import polars as pl
@@ -164,8 +171,8 @@ class Driver:
     def event(self, row: tuple[Any, ...]) -> Event:
         at = self.instant(row[4])
         assert at is not None
-        return Event(row[0], row[1], row[2], row[3], at, row[5], json.loads(row[6]),
-                     at.timestamp())
+        data = {} if row[6] == "{}" else json.loads(row[6])
+        return Event(row[0], row[1], row[2], row[3], at, row[5], data, at.timestamp())
 
     def instance(self, row: tuple[Any, ...]) -> LoggedInstance:
         i = self.instant
@@ -238,7 +245,7 @@ def read_traces(engine: Engine, area: str | None = None, chunk: int = CHUNK,
     area's area-level events. Traces explain their instances by the rules of the store
     and `config_dir`, the ones the sweep judged them by, `chunk` traces at a time.
     """
-    rules = rules_for(engine, config_dir)
+    rules = cache(partial(rules_for, engine, config_dir))
     params = [] if area is None else [area]
     if area is None:
         case_sql = "SELECT c.case_id, c.area, c.stage FROM cases c"
@@ -276,7 +283,8 @@ def read_traces(engine: Engine, area: str | None = None, chunk: int = CHUNK,
         yield from _area_traces(read, area, rules)
 
 
-def _area_traces(read: Driver, area: str | None, rules: Rules) -> Iterator[Trace]:
+def _area_traces(read: Driver, area: str | None, rules: Callable[[], Rules]
+                 ) -> Iterator[Trace]:
     """Each area's area-level trace (a few meetings an area: read whole)."""
     only, params = ("", []) if area is None else (" AND e.area = ?", [area])
     group = _Chunk(rules)
