@@ -1,4 +1,4 @@
-"""The key liaison steps of the outcome report, and a case's exposure to them.
+"""The key liaison steps of the outcome report, and each case's exposure to them.
 
 The association in engine/reports/outcomes.py compares cases whose key steps (the ISVA
 referral, the needs assessment and the first regular update) were all met on time with
@@ -10,33 +10,29 @@ row; the report reads it from there. One function, used by the sweep and by migr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
 
 KEY_STEPS = ("police_refer_to_support", "police_needs_assessment", "police_regular_update")
 FIRST_GAP_ONLY = "police_regular_update"  # a recurring step: only its first gap counts
 DECIDED = ("met", "late", "missed")
 
-# (step, trigger_at, status, due) of one instance
-Item = tuple[str, datetime | None, str, datetime | None]
 
+def exposures(instances: pl.DataFrame) -> pl.DataFrame:
+    """(case, on_time, until_us) for every case with a decided key instance: whether all
+    its decided key instances were met, and the last due instant among them. `instances`
+    has columns case, step, status, trigger_us and due_us (integer microseconds). Of the
+    recurring key step only each case's gap with the earliest trigger is read (the first
+    of equals, in the frame's order)."""
+    import polars as pl
 
-def exposure(items: Iterable[Item]) -> tuple[bool, datetime] | None:
-    """(all decided key instances met, the last due instant among them) for one case's
-    instances, or None when none of its key instances is decided. Of the recurring key
-    step only the gap with the earliest trigger is read (the first of equals)."""
-    first: Item | None = None
-    found: list[tuple[str, datetime]] = []
-    for item in items:
-        step, trigger_at, status, due = item
-        if step == FIRST_GAP_ONLY:
-            if first is None or (trigger_at is not None and first[1] is not None
-                                 and trigger_at < first[1]):
-                first = item
-        elif step in KEY_STEPS and status in DECIDED and due is not None:
-            found.append((status, due))
-    if first is not None and first[2] in DECIDED and first[3] is not None:
-        found.append((first[2], first[3]))
-    if not found:
-        return None
-    return all(s == "met" for s, _ in found), max(d for _, d in found)
+    key = instances.select("case", "step", "status", "trigger_us", "due_us").filter(
+        pl.col("step").is_in(KEY_STEPS))
+    first = (key.filter(pl.col("step") == FIRST_GAP_ONLY)
+             .sort("case", "trigger_us", maintain_order=True).group_by("case").first())
+    decided = pl.concat([key.filter(pl.col("step") != FIRST_GAP_ONLY), first.select(key.columns)])
+    return (decided.filter(pl.col("status").is_in(DECIDED) & pl.col("due_us").is_not_null())
+            .group_by("case").agg(on_time=(pl.col("status") == "met").all(),
+                                  until_us=pl.col("due_us").max()))

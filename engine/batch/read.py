@@ -73,13 +73,17 @@ def _value(name: str) -> pl.Expr:
     return pl.col("data").str.extract(pattern, 1)
 
 
-def frame_from_columns(raw: pl.DataFrame, schema: Schema) -> pl.DataFrame:
-    """The batch frame (as `engine.batch.frame.events_frame` builds it) of raw columns."""
+def instant_us(raw: pl.DataFrame) -> pl.Expr:
+    """The raw `at` column as integer microseconds since the epoch (UTC)."""
     at = pl.col("at")
     if raw.schema["at"] == pl.String:  # SQLite: naive UTC text
-        us = at.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us").dt.epoch("us")
-    else:
-        us = at.dt.epoch("us")
+        return at.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us").dt.epoch("us")
+    return at.dt.epoch("us")
+
+
+def frame_from_columns(raw: pl.DataFrame, schema: Schema) -> pl.DataFrame:
+    """The batch frame (as `engine.batch.frame.events_frame` builds it) of raw columns."""
+    us = instant_us(raw)
     base = raw.filter(pl.col("case_id").is_not_null()).select(
         case=pl.col("case_id"), eid=pl.col("event_id"), area=pl.col("area"),
         type=pl.col("type"), src=pl.col("source"), us=us, data=pl.col("data"),

@@ -12,12 +12,13 @@ from engine.store.batches import body_hash, case_bucket, commit_batch, commit_li
 from engine.store.bulk import insert_rows, instant_param, placeholders, read_events
 from engine.store.counts import (
     CountKey,
+    contributions,
     decode_contribution,
-    encode_contribution,
-    period_of,
+    keyed,
     recount_area,
     recount_cases,
     stored_counts,
+    totals,
 )
 from engine.store.db import (
     connected,
@@ -99,6 +100,6 @@ __all__ = [
     "notify_sent", "partition_sql",
     "VERDICT_COLUMNS", "case_events", "explain_from", "explain_rows", "flags_json", "judge_area",
     "rules_for",
-    "CountKey", "compliance_counts", "decode_contribution", "encode_contribution", "period_of",
-    "recount_area", "recount_cases", "stored_counts",
+    "CountKey", "compliance_counts", "contributions", "decode_contribution", "keyed",
+    "recount_area", "recount_cases", "stored_counts", "totals",
 ]

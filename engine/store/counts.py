@@ -8,7 +8,8 @@ How the counts stay exact across incremental sweeps (the invariant is that
 `compliance_counts` equals, key by key, the sum of every case's `contribution` plus the
 area-level instance rows):
 - each case's row keeps its `contribution`: the counts its last evaluation added (a
-  compact JSON list of [area, step, version, owner, period, status, n]);
+  compact JSON list of [area, step, version, owner, period, status, n], every item a
+  string);
 - when a page of cases is re-evaluated, the page's write transaction locks their rows
   (`FOR UPDATE` on PostgreSQL; SQLite's writer holds the database lock from `BEGIN
   IMMEDIATE`), reads the stored contributions, adds (new - old) to the counts and stores
@@ -22,6 +23,9 @@ Migration 0008 builds the counts and contributions of an existing store from its
 `period` is the Europe/London calendar quarter of the instance's due instant, written
 like `2026Q2` (the quarters of engine/reports/quarter.py, by which the compliance reports
 group), or "" when the instance has no due instant (a violated prohibition).
+
+The column work imports polars only when called, so commands that never count (and
+`--help`) do not load it.
 """
 
 from __future__ import annotations
@@ -29,68 +33,95 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from engine.calendar import local_date
 from engine.store.tables import cases, compliance_counts, instances
 
-__all__ = ["KEY_COLUMNS", "CountKey", "apply_counts", "decode_contribution",
-           "encode_contribution", "period_of", "recount_area", "recount_cases", "stored_counts"]
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["KEY_COLUMNS", "CountKey", "apply_counts", "contributions", "decode_contribution",
+           "keyed", "recount_area", "recount_cases", "stored_counts", "totals"]
 
 KEY_COLUMNS = ("area", "step", "version", "owner", "period", "status")
 CountKey = tuple[str, str, str, str, str, str]
 
 
-def period_of(due: datetime | None) -> str:
-    """The Europe/London quarter `due` falls in (`2026Q2`), "" for no due instant."""
-    if due is None:
-        return ""
-    d = local_date(due)
-    return f"{d.year}Q{(d.month - 1) // 3 + 1}"
+def keyed(frame: pl.DataFrame) -> pl.DataFrame:
+    """Instances (case, area, step, version, owner, status and due_us: the due instant in
+    integer microseconds, or null) counted per case and key: (case, *KEY_COLUMNS, n)."""
+    import polars as pl
+
+    due = pl.col("due_us")
+    local = pl.from_epoch(due, "us").dt.replace_time_zone("UTC").dt.convert_time_zone(
+        "Europe/London")
+    period = pl.when(due.is_not_null()).then(
+        pl.format("{}Q{}", local.dt.year(), local.dt.quarter())).otherwise(pl.lit(""))
+    return (frame.with_columns(period=period)
+            .group_by("case", *KEY_COLUMNS).agg(n=pl.len()))
 
 
-def encode_contribution(counts: Mapping[CountKey, int]) -> str | None:
-    """A contribution as stored on the case's row (None when it counts nothing)."""
-    items = sorted([*k, n] for k, n in counts.items() if n)
-    return json.dumps(items, separators=(",", ":")) if items else None
+def contributions(counted: pl.DataFrame) -> pl.DataFrame:
+    """(case, contribution): each case's counts of `keyed` as stored on its row."""
+    import polars as pl
+
+    item = pl.concat_list(*KEY_COLUMNS, pl.col("n").cast(pl.String))
+    return (counted.sort("case", *KEY_COLUMNS).group_by("case", maintain_order=True)
+            .agg(item=item)
+            .select("case", contribution=pl.struct(c=pl.col("item")).struct.json_encode()
+                    .str.slice(5).str.strip_suffix("}")))
+
+
+def totals(counted: pl.DataFrame) -> Counter[CountKey]:
+    """The counts of `keyed` summed over cases."""
+    import polars as pl
+
+    rows = counted.group_by(*KEY_COLUMNS).agg(pl.col("n").sum()).rows()
+    return Counter({(r[0], r[1], r[2], r[3], r[4], r[5]): int(r[6]) for r in rows})
 
 
 def decode_contribution(text: str | None) -> Counter[CountKey]:
     out: Counter[CountKey] = Counter()
     for *key, n in json.loads(text) if text else ():
-        out[(key[0], key[1], key[2], key[3], key[4], key[5])] += n
+        out[(key[0], key[1], key[2], key[3], key[4], key[5])] += int(n)
     return out
 
 
-def recount_cases(conn: Connection, new: Mapping[str, Mapping[CountKey, int]]) -> None:
+def recount_cases(conn: Connection, case_ids: Iterable[str], new: Mapping[CountKey, int]
+                  ) -> None:
     """In the transaction that replaces these cases' instances: take their stored
-    contributions out of the counts and put `new` in. The caller stores
-    `encode_contribution(new[c])` on each case's row in the same transaction."""
-    ids = sorted(new)
-    delta: Counter[CountKey] = Counter()
+    contributions out of the counts and put `new` (their new contributions summed) in.
+    The caller stores each case's new contribution on its row in the same transaction."""
+    ids = sorted(case_ids)
+    delta: Counter[CountKey] = Counter(new)
     for i in range(0, len(ids), 5000):
         q = (select(cases.c.contribution).where(cases.c.case_id.in_(ids[i:i + 5000]))
              .order_by(cases.c.case_id).with_for_update())
         for (text,) in conn.execute(q):
             delta.subtract(decode_contribution(text))
-    for counts in new.values():
-        delta.update(counts)
     apply_counts(conn, delta)
 
 
-def recount_area(conn: Connection, area: str, new: Iterable[CountKey]) -> None:
+def recount_area(conn: Connection, area: str, new: Mapping[CountKey, int]) -> None:
     """Delete the area's area-level instance rows and count them out, count `new` in
-    (the caller inserts the rows of `new` in the same transaction)."""
+    (the caller inserts the rows counted in `new` in the same transaction)."""
+    import polars as pl
+
+    from engine.batch.frame import micros
+
     deleted = conn.execute(
         instances.delete().where(instances.c.case_id.is_(None), instances.c.area == area)
         .returning(instances.c.area, instances.c.step, instances.c.version,
-                   instances.c.owner, instances.c.due, instances.c.status))
+                   instances.c.owner, instances.c.status, instances.c.due)).all()
+    frame = pl.DataFrame(
+        [(None, a, s, v, o, st, None if due is None else micros(due))
+         for a, s, v, o, st, due in deleted],
+        schema={"case": pl.String, "area": pl.String, "step": pl.String, "version": pl.String,
+                "owner": pl.String, "status": pl.String, "due_us": pl.Int64}, orient="row")
     delta: Counter[CountKey] = Counter(new)
-    for a, step, version, owner, due, status in deleted:
-        delta[(a, step, version, owner, period_of(due), status)] -= 1
+    delta.subtract(totals(keyed(frame)))
     apply_counts(conn, delta)
 
 
@@ -100,8 +131,7 @@ def apply_counts(conn: Connection, delta: Mapping[CountKey, int]) -> None:
     changed = sorted((k, n) for k, n in delta.items() if n)
     if not changed:
         return
-    sqlite = conn.dialect.name == "sqlite"
-    mark = "?" if sqlite else "%s"
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
     cols = ", ".join(KEY_COLUMNS)
     conn.exec_driver_sql(
         f"INSERT INTO compliance_counts ({cols}, n) VALUES ({', '.join([mark] * 7)}) "
@@ -118,4 +148,4 @@ def stored_counts(conn: Connection, where: Any = None) -> Counter[CountKey]:
     q = select(*(compliance_counts.c[c] for c in KEY_COLUMNS), compliance_counts.c.n)
     if where is not None:
         q = q.where(where)
-    return Counter({tuple(r[:6]): int(r[6]) for r in conn.execute(q)})
+    return Counter({(r[0], r[1], r[2], r[3], r[4], r[5]): int(r[6]) for r in conn.execute(q)})

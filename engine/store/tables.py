@@ -136,6 +136,8 @@ config_versions = Table(
     UniqueConstraint("area", "effective_from", name="uq_config_versions_area_effective"),
 )
 
+# Step instances as of each case's last evaluation: every status but `met` for cases (met
+# ones are counted in compliance_counts), every instance for area-level steps.
 instances = Table(
     "instances", metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
@@ -150,7 +152,7 @@ instances = Table(
     Column("satisfied_by", String(128), nullable=True),
     Column("owner", String(16), nullable=False),
     Column("severity", String(16), nullable=False),
-    Column("explanation", Text, nullable=False),
+    # No explanation text: readers build it on read (engine/store/explanations.py).
     Column("version", String(96), nullable=False),  # Template.version that judged it
     Column("evaluated_as_of", UTCDateTime, nullable=False),
     Index("ix_instances_case", "case_id"),

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from engine.notify.compose import message_id
 from engine.notify.run import send
+from engine.store import VERDICT_COLUMNS, explain_rows, rules_for
 from engine.store.audit import Actor, entries
 from engine.store.db import engine_for, reading
 from engine.store.tables import instances
@@ -22,9 +23,12 @@ GM_ALERT_KEY = "alert:greater-manchester/police:20261124T090000:df5d692cba11898d
 
 
 def explanation(url: str, case_id: str, step: str) -> str:
-    with reading(engine_for(url)) as conn:
-        return str(conn.execute(select(instances.c.explanation).where(
-            instances.c.case_id == case_id, instances.c.step == step)).scalar_one())
+    """The instance's explanation as every reader builds it on read (no text is stored)."""
+    eng = engine_for(url)
+    with reading(eng) as conn:
+        row = conn.execute(select(*VERDICT_COLUMNS).where(
+            instances.c.case_id == case_id, instances.c.step == step)).one()
+        return explain_rows(conn, [row], rules_for(eng))[0]
 
 
 def test_alerts_and_digests_reach_smtp_and_the_teams_webhook_exactly(

@@ -67,7 +67,7 @@ def test_xes_carries_each_instance_on_its_triggering_event(store):
                 found[(_attrs(event)["event_id"][1], key.split(":")[1], value)] += 1
     expected = Counter(sql(store, "SELECT trigger_event, step, status FROM instances WHERE "
                                   "area = 'kent' AND trigger_event IS NOT NULL"))
-    assert found == expected and len(expected) > 100
+    assert found == expected and len(expected) > 50  # stored rows: met ones are counted
 
 
 OCEL_TYPES = {"enum": ["string", "time", "integer", "float", "boolean"]}

@@ -1,7 +1,8 @@
 """The compliance counts stay exact: after a full sweep and after incremental sweeps (new
 events, time passing, an earlier as-of), every count equals the count recomputed from a
-per-case evaluation of every case's events, on SQLite and PostgreSQL; and migration 0008
-carries a store swept under the previous schema over to the same counts."""
+per-case evaluation of every case's events, and the stored rows are its instances but
+the case-level `met` ones, on SQLite and PostgreSQL; and migrations 0008-0009 carry a
+store swept under the previous schema (met rows and explanation text) over to the same."""
 
 from __future__ import annotations
 
@@ -11,71 +12,49 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import select
 
+import engine.sweep as sweep
 from engine.config import load_config
-from engine.evaluate import evaluate_area, evaluate_case
-from engine.events import Event
 from engine.ingest import ingest_paths
-from engine.keysteps import exposure
+from engine.keysteps import DECIDED, FIRST_GAP_ONLY, KEY_STEPS
 from engine.reports.quarter import Quarter
 from engine.simulate import CohortSpec, resolve_areas, write_cohort
 from engine.store import (
     cases,
     decode_contribution,
     instances,
-    read_events,
-    rules_in_force,
     stored_counts,
 )
 from engine.store.db import engine_for
-from engine.store.migrate import upgrade
+from engine.store.migrate import head_revision, upgrade
 from engine.store.schema import alembic_config, forget
-from engine.sweep import plan_partitions, run_sweep
+from engine.sweep import run_sweep
+from tests.store.judged import judged
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / "area_configs"
 CONFIG = load_config(CONFIGS)
 
 
+def exposure(insts: list[Any]) -> tuple[bool, datetime] | None:
+    """The outcome report's exposure of one case, read straight from its instances."""
+    gaps = [i for i in insts if i.step == FIRST_GAP_ONLY]
+    first = min(gaps, key=lambda i: i.trigger_at) if gaps else None
+    key = [i for i in insts if i.step in KEY_STEPS and i.step != FIRST_GAP_ONLY]
+    decided = [i for i in [*key, *([first] if first else [])]
+               if str(i.status) in DECIDED and i.due is not None]
+    if not decided:
+        return None
+    return all(i.status == "met" for i in decided), max(i.due for i in decided)
+
+
 def _period(due: datetime | None) -> str:
     """The reports' own quarter (engine/reports/quarter.py), not the store's."""
     return "" if due is None else str(Quarter.containing(due))
-
-
-def _events(url: str) -> tuple[dict[str, list[Event]], dict[str, list[Event]]]:
-    by_case: dict[str, list[Event]] = {}
-    by_area: dict[str, list[Event]] = {}
-    with engine_for(url).connect() as conn:
-        for e in read_events(conn, "1 = 1", []):
-            if e.case_id is None:
-                by_area.setdefault(e.area, []).append(e)
-            else:
-                by_case.setdefault(e.case_id, []).append(e)
-    return by_case, by_area
-
-
-def judged(url: str, as_of: datetime | None = None) -> dict[str | None, list[Any]]:
-    """Every case's instances (and, under None, every area-level instance) as the
-    per-case engine judges them from the stored events: at `as_of`, or else at each
-    case's own last evaluation instant."""
-    rules = rules_in_force(url, CONFIGS).rules
-    by_case, by_area = _events(url)
-    with engine_for(url).connect() as conn:
-        when = dict(conn.execute(select(cases.c.case_id, cases.c.evaluated_as_of)).all())
-        latest = max(when.values())
-    out: dict[str | None, list[Any]] = {None: []}
-    for cid, evs in by_case.items():
-        at = as_of or when[cid]
-        if any(e.at <= at for e in evs):
-            result = evaluate_case(rules, evs, at)
-            out[cid] = [(result.area, i) for i in result.instances]
-    for area in sorted({p.area for p in plan_partitions(url, config_dir=CONFIGS)}):
-        at = as_of or latest
-        evs = [e for e in by_area.get(area, []) if e.at <= at]
-        out[None] += [(area, i) for i in evaluate_area(rules, area, evs, at)]
-    return out
 
 
 def _key(area: str, i: Any) -> tuple[str, ...]:
@@ -86,19 +65,29 @@ def recomputed(found: dict[str | None, list[Any]]) -> Counter[tuple[str, ...]]:
     return Counter(_key(area, i) for insts in found.values() for area, i in insts)
 
 
+VERDICT = ("case_id", "step", "status", "trigger_event", "due", "satisfied_by", "version")
+
+
 def check_exact(url: str, as_of: datetime | None = None) -> None:
-    """The counts, each case's contribution and exposure equal the per-case engine's."""
+    """The counts, each case's contribution and exposure equal the per-case engine's, and
+    the stored rows are its instances other than case-level `met` ones."""
     found = judged(url, as_of)
     with engine_for(url).connect() as conn:
         counts = stored_counts(conn)
         rows = {r.case_id: r for r in conn.execute(select(cases))}
+        stored = Counter(tuple(r) for r in conn.execute(
+            select(*(instances.c[c] for c in VERDICT))))
+    assert stored == Counter(
+        (cid, i.step, str(i.status), i.trigger_event, i.due, i.satisfied_by, i.version)
+        for cid, insts in found.items() for _a, i in insts
+        if cid is None or i.status != "met")
     expected = recomputed(found)
     assert counts == expected and sum(counts.values()) > 1000
     assert expected[next(k for k in expected if k[5] == "met")] > 0
     for cid, row in rows.items():
         insts = found.get(cid, [])
         assert decode_contribution(row.contribution) == Counter(_key(a, i) for a, i in insts)
-        exposed = exposure((i.step, i.trigger_at, str(i.status), i.due) for _a, i in insts)
+        exposed = exposure([i for _a, i in insts])
         assert (row.key_steps_on_time, row.key_steps_decided_until) == (
             (None, None) if exposed is None else exposed), cid
 
@@ -121,7 +110,10 @@ def _more_events(url: str, path: Path, at: datetime, every: int) -> None:
     ingest_paths(url, [str(path)], actor="test")
 
 
-def test_counts_stay_exact_across_incremental_sweeps(db: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("batch_from", [1, 10**9], ids=["batch", "per_case"])
+def test_counts_stay_exact_across_incremental_sweeps(db: str, tmp_path: Path, batch_from: int,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sweep, "BATCH_FROM", batch_from)  # which engine judges the pages
     spec = _cohort(db, tmp_path, 240, seed=5)
     t0 = spec.as_of
     assert run_sweep(db, t0, full=True, config_dir=CONFIGS).cases_evaluated == 240
@@ -149,6 +141,10 @@ def _downgrade(url: str, revision: str) -> None:
     forget(eng)
 
 
+OLD_INSTANCES = sa.table("instances", *(sa.column(c.name, c.type) for c in instances.c),
+                         sa.column("explanation", sa.Text))
+
+
 def _store_as_before(url: str, found: dict[str | None, list[Any]], as_of: datetime) -> None:
     """Replace the instance rows with what the sweep stored under the previous schema:
     every instance, met included, with its explanation text."""
@@ -161,11 +157,13 @@ def _store_as_before(url: str, found: dict[str | None, list[Any]], as_of: dateti
                   "explanation": i.explanation, "version": i.version, "evaluated_as_of": as_of}
                  for area, i in insts]
     with engine_for(url).begin() as conn:
-        conn.execute(instances.delete())
-        conn.execute(instances.insert(), rows)
+        conn.execute(OLD_INSTANCES.delete())
+        conn.execute(OLD_INSTANCES.insert(), rows)
+        assert conn.execute(sa.text("SELECT count(*) FROM instances WHERE status = 'met'")
+                            ).scalar_one() > 1000
 
 
-def test_migration_0008_counts_a_store_swept_under_the_previous_schema(
+def test_migrations_carry_a_store_swept_under_the_previous_schema_over(
         db: str, tmp_path: Path) -> None:
     spec = _cohort(db, tmp_path, 120, seed=9)
     run_sweep(db, spec.as_of, full=True, config_dir=CONFIGS)
@@ -173,5 +171,7 @@ def test_migration_0008_counts_a_store_swept_under_the_previous_schema(
     _downgrade(db, "0007_snapshots")
     _store_as_before(db, found, spec.as_of)
     before, after = upgrade(db)
-    assert before == "0007_snapshots" and after != before
-    check_exact(db, spec.as_of)
+    assert (before, after) == ("0007_snapshots", head_revision())
+    check_exact(db, spec.as_of)  # counts built, case-level met rows gone
+    with engine_for(db).connect() as conn:
+        assert "explanation" not in {c["name"] for c in sa.inspect(conn).get_columns("instances")}

@@ -14,9 +14,10 @@ from engine.cli.app import app
 from engine.deploy import DeployRefused, deploy, plan
 from engine.errors import ConfigError
 from engine.ingest import ingest_paths
+from engine.store import decode_contribution
 from engine.store.audit import Actor, entries
 from engine.store.db import engine_for
-from engine.store.tables import config_versions, instances
+from engine.store.tables import cases, config_versions
 from engine.store.versions import history
 from engine.sweep import run_sweep
 from tests.store.store_data import overlay_text, write_jsonl
@@ -45,10 +46,12 @@ def write_overlay(config_dir: Path, effective_from: str, steps: str = "  {}") ->
 
 
 def arrest_verdicts(db: str) -> dict[str | None, tuple[str, str]]:
+    """Each case's police_inform_arrest verdict and version, from what its last evaluation
+    counted (met instances are counted, not stored as rows)."""
     with engine_for(db).connect() as conn:
-        rows = conn.execute(select(instances.c.case_id, instances.c.status, instances.c.version)
-                            .where(instances.c.step == "police_inform_arrest"))
-        return {cid: (status, version) for cid, status, version in rows}
+        rows = conn.execute(select(cases.c.case_id, cases.c.contribution)).all()
+    return {cid: (k[5], k[2]) for cid, text in rows for k in decode_contribution(text)
+            if k[1] == "police_inform_arrest"}
 
 
 def test_deploy_refuses_a_bad_overlay_and_records_nothing(db: str, config_dir: Path) -> None:

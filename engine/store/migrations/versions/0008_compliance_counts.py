@@ -14,13 +14,13 @@ Create Date: 2026-11-30
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
-from engine.keysteps import exposure
-from engine.store.counts import CountKey, apply_counts, encode_contribution, period_of
+from engine.store.counts import CountKey, apply_counts, contributions, keyed, totals
 from engine.store.tables import UTCDateTime
 
 revision = "0008_compliance_counts"
@@ -53,52 +53,60 @@ def upgrade() -> None:
 
 
 def _count_existing(conn: sa.Connection) -> None:
-    """One pass over the instance rows in case order: every case's contribution and
-    exposure, and the counts as their sum plus the area-level rows."""
+    """One pass over the instance rows in case order, a few thousand cases at a time:
+    every case's contribution and exposure, and the counts as their sum plus the
+    area-level rows."""
     i = _instances.c
     q = (sa.select(i.case_id, i.area, i.step, i.version, i.owner, i.status, i.due,
                    i.trigger_at)
          .order_by(i.case_id.is_(None), i.case_id, i.trigger_at, i.id)
-         .execution_options(yield_per=10_000))
-    totals: Counter[CountKey] = Counter()
-    current: str | None = None
-    mine: Counter[CountKey] = Counter()
-    items: list[Any] = []
-    pending: list[dict[str, Any]] = []
-    for cid, area, step, version, owner, status, due, trigger_at in conn.execute(q):
-        if cid != current:
-            if current is not None:
-                pending.append(_case_row(current, mine, items))
-                if len(pending) >= 2000:
-                    _write(conn, pending)
-            current, mine, items = cid, Counter(), []
-        key = (area, step, version, owner, period_of(due), status)
-        totals[key] += 1
-        if cid is not None:
-            mine[key] += 1
-            items.append((step, trigger_at, status, due))
-    if current is not None:
-        pending.append(_case_row(current, mine, items))
-    _write(conn, pending)
-    apply_counts(conn, totals)
+         .execution_options(yield_per=20_000))
+    counts: Counter[CountKey] = Counter()
+    chunk: list[tuple[Any, ...]] = []
+    cases_in_chunk: set[str | None] = set()
+    for r in conn.execute(q):
+        if r[0] not in cases_in_chunk and len(cases_in_chunk) >= 2000:
+            counts.update(_count_chunk(conn, chunk))
+            chunk, cases_in_chunk = [], set()
+        cases_in_chunk.add(r[0])
+        chunk.append((*r[:6], _us(r[6]), _us(r[7])))
+    counts.update(_count_chunk(conn, chunk))
+    apply_counts(conn, counts)
 
 
-def _case_row(cid: str, mine: Counter[CountKey], items: list[Any]) -> dict[str, Any]:
-    exposed = exposure(items)
-    return {"b_case_id": cid, "contribution": encode_contribution(mine),
-            "key_steps_on_time": None if exposed is None else exposed[0],
-            "key_steps_decided_until": None if exposed is None else exposed[1]}
+def _us(instant: datetime | None) -> int | None:
+    from engine.batch.frame import micros
+
+    return None if instant is None else micros(instant)
 
 
-def _write(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-    rows[:] = [r for r in rows if r["b_case_id"] is not None]
-    if rows:
-        cases = sa.table("cases", sa.column("case_id", sa.String),
-                         sa.column("contribution", sa.Text),
-                         sa.column("key_steps_on_time", sa.Boolean),
-                         sa.column("key_steps_decided_until", UTCDateTime()))
-        conn.execute(cases.update().where(cases.c.case_id == sa.bindparam("b_case_id")), rows)
-    rows.clear()
+def _count_chunk(conn: sa.Connection, rows: list[tuple[Any, ...]]) -> Counter[CountKey]:
+    """Store the contribution and exposure of the chunk's cases; return its counts.
+    (polars is imported here, not at the top: Alembic reads every revision to find the
+    head, and that must not load it.)"""
+    import polars as pl
+
+    from engine.batch.frame import from_micros
+    from engine.keysteps import exposures
+
+    frame = pl.DataFrame(rows, orient="row", schema={
+        "case": pl.String, "area": pl.String, "step": pl.String, "version": pl.String,
+        "owner": pl.String, "status": pl.String, "due_us": pl.Int64, "trigger_us": pl.Int64})
+    counted = keyed(frame)
+    cased = frame.filter(pl.col("case").is_not_null())
+    found = (contributions(counted.filter(pl.col("case").is_not_null()))
+             .join(exposures(cased), on="case", how="left"))
+    cases = sa.table("cases", sa.column("case_id", sa.String),
+                     sa.column("contribution", sa.Text),
+                     sa.column("key_steps_on_time", sa.Boolean),
+                     sa.column("key_steps_decided_until", UTCDateTime()))
+    params = [{"b_case_id": cid, "contribution": text, "key_steps_on_time": on_time,
+               "key_steps_decided_until": None if until is None else from_micros(until)}
+              for cid, text, on_time, until in found.rows()]
+    if params:
+        conn.execute(cases.update().where(cases.c.case_id == sa.bindparam("b_case_id")),
+                     params)
+    return totals(counted)
 
 
 def downgrade() -> None:

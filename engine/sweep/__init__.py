@@ -11,9 +11,11 @@ Shape:
   not see, when its `next_check` (the earliest instant at which an open instance can
   change status, or a future-dated event comes into force) has come, when the rules of
   its area changed, or when asked for an earlier `as_of` than last time.
-- A page's instances are replaced and its cases updated in one transaction; the case
-  keeps the `event_version` it read, so an event ingested meanwhile is picked up by the
-  next sweep rather than lost.
+- A page's instances are replaced, its cases updated and its share of the compliance
+  counts replaced in one transaction; the case keeps the `event_version` it read, so an
+  event ingested meanwhile is picked up by the next sweep rather than lost.
+- Only instances other than `met` are stored as rows (engine/sweep/rows.py); met ones
+  are counted (engine/store/counts.py).
 """
 
 from __future__ import annotations
@@ -24,39 +26,35 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import structlog
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 
-from engine.calendar import local_date, start_of_day
 from engine.events import Event
-from engine.keysteps import exposure
-from engine.spec import DeadlineStep, RecurringStep, Unit
 from engine.store import (
     CountKey,
     StoreRules,
     cases,
     checked_engine,
-    encode_contribution,
     events,
     in_partition,
     insert_rows,
     instances,
     instant_param,
-    period_of,
+    keyed,
     placeholders,
     read_events,
     reading,
     recount_area,
-    recount_cases,
     rules_in_force,
+    totals,
     writing,
 )
-from engine.terms import FLAG_STATUSES, Status
+from engine.terms import FLAG_STATUSES
 
 log = structlog.get_logger(__name__)
 
@@ -64,7 +62,6 @@ PAGE_CASES = 2000  # a page is judged at once by the batch engine: bigger pages,
 # Pages with fewer cases go to the per-case engine (the two are held equal by tests/batch).
 BATCH_FROM = 200
 CASES_PER_PARTITION = 20_000
-OPEN = (Status.due, Status.due_soon)
 
 
 @dataclass(frozen=True)
@@ -180,64 +177,29 @@ def sweep_partition(db_url: str | None, partition: Partition, as_of: datetime, f
                     config_dir: str = "area_configs") -> PartitionResult:
     """Evaluate the partition's cases that need it (all with `full`) and store the results.
 
-    Each page of cases is judged at once by the batch engine (held equal to the per-case
-    engine by tests/batch); instances are rebuilt from its rows and explained on write."""
-    from engine.batch import evaluate_batch
-    from engine.batch.materialize import case_results
-    from engine.evaluate import evaluate_case
+    A page of cases is read as columns and judged at once by the batch engine (held
+    equal to the per-case engine by tests/batch), a page of a few cases by the per-case
+    engine; either way the rows are written straight from the judged columns
+    (engine/sweep/rows.py)."""
+    from engine.sweep.rows import store_page
+    from engine.sweep.verdicts import judge_cases, judge_columns
 
     started = time.perf_counter()
     eng = checked_engine(db_url)
+    url = eng.url.render_as_string(hide_password=False)
     sr = rules_in_force(db_url, Path(config_dir))
     key = sr.key(partition.area)
     evaluated = n_instances = n_flags = 0
-    instant = instant_param(eng)
-    as_of_param = instant(as_of)
     for page in _pages(eng, partition, as_of, full, key):
-        evs = events_of(eng, [cid for cid, _ in page])
-        inst_rows: list[tuple[Any, ...]] = []
-        case_rows: list[dict[str, Any]] = []
-        contributions: dict[str, Counter[CountKey]] = {}
-        now = datetime.now(UTC)
-        judged = [e for cid, _ in page for e in evs.get(cid, []) if e.at <= as_of]
+        ids = [cid for cid, _ in page]
         if len(page) >= BATCH_FROM:
-            results = {r.case_id: r for r in case_results(
-                evaluate_batch(sr.rules, judged, as_of), judged, as_of)}
+            verdicts = judge_columns(sr.rules, url, ids, as_of)
         else:  # a few cases (an incremental sweep): a batch call's fixed cost would dominate
-            by_case: dict[str, list[Event]] = {}
-            for e in judged:
-                by_case.setdefault(e.case_id or "", []).append(e)
-            results = {cid: evaluate_case(sr.rules, evs_, as_of)
-                       for cid, evs_ in by_case.items()}
-        for cid, version in page:
-            case_events = evs.get(cid, [])
-            in_force = [e for e in case_events if e.at <= as_of]
-            future = [e.at for e in case_events if e.at > as_of]
-            row: dict[str, Any] = {"b_case_id": cid, "evaluated_version": version,
-                                   "evaluated_at": now, "evaluated_as_of": as_of,
-                                   "rules_key": key, "stage": None,
-                                   "next_check": min(future) if future else None}
-            contribution: Counter[CountKey] = Counter()
-            exposed = None
-            if in_force:
-                result = results[cid]
-                row["stage"] = result.stage
-                crossing = _next_check(result.instances, in_force, as_of)
-                row["next_check"] = _earliest(crossing, row["next_check"])
-                for inst in result.instances:
-                    inst_rows.append(_instance_row(inst, cid, result.area, as_of_param, instant))
-                    n_flags += inst.status in FLAG_STATUSES
-                    contribution[_key(inst, result.area)] += 1
-                exposed = exposure((i.step, i.trigger_at, str(i.status), i.due)
-                                   for i in result.instances)
-            contributions[cid] = contribution
-            row["contribution"] = encode_contribution(contribution)
-            row["key_steps_on_time"] = None if exposed is None else exposed[0]
-            row["key_steps_decided_until"] = None if exposed is None else exposed[1]
-            case_rows.append(row)
-        _store_page(eng, contributions, inst_rows, case_rows)
+            verdicts = judge_cases(sr.rules, events_of(eng, ids), as_of)
+        judged, flagged = store_page(eng, page, verdicts, as_of, key)
         evaluated += len(page)
-        n_instances += len(inst_rows)
+        n_instances += judged
+        n_flags += flagged
     area_count = area_flags = 0
     if partition.bucket == 0:
         area_count, area_flags = _sweep_area_level(eng, sr, partition, as_of)
@@ -282,90 +244,10 @@ def events_of(eng: Any, case_ids: list[str]) -> dict[str, list[Event]]:
     return out
 
 
-INSTANCE_COLUMNS = ("case_id", "area", "step", "trigger_event", "trigger_at", "status", "due",
-                    "satisfied_by", "owner", "severity", "explanation", "version",
-                    "evaluated_as_of")
-
-
-def _instance_row(inst: Any, case_id: str | None, area: str, as_of_param: Any,
-                  instant: Any) -> tuple[Any, ...]:
-    """An instances row in INSTANCE_COLUMNS order, instants already driver values."""
-    due = inst.due
-    return (case_id, inst.area or area, inst.step, inst.trigger_event,
-            instant(inst.trigger_at), str(inst.status), None if due is None else instant(due),
-            inst.satisfied_by, str(inst.owner), str(inst.severity), inst.explanation,
-            inst.version, as_of_param)
-
-
-def _key(inst: Any, area: str) -> CountKey:
-    """The compliance-count key of an instance (engine/store/counts.py)."""
-    return (inst.area or area, inst.step, inst.version, str(inst.owner), period_of(inst.due),
-            str(inst.status))
-
-
-def _store_page(eng: Any, contributions: dict[str, Counter[CountKey]],
-                inst_rows: list[tuple[Any, ...]], case_rows: list[dict[str, Any]]) -> None:
-    """Replace the page's instances, its cases' rows and their share of the compliance
-    counts in one transaction."""
-    with writing(eng) as conn:
-        recount_cases(conn, contributions)
-        conn.execute(instances.delete().where(instances.c.case_id.in_(sorted(contributions))))
-        insert_rows(conn, instances, INSTANCE_COLUMNS, inst_rows, prepared=True)
-        conn.execute(update(cases).where(cases.c.case_id == bindparam("b_case_id")), case_rows)
-
-
-def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
-    return b if a is None else a if b is None else min(a, b)
-
-
-def _next_check(insts: Sequence[Any], in_force: Sequence[Event], as_of: datetime
-                ) -> datetime | None:
-    """The earliest instant after `as_of` at which an open instance can change status:
-    `due` -> `due_soon` when its warning window opens, `due_soon` -> `missed` just after
-    its due instant. A recurring gap with a pause still running moves its due instant as
-    time passes, so such a case is checked again the next local day."""
-    best: datetime | None = None
-    for inst in insts:
-        if inst.status not in OPEN or inst.due is None:
-            continue
-        if inst.status == Status.due_soon:
-            at = inst.due + timedelta(microseconds=1)
-        else:
-            at = _window_opens(inst)
-        if at <= as_of:  # the window moved with a running pause: look again tomorrow
-            at = start_of_day(local_date(as_of) + timedelta(days=1))
-        best = _earliest(best, at)
-        step = getattr(getattr(inst, "basis", None), "step", None)
-        if isinstance(step, RecurringStep) and _pause_running(step, in_force):
-            best = _earliest(best, start_of_day(local_date(as_of) + timedelta(days=1)))
-    return best
-
-
-def _window_opens(inst: Any) -> datetime:
-    """Where the warning window begins (contract §4.1): the due instant's local day for day
-    units, the last 25% of the window for hour deadlines."""
-    step = getattr(getattr(inst, "basis", None), "step", None)
-    due: datetime = inst.due
-    if isinstance(step, DeadlineStep) and step.deadline.unit is Unit.hours and inst.trigger_at:
-        trigger: datetime = inst.trigger_at
-        return due - (due - trigger) / 4
-    return start_of_day(local_date(due))
-
-
-def _pause_running(step: RecurringStep, evs: Sequence[Event]) -> bool:
-    if step.pause is None:
-        return False
-    last = None
-    for e in evs:
-        if e.type == step.pause.type or (step.resume is not None and e.type == step.resume.type):
-            if last is None or e.sort_key > last.sort_key:
-                last = e
-    return last is not None and last.type == step.pause.type
-
-
 def _sweep_area_level(eng: Any, sr: StoreRules, p: Partition, as_of: datetime
                       ) -> tuple[int, int]:
-    """Area-level instances (the scrutiny group cadence): few, so always re-evaluated.
+    """Area-level instances (the scrutiny group cadence): few, so always re-evaluated, and
+    all stored, met included (the compliance counts take their share from these rows).
     Returns how many there are and how many are flags."""
     from engine.evaluate import evaluate_area
 
@@ -374,8 +256,27 @@ def _sweep_area_level(eng: Any, sr: StoreRules, p: Partition, as_of: datetime
                        if e.at <= as_of]
     result = evaluate_area(sr.rules, p.area, area_events, as_of)
     instant = instant_param(eng)
-    rows = [_instance_row(i, None, p.area, instant(as_of), instant) for i in result]
+    rows = [(None, i.area or p.area, i.step, i.trigger_event, instant(i.trigger_at),
+             str(i.status), None if i.due is None else instant(i.due), i.satisfied_by,
+             str(i.owner), str(i.severity), i.version, instant(as_of)) for i in result]
     with writing(eng) as conn:
-        recount_area(conn, p.area, [_key(i, p.area) for i in result])
-        insert_rows(conn, instances, INSTANCE_COLUMNS, rows, prepared=True)
+        recount_area(conn, p.area, _area_counts(result, p.area))
+        insert_rows(conn, instances, AREA_COLUMNS, rows, prepared=True)
     return len(rows), sum(i.status in FLAG_STATUSES for i in result)
+
+
+AREA_COLUMNS = ("case_id", "area", "step", "trigger_event", "trigger_at", "status", "due",
+                "satisfied_by", "owner", "severity", "version", "evaluated_as_of")
+
+
+def _area_counts(result: Sequence[Any], area: str) -> Counter[CountKey]:
+    import polars as pl
+
+    from engine.batch.frame import micros
+
+    frame = pl.DataFrame(
+        [(None, i.area or area, i.step, i.version, str(i.owner), str(i.status),
+          None if i.due is None else micros(i.due)) for i in result],
+        schema={"case": pl.String, "area": pl.String, "step": pl.String, "version": pl.String,
+                "owner": pl.String, "status": pl.String, "due_us": pl.Int64}, orient="row")
+    return totals(keyed(frame))
