@@ -57,7 +57,7 @@ def instance_rows(v: Verdicts, as_of: datetime, sqlite: bool) -> list[tuple[Any,
 def store_page(eng: Engine, page: list[tuple[str, int]], v: Verdicts, as_of: datetime,
                rules_key: str) -> tuple[int, int]:
     """Replace the page's instance rows, update its cases' rows and their share of the
-    compliance counts, in one transaction. Returns (instances judged, flags)."""
+    compliance counts, in one transaction. Returns (instance rows stored, flags)."""
     sqlite = eng.dialect.name == "sqlite"
     counted = keyed(v.instances)
     exposed = exposures(v.instances)
@@ -80,4 +80,4 @@ def store_page(eng: Engine, page: list[tuple[str, int]], v: Verdicts, as_of: dat
         insert_rows(conn, instances, INSTANCE_COLUMNS, rows, prepared=True)
         conn.exec_driver_sql(CASE_UPDATE.format(m="?" if sqlite else "%s"), case_rows)
     flags = v.instances.filter(pl.col("status").is_in([str(s) for s in FLAG_STATUSES])).height
-    return v.instances.height, flags
+    return len(rows), flags
