@@ -10,9 +10,11 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import engine.check
-from engine.check import Check, accept_lines, check, write_json
+from engine.check import Check, accept_lines, check, indented, write_json
 from engine.config import load_config
 from engine.events import parse_timestamp, read_lines
 from engine.simulate import CohortSpec, write_cohort
@@ -49,3 +51,20 @@ def test_streamed_json_of_nothing(tmp_path: Path) -> None:
     out = io.StringIO()
     write_json(Check(CONFIG.rules(), [], as_of, None, CONFIG.templates), out)
     assert out.getvalue() == json.dumps(whole.to_json(), ensure_ascii=False, indent=1) + "\n"
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(JSON, st.sampled_from(["", " ", "  "]))
+def test_indented_text_is_the_librarys(obj: object, pad: str) -> None:
+    out = [pad]
+    indented(obj, pad, out)
+    assert "".join(out) == pad + json.dumps(obj, ensure_ascii=False, indent=1).replace(
+        "\n", "\n" + pad)

@@ -43,7 +43,7 @@ def check(
     ] = None,
 ) -> None:
     """Evaluate an events file against the national framework and area overlays."""
-    from engine.check import accept_lines, write_json
+    from engine.check import accept_jsonl, accept_lines, write_json
     from engine.config import load_config
     from engine.errors import ConfigError, EventErrors
     from engine.events import open_events, parse_timestamp, read_lines
@@ -84,7 +84,11 @@ def check(
     name = "stdin" if events == "-" else events
     with stream:
         try:
-            accepted = accept_lines(read_lines(stream, config.vocabulary, detected, name), name)
+            if detected == "jsonl":
+                accepted = accept_jsonl(stream, config.vocabulary, name)
+            else:
+                accepted = accept_lines(read_lines(stream, config.vocabulary, detected, name),
+                                        name)
         except EventErrors as exc:
             shown = exc.problems[:20]
             more = len(exc.problems) - len(shown)
