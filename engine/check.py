@@ -69,12 +69,7 @@ def accept_lines(lines: Iterable[ReadLine], source: str | None = None) -> list[E
         events.append(e)
         if e.case_id is not None:
             by_case.setdefault(e.case_id, []).append((rl.line, e))
-    for case_events in by_case.values():
-        problems.extend(area_problems(case_events, source))
-    if problems:
-        problems.sort(key=lambda p: p.line)
-        raise EventErrors(problems)
-    return events
+    return _accepted(events, by_case, problems, source)
 
 
 def accept_jsonl(stream: IO[str], vocabulary: Vocabulary, source: str | None = None
@@ -110,6 +105,12 @@ def accept_jsonl(stream: IO[str], vocabulary: Vocabulary, source: str | None = N
             if e.case_id is not None:
                 by_case.setdefault(e.case_id, []).append((line, e))
         first += len(texts)
+    return _accepted(events, by_case, problems, source)
+
+
+def _accepted(events: list[Event], by_case: dict[str, list[tuple[int, Event]]],
+              problems: list[EventProblem], source: str | None) -> list[Event]:
+    """`events`, unless a line or a case's area rule failed: then every problem, by line."""
     for case_events in by_case.values():
         problems.extend(area_problems(case_events, source))
     if problems:
