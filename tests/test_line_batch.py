@@ -14,10 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import engine.events as events_module
+import engine.input_lines as lines_module
 from engine.config import load_config
 from engine.errors import EventProblem
-from engine.events import Event, jsonl_line, physical_line_lists, physical_lines
+from engine.events import Event, jsonl_line
+from engine.input_lines import physical_line_lists, physical_lines
 from engine.line_batch import LineBatch, decide_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -240,8 +241,8 @@ def _readline_reference(stream: io.StringIO, limit: int) -> list[str | None]:
 def test_block_reading_splits_lines_as_readline_did(text_: str, limit: int, block: int,
                                                     size: int) -> None:
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(events_module, "MAX_LINE_CHARS", limit)
-        mp.setattr(events_module, "READ_BLOCK", block)
+        mp.setattr(lines_module, "MAX_LINE_CHARS", limit)
+        mp.setattr(lines_module, "READ_BLOCK", block)
         expected = _readline_reference(io.StringIO(text_, newline="\n"), limit)
         lists = list(physical_line_lists(io.StringIO(text_, newline="\n"), size))
         assert all(len(x) == size for x in lists[:-1]) and all(lists)

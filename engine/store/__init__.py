@@ -8,7 +8,14 @@ by `engine_for` (`$LIAISON_DATABASE_URL`, else SQLite under ./.liaison/).
 from engine.store.audit import Actor, current_actor, entries, record
 from engine.store.audit_chain import verify as verify_audit_chain
 from engine.store.audit_reads import who_read
-from engine.store.batches import body_hash, case_bucket, commit_batch, commit_lines
+from engine.store.batches import (
+    StoredForm,
+    body_hash,
+    case_bucket,
+    commit_batch,
+    commit_lines,
+    stored_form,
+)
 from engine.store.bulk import insert_rows, instant_param, placeholders, read_events
 from engine.store.counts import (
     CountKey,
@@ -102,4 +109,5 @@ __all__ = [
     "rules_for",
     "CountKey", "compliance_counts", "contributions", "decode_contribution", "keyed",
     "recount_area", "recount_cases", "stored_counts", "totals",
+    "StoredForm", "stored_form",
 ]

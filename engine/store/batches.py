@@ -102,6 +102,23 @@ def _batch_transaction(eng: Engine) -> Iterator[Connection]:
 
 
 @dataclass
+class StoredForm:
+    """A batch with the values its rows store, worked out before any transaction (they
+    need no database): canonical data, body hashes, and instants as driver values."""
+
+    batch: LineBatch
+    data_texts: list[str]
+    hashes: list[str]
+    instants: list[Any]
+
+
+def stored_form(eng: Engine, batch: LineBatch) -> StoredForm:
+    data_texts = _data_texts(batch.events)
+    return StoredForm(batch, data_texts, _hashes(batch.events, data_texts),
+                      instants_param(eng, batch.events.at))
+
+
+@dataclass
 class _Plan:
     """What one batch will write: `new` indexes the batch's columns, in line order."""
 
@@ -116,12 +133,11 @@ def commit_batch(eng: Engine, bid: str, file_key: str, name: str, chunk: list[Re
     return commit_lines(eng, bid, file_key, name, from_read_lines(chunk), actor)
 
 
-def commit_lines(eng: Engine, bid: str, file_key: str, name: str, batch: LineBatch,
-                 actor: str) -> tuple[int, int, int]:
+def commit_lines(eng: Engine, bid: str, file_key: str, name: str,
+                 batch: LineBatch | StoredForm, actor: str) -> tuple[int, int, int]:
     """Store one batch in one transaction; (accepted, duplicate, rejected)."""
-    cols = batch.events
-    data_texts = _data_texts(cols)
-    hashes = _hashes(cols, data_texts)
+    form = batch if isinstance(batch, StoredForm) else stored_form(eng, batch)
+    batch, cols, hashes = form.batch, form.batch.events, form.hashes
     last: Exception | None = None
     for attempt in range(_RETRIES):
         try:
@@ -133,7 +149,7 @@ def commit_lines(eng: Engine, bid: str, file_key: str, name: str, batch: LineBat
                     return 0, already.accepted + already.duplicate, already.rejected
                 case_rows = CaseRows(conn, cols, name)
                 plan = _plan(conn, batch, hashes, case_rows, name)
-                _write(conn, bid, file_key, name, batch, plan, data_texts, hashes, actor)
+                _write(conn, bid, file_key, name, form, plan, actor)
                 case_rows.touch(plan.new)
                 return len(plan.new), plan.duplicate, len(plan.rejects)
         except (IntegrityError, OperationalError) as exc:
@@ -203,16 +219,17 @@ def _plan(conn: Connection, batch: LineBatch, hashes: list[str], case_rows: Case
     return plan
 
 
-def _write(conn: Connection, bid: str, file_key: str, name: str, batch: LineBatch,
-           plan: _Plan, data_texts: list[str], hashes: list[str], actor: str) -> None:
+def _write(conn: Connection, bid: str, file_key: str, name: str, form: StoredForm,
+           plan: _Plan, actor: str) -> None:
+    batch = form.batch
     cols = batch.events
     conn.execute(ingest_batches.insert().values(
         batch_id=bid, file_key=file_key, file_name=name, first_line=batch.first,
         last_line=batch.last, accepted=len(plan.new), duplicate=plan.duplicate,
         rejected=len(plan.rejects), actor=actor, committed_at=datetime.now(UTC)))
     columns: Sequence[list[object]] = (
-        cols.event_id, cols.case_id, cols.area, cols.type, instants_param(conn, cols.at),
-        cols.source, data_texts, hashes)  # type: ignore[assignment]
+        cols.event_id, cols.case_id, cols.area, cols.type, form.instants, cols.source,
+        form.data_texts, form.hashes)  # type: ignore[assignment]
     if len(plan.new) < len(cols):
         columns = [[c[i] for i in plan.new] for c in columns]
     insert_rows(conn, events, EVENT_INSERT,
@@ -227,4 +244,5 @@ def _write(conn: Connection, bid: str, file_key: str, name: str, batch: LineBatc
              "batch_id": bid} for p in plan.rejects])  # raw: the line is never kept
 
 
-__all__ = ["BUCKETS", "EVENT_INSERT", "body_hash", "case_bucket", "commit_batch", "commit_lines"]
+__all__ = ["BUCKETS", "EVENT_INSERT", "StoredForm", "body_hash", "case_bucket", "commit_batch",
+           "commit_lines", "stored_form"]

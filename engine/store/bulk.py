@@ -35,9 +35,9 @@ _TO_UTC = methodcaller("astimezone", UTC)
 _SQLITE_TEXT = methodcaller("isoformat", " ", "microseconds")
 
 
-def instants_param(conn: Connection, values: list[datetime]) -> list[Any]:
+def instants_param(conn_or_engine: Connection | Engine, values: list[datetime]) -> list[Any]:
     """`instant_param` over a column of aware instants, with C-level calls only."""
-    if conn.dialect.name != "sqlite":
+    if conn_or_engine.dialect.name != "sqlite":
         return values
     return [text[:26] for text in map(_SQLITE_TEXT, map(_TO_UTC, values))]
 
