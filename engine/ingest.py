@@ -37,7 +37,7 @@ from engine.errors import InputError
 from engine.events import detect_format, open_text, read_lines
 from engine.files import private_open
 from engine.input_lines import physical_line_lists
-from engine.line_batch import LineBatch, decide_jsonl, from_read_lines
+from engine.line_batch import LineBatch, Verdicts, decide_jsonl, from_read_lines
 from engine.store import (
     body_hash,
     case_bucket,
@@ -196,9 +196,9 @@ def _input_batches(stream: IO[str], fmt: str, vocab: Vocabulary, name: str, batc
         for records in _chunks(read_lines(stream, vocab, fmt, name), batch_lines):
             yield records[0].line, len(records), partial(from_read_lines, records)
         return
-    first = 1
+    first, verdicts = 1, Verdicts()
     for texts in physical_line_lists(stream, batch_lines):
-        yield first, len(texts), partial(decide_jsonl, first, texts, vocab, name)
+        yield first, len(texts), partial(decide_jsonl, first, texts, vocab, name, verdicts)
         first += len(texts)
 
 

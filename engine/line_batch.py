@@ -45,6 +45,7 @@ from engine.events import (
 from engine.vocabulary import Vocabulary
 
 _TOP = frozenset(TOP_LEVEL)
+_VERDICTS_MAX = 200_000
 _COLUMNS = ("line", "event_id", "case_id", "area", "type", "at", "source", "data", "data_key")
 
 
@@ -133,14 +134,19 @@ def from_read_lines(lines: Sequence[ReadLine]) -> LineBatch:
     return LineBatch(lines[0].line, lines[-1].line, cols, rejects)
 
 
+Verdicts = dict[tuple[str | None, str | None], bool]  # (type, data repr) -> allowed
+
+
 def decide_jsonl(first: int, texts: Sequence[str | None], vocabulary: Vocabulary,
-                 source: str | None = None) -> LineBatch:
-    """Physical JSONL lines numbered from `first` (None: an overlong line), decided."""
+                 source: str | None = None, verdicts: Verdicts | None = None) -> LineBatch:
+    """Physical JSONL lines numbered from `first` (None: an overlong line), decided.
+    `verdicts` carries the data objects judged so far from batch to batch (the same
+    vocabulary's only); a run of an input has a few thousand distinct ones."""
     objs, at_index = _decode(texts)
     cols = EventColumns()
     taken: set[int] = set()
     if objs:
-        checks = _Checks(objs, vocabulary)
+        checks = _Checks(objs, vocabulary, {} if verdicts is None else verdicts)
         passed = checks.passed()
         checks.take(cols, passed, [first + at_index[j] for j in passed])
         taken = {at_index[j] for j in passed}
@@ -189,8 +195,9 @@ class _Checks:
     """The contract's rules over columns of decoded objects. `passed()` lists the objects
     that satisfy every rule; the others are left to the reference reader."""
 
-    def __init__(self, objs: list[Any], vocabulary: Vocabulary) -> None:
+    def __init__(self, objs: list[Any], vocabulary: Vocabulary, verdicts: Verdicts) -> None:
         self.vocab = vocabulary
+        self.verdicts = verdicts
         self.objs = objs
         self.bad: set[int] = set()
         self.cols: dict[str, list[Any]] = {}
@@ -280,10 +287,14 @@ class _Checks:
         self.data_key = keys
         pairs = list(zip(self.type_name, keys, strict=True))
         one_of_each = dict(zip(pairs, datas, strict=True))
-        areas, types = self.vocab.areas, self.vocab.types
-        refused = {(t, k) for (t, k), d in one_of_each.items()
-                   if t is not None and k is not None
-                   and data_problem(types[t], d, areas) is not None}
+        areas, types, known = self.vocab.areas, self.vocab.types, self.verdicts
+        if len(known) > _VERDICTS_MAX:
+            known.clear()
+        for (t, k), d in one_of_each.items():
+            if (t, k) not in known:
+                known[t, k] = t is not None and k is not None and \
+                    data_problem(types[t], d, areas) is None
+        refused = {p for p in one_of_each if not known[p]}
         if refused:
             self.fail_where(p in refused for p in pairs)
 

@@ -19,7 +19,7 @@ from engine.config import load_config
 from engine.errors import EventProblem
 from engine.events import Event, jsonl_line
 from engine.input_lines import physical_line_lists, physical_lines
-from engine.line_batch import LineBatch, decide_jsonl
+from engine.line_batch import LineBatch, Verdicts, decide_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 VOCAB = load_config(ROOT / "area_configs").vocabulary
@@ -158,8 +158,8 @@ def _bulk(batch: LineBatch) -> tuple[list[Any], list[EventProblem]]:
     return [(cols.line[i], _event_view(cols.event(i))) for i in range(len(cols))], batch.rejects
 
 
-def _same(first: int, texts: list[str | None]) -> None:
-    batch = decide_jsonl(first, texts, VOCAB, SOURCE)
+def _same(first: int, texts: list[str | None], verdicts: Verdicts | None = None) -> None:
+    batch = decide_jsonl(first, texts, VOCAB, SOURCE, verdicts)
     assert (batch.first, batch.last) == (first, first + len(texts) - 1)
     assert _bulk(batch) == _reference(first, texts)
 
@@ -178,9 +178,10 @@ def test_the_whole_corpus_as_one_batch() -> None:
 def test_every_line_alone_and_among_good_lines() -> None:
     """A line alone takes each column check's one-by-one path when it fails; among good
     lines it is the one item a bulk check finds wrong."""
+    verdicts = Verdicts()  # data objects judged in earlier batches, as ingest keeps them
     for k, line in enumerate(CORPUS):
         _same(k + 1, [line])
-        _same(7, GOOD[: k % 6] + [line] + GOOD[k % 6: 12])
+        _same(7, GOOD[: k % 6] + [line] + GOOD[k % 6: 12], verdicts)
 
 
 def test_only_good_lines_take_the_bulk_path_whole() -> None:
@@ -189,6 +190,7 @@ def test_only_good_lines_take_the_bulk_path_whole() -> None:
     _same(1, list(GOOD))
 
 
+SHARED = Verdicts()
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False)
     | st.sampled_from(["", "kent", "arrest", "police", "sms", "2026-03-06T16:40:00+00:00",
@@ -215,7 +217,7 @@ def test_mutated_events_agree(mutations: list[tuple[str, str, Any]]) -> None:
         else:
             obj[key] = value
         texts.append(json.dumps(obj, ensure_ascii=n % 2 == 0))
-    _same(1, texts + GOOD[:5])
+    _same(1, texts + GOOD[:5], SHARED)
 
 
 # --- reading lines in blocks ----------------------------------------------------------

@@ -189,10 +189,10 @@ def _plan(conn: Connection, batch: LineBatch, hashes: list[str], case_rows: Case
                     cols.line[i], f"conflict: event {eid} appears on line {cols.line[first]} "
                     "with a different body", eid, "event_id", name))
     stored = dict(select_in(conn, "SELECT event_id, body_hash FROM events", "event_id",
-                            [ids[i] for i in firsts]))
-    fresh: list[int] = []
+                            ids if len(firsts) == len(ids) else [ids[i] for i in firsts]))
+    fresh: list[int] = firsts if not stored else []
     refused: dict[str, EventProblem] = {}
-    for i in firsts:
+    for i in firsts if stored else ():
         old = stored.get(ids[i])
         if old is None:
             fresh.append(i)
@@ -204,7 +204,7 @@ def _plan(conn: Connection, batch: LineBatch, hashes: list[str], case_rows: Case
                 "body", ids[i], "event_id", name)
     refused.update(case_rows.area_rule(fresh))
     plan.new = [i for i in fresh if ids[i] not in refused] if refused else fresh
-    for i in firsts:
+    for i in firsts if refused or repeats else ():
         eid = ids[i]
         problem = refused.get(eid)
         if problem is not None:

@@ -14,7 +14,9 @@ exactly as before.
 from __future__ import annotations
 
 import zlib
+from collections import Counter
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -26,6 +28,7 @@ from engine.store.bulk import (
     in_keys,
     insert_rows,
     instant_value,
+    instants_param,
     read_events,
     select_in,
     update_rows,
@@ -50,55 +53,51 @@ class CaseRows:
         self.conn, self.cols, self.name = conn, cols, name
         self.rows: dict[str, Any] = {}  # stored case rows of the batch's new events
 
-    def _by_case(self, idx: list[int]) -> dict[str, list[int]]:
-        cids = self.cols.case_id
-        out: dict[str, list[int]] = {}
-        for i in idx:
-            c = cids[i]
-            if c is not None:
-                out.setdefault(c, []).append(i)
-        return out
+    def _column(self, name: str, idx: list[int]) -> list[Any]:
+        values: list[Any] = getattr(self.cols, name)
+        return values if len(idx) == len(values) else [values[i] for i in idx]
 
     def area_rule(self, fresh: list[int]) -> dict[str, EventProblem]:
         """contract §3's area rule over each case's stored and new events: the refused
         new events by id. A new event that breaks it is refused; when the rule fails on
         a stored event, the new event that precedes it (and so changed the case's area
-        history) is refused instead. Reads (and on PostgreSQL locks) the case rows."""
-        by_case = self._by_case(fresh)
+        history) is refused instead. Reads (and on PostgreSQL locks) the case rows.
+
+        A case is plain when its new events are in one area with no transfer and its
+        stored events (one aggregate query) are in that area with no transfer: the rule
+        holds. Only the other cases are judged event by event."""
+        cids = self._column("case_id", fresh)
+        pairs = set(zip(cids, self._column("area", fresh), strict=True))
+        area_of: dict[str, str] = dict(pairs)  # None (area-level events): popped
+        area_of.pop(None, None)  # type: ignore[call-overload]
+        case_ids = sorted(area_of)
         # FOR UPDATE: a concurrent batch of the same case waits, then reads this one's row.
         lock = "" if self.conn.dialect.name == "sqlite" else "ORDER BY case_id FOR UPDATE"
         self.rows = {r[0]: r for r in select_in(self.conn, _CASE_COLUMNS, "case_id",
-                                                list(by_case), lock)}
-        area_of, plain = self._plain_new(fresh, by_case)
-        stored = [c for c in plain if c in self.rows]
+                                                case_ids, lock)}
+        mixed: set[str] = set()
+        if len(pairs) > len(area_of) + sum(1 for c, _ in pairs if c is None):
+            seen = Counter(c for c, _ in pairs if c is not None)
+            mixed.update(c for c, n in seen.items() if n > 1)
+        if TRANSFER in self.cols.type:
+            mixed.update(c for c, t in zip(cids, self._column("type", fresh), strict=True)
+                         if t == TRANSFER and c is not None)
+        stored = [c for c in case_ids if c in self.rows and c not in mixed]
         for cid, low, high, transfers in select_in(self.conn, _AREAS_SEEN, "case_id", stored,
                                                    "GROUP BY case_id"):
             if low != high or transfers or low != area_of[cid]:
-                plain.discard(cid)
+                mixed.add(cid)
         bad: dict[str, EventProblem] = {}
-        others = [c for c in by_case if c not in plain]
-        if others:
-            olds = self._stored_events(others)
-            for cid in others:
-                new = [(self.cols.line[i], self.cols.event(i)) for i in by_case[cid]]
+        if mixed:
+            by_case: dict[str, list[int]] = {}
+            for i in fresh:
+                if (c := self.cols.case_id[i]) in mixed:
+                    by_case.setdefault(c, []).append(i)
+            olds = self._stored_events(list(by_case))
+            for cid, idx in by_case.items():
+                new = [(self.cols.line[i], self.cols.event(i)) for i in idx]
                 bad.update(self._refused(new, olds.get(cid, [])))
         return bad
-
-    def _plain_new(self, fresh: list[int], by_case: dict[str, list[int]]
-                   ) -> tuple[dict[str, str], set[str]]:
-        """Each case's area among its new events, and the cases whose new events are in
-        one area with no transfer."""
-        cols = self.cols
-        area_of: dict[str, str] = {}
-        mixed: set[str] = set()
-        for i in fresh:
-            c = cols.case_id[i]
-            if c is not None and area_of.setdefault(c, cols.area[i]) != cols.area[i]:
-                mixed.add(c)
-        if TRANSFER in cols.type:
-            mixed.update(c for i in fresh if cols.type[i] == TRANSFER
-                         and (c := cols.case_id[i]) is not None)
-        return area_of, set(by_case) - mixed
 
     def _refused(self, new: list[tuple[int, Event]], old: list[Event]
                  ) -> Iterator[tuple[str, EventProblem]]:
@@ -139,39 +138,46 @@ class CaseRows:
             out.setdefault(ev.case_id, []).append(ev)
         return out
 
+    def _area_after(self, i: int) -> str:
+        """The case's area after the batch's event i."""
+        cols = self.cols
+        return cols.data[i]["to_area"] if cols.type[i] == TRANSFER else cols.area[i]
+
     def touch(self, new: list[int]) -> None:
         """Create or update the case rows of the newly stored events (after they are
         inserted): area now, first and last event instants, count, and a bumped event
         version (the sweep's "needs evaluation")."""
-        cols = self.cols
-        at, ids, ts = cols.at, cols.event_id, cols.timestamps()
-        summary: dict[str, list[int]] = {}  # case -> [count, earliest, last in order]
-        for i in new:
-            c = cols.case_id[i]
-            if c is None:
-                continue
-            s = summary.get(c)
-            if s is None:
-                summary[c] = [1, i, i]
-                continue
-            s[0] += 1
-            if ts[i] < ts[s[1]]:
-                s[1] = i
-            if ts[i] > ts[s[2]] or (ts[i] == ts[s[2]] and ids[i] > ids[s[2]]):
-                s[2] = i
-        inserts, updates, recount = [], [], []
+        cols, at = self.cols, self.cols.at
+        # (case, instant, id, index) sorted: each case's first and last events in order.
+        # Sorting is about linear here: a file's lines mostly come case by case, in time.
+        ts = cols.timestamps()
+        cids = self._column("case_id", new)
+        keys = list(zip(cids, ts if len(ts) == len(new) else [ts[i] for i in new],
+                        self._column("event_id", new), new, strict=True))
+        if None in cids:  # area-level events: no case row
+            keys = [k for k in keys if k[0] is not None]
+        keys.sort()
+        in_order = list(map(itemgetter(0), keys))
+        positions = list(map(itemgetter(3), keys))
+        last = dict(zip(in_order, positions, strict=True))
+        earliest = dict(zip(reversed(in_order), reversed(positions), strict=True))
+        counts = Counter(in_order)
+        summary = {c: (counts[c], earliest[c], last[c])
+                   for c in dict.fromkeys(cids) if c is not None}
+        inserts: list[tuple[Any, ...]] = []
+        updates, recount = [], []
         for cid, (count, first, last) in summary.items():
             row = self.rows.get(cid)
             if row is None:
-                inserts.append((cid, _area_after(cols.event(last)), case_bucket(cid), at[first],
-                                at[last], count, 1))
+                inserts.append((cid, self._area_after(last), case_bucket(cid), first,
+                                last, count, 1))
                 continue
             old_first = instant_value(self.conn, row[2])
             old_last = instant_value(self.conn, row[3])
             if at[last] == old_last:  # which is last depends on the stored event's id
                 recount.append(cid)
                 continue
-            area = _area_after(cols.event(last)) if at[last] > old_last else row[1]
+            area = self._area_after(last) if at[last] > old_last else row[1]
             updates.append((area, min(old_first, at[first]), max(old_last, at[last]),
                             row[4] + count, row[5] + 1, cid))
         if recount:
@@ -181,7 +187,12 @@ class CaseRows:
                 row = self.rows[cid]
                 updates.append((_area_after(evs[-1]), evs[0].at, evs[-1].at, len(evs),
                                 row[5] + 1, cid))
-        insert_rows(self.conn, cases, _NEW_ROW, inserts)
+        if inserts:  # the instants as driver values, a column at a time
+            firsts = instants_param(self.conn, [at[r[3]] for r in inserts])
+            lasts = instants_param(self.conn, [at[r[4]] for r in inserts])
+            inserts = [(*r[:3], f, la, *r[5:])
+                       for r, f, la in zip(inserts, firsts, lasts, strict=True)]
+        insert_rows(self.conn, cases, _NEW_ROW, inserts, prepared=True)
         update_rows(self.conn, cases, _UPDATED, "case_id", updates)
 
 
