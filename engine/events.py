@@ -25,6 +25,7 @@ from typing import IO, Any
 
 from engine.errors import EventError, EventProblem
 from engine.input_lines import MAX_LINE_CHARS, physical_lines
+from engine.input_lines import physical_line_lists as physical_line_lists  # readers' import
 from engine.vocabulary import EventType, Vocabulary, did_you_mean
 
 TOP_LEVEL = ("event_id", "case_id", "area", "type", "at", "source", "data")
