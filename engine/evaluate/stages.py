@@ -16,11 +16,13 @@ from engine.events import Event
 from engine.spec import StageRule
 
 
-def stage_entry(stages: tuple[StageRule, ...], events: Sequence[Event]) -> tuple[str, datetime]:
+def stage_entry(stages: tuple[StageRule, ...], events: Sequence[Event],
+                first_at: datetime | None = None) -> tuple[str, datetime]:
     """The case's stage after `events` (in evaluation order) and the instant it entered
-    that stage."""
+    that stage. With `first_at` (the instant of the case's first event), `events` may be
+    only those whose type sets a stage: no other event moves it."""
     state = CaseState(compile_stages(stages))
-    entered = events[0].at
+    entered = events[0].at if first_at is None else first_at
     for e in events:
         before = state.stage
         state.apply(e)

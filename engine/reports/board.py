@@ -11,16 +11,17 @@ from collections import Counter, defaultdict
 from collections.abc import Collection
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
-from engine.evaluate import stage_entry
+from engine.calendar import local_date
 from engine.notify import acks
 from engine.reports import disclosure, source, svg
 from engine.reports.ageing import working_days_in_stage
+from engine.reports.case_facts import judged_cases, scoped, usable
 from engine.reports.facts import Facts
 from engine.reports.model import Report, Table
 from engine.reports.stats import percentile
-from engine.store import reading
+from engine.store import cases, reading
 from engine.terms import Status
 
 # The board shows missed instances (overdue) and, beside them, those due soon.
@@ -39,23 +40,33 @@ def build_board(engine: Engine, facts: Facts, areas: Collection[str] | None = No
     `suppress` applies disclosure control (for national leads): every count goes
     through `engine.reports.disclosure` with the sums a reader could use."""
     scope = None if areas is None else frozenset(areas)
+    closed = facts.closed_stages
     with reading(engine) as conn:
         as_of = as_of or source.latest_as_of(conn) or datetime.now(UTC)
-        rows = source.case_rows(conn, scope)
-        open_ids = {cid: area for cid, area, stage in rows if stage not in facts.closed_stages}
-        ages: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for case_id, evs in source.case_events(conn, open_ids, until=as_of):
-            stage, entered = stage_entry(facts.stages, evs)
-            area = open_ids[case_id]
-            ages[(area, stage)].append(
-                working_days_in_stage(entered, as_of, facts.calendar(area)))
+        stage_of = func.coalesce(cases.c.stage, "reported")  # an unswept case: reported
+        per_stage = conn.execute(scoped(select(cases.c.area, stage_of, func.count())
+                                        .group_by(cases.c.area, stage_of), scope)).all()
+        # Open cases' stage entries: the stored ones counted in SQL, then those judged.
+        entries = [tuple(r) for r in conn.execute(scoped(
+            select(cases.c.area, cases.c.stage, cases.c.stage_entered_day, func.count())
+            .where(usable(facts.stages, as_of))
+            .group_by(cases.c.area, cases.c.stage, cases.c.stage_entered_day),
+            scope, closed))]
+        entries += [(c.area, c.facts.stage, c.facts.stage_entered_day, 1) for c in
+                    judged_cases(conn, facts.stages, scope, as_of, leave_out=closed)]
         overdue = source.instance_counts(conn, scope, MISSED_OR_DUE_SOON, ("area", "owner"))
         data_errors = acks.data_errors(conn, None if scope is None else sorted(scope))
+    ages: dict[tuple[str, str], list[int]] = defaultdict(list)
+    as_of_day = local_date(as_of)
+    for area, stage, entered, n in entries:  # cases with events in force
+        if entered is not None and stage is not None:
+            ages[(area, stage)] += [
+                working_days_in_stage(entered, as_of_day, facts.calendar(area))] * n
 
     stage_ids = facts.stage_order
     per_area: dict[str, Counter[str]] = defaultdict(Counter)
-    for _cid, area, stage in rows:
-        per_area[area][stage] += 1
+    for area, stage_id, n in per_stage:
+        per_area[area][stage_id] = n
     # Areas with cases, and areas whose only instances are area-level (a scrutiny group
     # that never met in an area with no cases yet is still overdue).
     seen = set(per_area) | {area for (area, _owner, _status) in overdue}

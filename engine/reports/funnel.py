@@ -11,34 +11,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, case, func, or_, select
 
-from engine.calendar import local_date
-from engine.evaluate.compiled import CompiledMatcher
-from engine.events import Event
+from engine.evaluate.milestones import KEYS, MILESTONES
+from engine.reports.case_facts import CaseRow, judged_cases, scoped, usable
 from engine.reports.facts import Facts
-from engine.spec import Matcher
-from engine.store import cases, events
+from engine.store import cases
 
+__all__ = ["KEYS", "LABELS", "AreaFunnel", "funnels", "gap_keys"]
 
-def _m(type_: str, **data: object) -> CompiledMatcher:
-    return CompiledMatcher(Matcher.model_validate({"type": type_, "data": data}))
-
-
-MILESTONES: tuple[tuple[str, str, tuple[CompiledMatcher, ...]], ...] = (
-    ("reported", "Reported", (_m("case.reported"),)),
-    ("referred", "Referred to CPS", (_m("police.file_submitted"), _m("cps.charging_decision"))),
-    ("charged", "Charged", (_m("cps.charging_decision", outcome="charge"),)),
-    ("court", "Reached court", (_m("court.hearing_listed"), _m("court.plea"),
-                                _m("court.verdict"), _m("court.sentenced"))),
-    ("concluded", "Concluded", (_m("court.verdict", result=["guilty", "not_guilty"]),
-                                _m("court.sentenced"), _m("case.closed", reason="concluded"))),
-)
-KEYS = tuple(k for k, _label, _ms in MILESTONES)
 LABELS = dict((k, label) for k, label, _ms in MILESTONES)
-TYPES = sorted({m.type for _k, _l, ms in MILESTONES for m in ms})
 
 
 @dataclass(frozen=True)
@@ -53,43 +37,44 @@ def gap_keys() -> list[str]:
 
 
 def funnels(conn: Connection, facts: Facts, areas: Collection[str] | None = None,
-            until: datetime | None = None) -> dict[str, AreaFunnel]:
-    """One funnel per area with cases (the case's current area), from the events table."""
-    first: dict[str, dict[str, datetime]] = defaultdict(dict)
-    area_of: dict[str, str] = {}
-    case_q = select(cases.c.case_id, cases.c.area, cases.c.first_event_at)
-    if areas is not None:
-        case_q = case_q.where(cases.c.area.in_(sorted(areas)))
-    for r in conn.execute(case_q):
-        area_of[r.case_id] = r.area
-    q = (select(events.c.event_id, events.c.case_id, events.c.area, events.c.type,
-                events.c.at, events.c.source, events.c.data)
-         .where(events.c.type.in_(TYPES), events.c.case_id.is_not(None))
-         .order_by(events.c.at, events.c.event_id))
-    if areas is not None:
-        q = q.where(events.c.case_id.in_(select(cases.c.case_id)
-                                         .where(cases.c.area.in_(sorted(areas)))))
-    if until is not None:
-        q = q.where(events.c.at <= until)
-    for row in conn.execute(q):
-        if row.case_id not in area_of:
-            continue
-        ev = Event(row.event_id, row.case_id, row.area, row.type, row.at, row.source, row.data,
-                   0.0)
-        seen = first[row.case_id]
-        for key, _label, matchers in MILESTONES:
-            if key not in seen and any(m.type == ev.type and m.test(ev) for m in matchers):
-                seen[key] = row.at
+            judged: list[CaseRow] | None = None) -> dict[str, AreaFunnel]:
+    """One funnel per area with cases (the case's current area), from each case's first
+    event of each milestone (every event counts, future-dated ones too). The stored
+    milestones are counted in SQL; `judged` are the cases whose stored facts are not
+    usable (engine/reports/case_facts.py), read here unless the caller has."""
+    if judged is None:
+        judged = judged_cases(conn, facts.stages, areas)
+    days = [cases.c[f"{k}_day"] for k in KEYS]
+    furthest = case(*((d.is_not(None), i) for i, d in reversed(list(enumerate(days)))),
+                    else_=0)
     out: dict[str, AreaFunnel] = {}
-    for case_id, area in area_of.items():
-        f = out.setdefault(area, AreaFunnel(area, dict.fromkeys(KEYS, 0), defaultdict(list)))
-        seen = first.get(case_id, {})
-        furthest = max((KEYS.index(k) for k in seen), default=0)
-        for k in KEYS[:furthest + 1]:
-            f.reached[k] += 1
+
+    def funnel(area: str) -> AreaFunnel:
+        return out.setdefault(area, AreaFunnel(area, dict.fromkeys(KEYS, 0), defaultdict(list)))
+
+    def reach(area: str, last: int, n: int) -> None:
+        for k in KEYS[:last + 1]:
+            funnel(area).reached[k] += n
+
+    def gaps(area: str, seen: dict[str, int], n: int) -> None:
         calendar = facts.calendar(area)
         for a, b in zip(KEYS, KEYS[1:], strict=False):
             if a in seen and b in seen:
-                f.gaps[f"{a}→{b}"].append(calendar.working_days_between(
-                    local_date(seen[a]), local_date(seen[b])))
+                funnel(area).gaps[f"{a}→{b}"] += [calendar.working_days_between(
+                    date.fromordinal(seen[a]), date.fromordinal(seen[b]))] * n
+
+    # One pass: cases with fewer than two milestones only counted by the furthest they
+    # reached, the others grouped by their milestone days too (for the gaps).
+    pairs = or_(*(and_(a.is_not(None), b.is_not(None)) for a, b in zip(days, days[1:],
+                                                                        strict=False)))
+    with_gaps = [case((pairs, d)) for d in days]
+    q = (select(cases.c.area, furthest, *with_gaps, func.count()).where(usable(facts.stages))
+         .group_by(cases.c.area, furthest, *with_gaps))
+    for area, last, *found, n in conn.execute(scoped(q, areas)):
+        reach(area, last, n)
+        gaps(area, {k: d for k, d in zip(KEYS, found, strict=True) if d is not None}, n)
+    for row in judged:
+        seen = row.facts.milestone_days
+        reach(row.area, max((KEYS.index(k) for k in seen), default=0), 1)
+        gaps(row.area, seen, 1)
     return out

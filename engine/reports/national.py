@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from engine.calendar import local_date
 from engine.reports import disclosure, source, svg
+from engine.reports.case_facts import judged_cases
 from engine.reports.facts import Facts
 from engine.reports.funnel import KEYS, LABELS, funnels, gap_keys
 from engine.reports.model import Report, Table
@@ -47,8 +48,10 @@ def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
         as_of = as_of or source.latest_as_of(conn) or datetime.now(UTC)
         counts = source.instance_counts(conn, None, (*source.DECIDED, "violated"),
                                         ("area", "step"))
-        area_funnels = funnels(conn, facts)
-        outcomes = gather(conn, facts, sorted(facts.area_names))
+        judged = judged_cases(conn, facts.stages, None)
+        area_funnels = funnels(conn, facts, judged=judged)
+        outcomes = gather(conn, facts, sorted(facts.area_names),
+                          judged=[r for r in judged if r.area in facts.area_names])
 
     areas = sorted(facts.area_names)
     steps = facts.step_order()

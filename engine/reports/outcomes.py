@@ -21,75 +21,22 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select
 
-from engine.evaluate.compiled import compile_stages
-from engine.evaluate.state import CaseState
-from engine.events import Event
 from engine.keysteps import KEY_STEPS
 from engine.reports import disclosure
 from engine.reports.association import Stratum, mantel_haenszel
+from engine.reports.case_facts import CaseRow, judged_cases, scoped, usable
 from engine.reports.facts import Facts
 from engine.reports.model import Table
-from engine.store import cases, events
+from engine.store import cases
 
-WITHDREW = "complainant.withdrew"
 LABEL = ("An association, not a cause: complainants whose key liaison steps were met on time "
          "are compared with those whose were not, within each area. Who gets timely liaison is "
          "not decided at random, so other differences between the groups may explain part or "
          "all of it.")
-
-
-@dataclass(frozen=True)
-class Exposure:
-    area: str
-    on_time: bool
-    decided_until: datetime  # the last due instant among the decided key instances
-
-
-def exposures(conn: Connection, areas: Collection[str] | None) -> dict[str, Exposure]:
-    """Case id -> whether its decided key instances were all met (cases with none left
-    out), as the sweep judged it (engine/keysteps.py; met instances have no rows)."""
-    q = (select(cases.c.case_id, cases.c.area, cases.c.key_steps_on_time,
-                cases.c.key_steps_decided_until)
-         .where(cases.c.key_steps_on_time.is_not(None)))
-    if areas is not None:
-        q = q.where(cases.c.area.in_(sorted(areas)))
-    return {cid: Exposure(area, bool(on_time), until)
-            for cid, area, on_time, until in conn.execute(q)}
-
-
-def withdrawals(conn: Connection, areas: Collection[str] | None) -> dict[str, datetime]:
-    """Case id -> the instant of its first withdrawal."""
-    q = (select(events.c.case_id, func.min(events.c.at)).where(events.c.type == WITHDREW,
-                                                                 events.c.case_id.is_not(None))
-         .group_by(events.c.case_id))
-    if areas is not None:
-        q = q.where(events.c.case_id.in_(select(cases.c.case_id)
-                                         .where(cases.c.area.in_(sorted(areas)))))
-    return {cid: at for cid, at in conn.execute(q)}
-
-
-def stages_at(conn: Connection, facts: Facts, withdrawn: dict[str, datetime]) -> dict[str, str]:
-    """The stage each case was in just before it withdrew."""
-    types = sorted({m.type for rule in facts.stages for m in rule.set_by})
-    stages = compile_stages(facts.stages)
-    ids = sorted(withdrawn)
-    out: dict[str, str] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        state: dict[str, CaseState] = {cid: CaseState(stages) for cid in chunk}
-        q = (select(events).where(events.c.case_id.in_(chunk), events.c.type.in_(types))
-             .order_by(events.c.at, events.c.event_id))
-        for r in conn.execute(q):
-            if r.at < withdrawn[r.case_id]:
-                state[r.case_id].apply(Event(r.event_id, r.case_id, r.area, r.type, r.at,
-                                             r.source, r.data, 0.0))
-        out.update({cid: s.stage for cid, s in state.items()})
-    return out
 
 
 @dataclass(frozen=True)
@@ -103,23 +50,43 @@ class OutcomeCounts:
     strata: dict[str, tuple[int, int, int, int]]
 
 
-def gather(conn: Connection, facts: Facts, areas: Collection[str]) -> OutcomeCounts:
-    """Read the withdrawals, their stages and the key steps' verdicts of `areas`' cases."""
-    withdrawn = withdrawals(conn, areas)
-    area_of = dict(conn.execute(select(cases.c.case_id, cases.c.area)
-                                .where(cases.c.case_id.in_(sorted(withdrawn)))).all()) \
-        if withdrawn else {}
-    at_stage = stages_at(conn, facts, withdrawn)
-    by_stage = Counter((area_of[cid], at_stage[cid]) for cid in withdrawn)
+def gather(conn: Connection, facts: Facts, areas: Collection[str],
+           judged: list[CaseRow] | None = None) -> OutcomeCounts:
+    """The withdrawals, their stages and the key steps' verdicts of `areas`' cases: the
+    withdrawal from each case's stored facts, counted in SQL (`judged`: the cases whose
+    stored facts are not usable, engine/reports/case_facts.py, read here unless the
+    caller has), the exposure as the sweep judged it (engine/keysteps.py)."""
+    if judged is None:
+        judged = judged_cases(conn, facts.stages, areas)
+    withdrew_at, withdrew = cases.c.withdrew_at, cases.c.withdrew_stage
+    on_time, until = cases.c.key_steps_on_time, cases.c.key_steps_decided_until
+    by_stage: Counter[tuple[str, str]] = Counter()
+    # (area, on time, withdrew, withdrew after the last key instance fell due) -> cases
+    exposed: Counter[tuple[str, bool, bool, bool]] = Counter()
+    later = func.coalesce(withdrew_at > until, False)
+    q = (select(cases.c.area, withdrew, on_time, later, func.count())
+         .where(usable(facts.stages), or_(withdrew.is_not(None), on_time.is_not(None)))
+         .group_by(cases.c.area, withdrew, on_time, later))
+    for area, stage, ok, withdrew_later, n in conn.execute(scoped(q, areas)):
+        if stage is not None:
+            by_stage[(area, stage)] += n
+        if ok is not None:
+            exposed[(area, bool(ok), stage is not None, bool(withdrew_later))] += n
+    for r in judged:
+        w_at = r.facts.withdrew_at
+        if r.facts.withdrew_stage is not None:
+            by_stage[(r.area, r.facts.withdrew_stage)] += 1
+        if r.key_on_time is not None and r.key_until is not None:
+            exposed[(r.area, r.key_on_time, w_at is not None,
+                     w_at is not None and w_at > r.key_until)] += 1
     strata: dict[str, list[int]] = {a: [0, 0, 0, 0] for a in areas}
-    for cid, ex in exposures(conn, areas).items():
-        w_at = withdrawn.get(cid)
-        if w_at is not None and w_at <= ex.decided_until:
+    for (area, ok, has_withdrawn, withdrew_later), n in exposed.items():
+        if has_withdrawn and not withdrew_later:
             continue  # withdrew before the key steps were decided: not "later"
-        k = 0 if ex.on_time else 2
-        cell = strata.setdefault(ex.area, [0, 0, 0, 0])
-        cell[k] += w_at is not None
-        cell[k + 1] += 1
+        k = 0 if ok else 2
+        cell = strata.setdefault(area, [0, 0, 0, 0])
+        cell[k] += n if has_withdrawn else 0
+        cell[k + 1] += n
     stages = tuple(s for s in facts.stage_order if any(st == s for _, st in by_stage))
     return OutcomeCounts(tuple(sorted(areas)), stages, dict(by_stage),
                          {a: (v[0], v[1], v[2], v[3]) for a, v in strata.items()})

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, and_, func, or_, select
 from engine.calendar import LONDON, local_date
 from engine.errors import InputError
 from engine.reports import disclosure, source, svg
+from engine.reports.case_facts import judged_cases
 from engine.reports.facts import Facts
 from engine.reports.funnel import KEYS, LABELS, funnels
 from engine.reports.model import Report, Table
@@ -141,8 +142,9 @@ def build_scrutiny(engine: Engine, facts: Facts, area: str, quarter: Quarter, se
         cadence = [i for i in judge_area(conn, rules, area, judged_at)
                    if i.step == MEETING_STEP]
         said = explain_rows(conn, violations, rules)
-        area_funnel = funnels(conn, facts, {area}).get(area)
-        outcomes = gather(conn, facts, [area])
+        judged = judged_cases(conn, facts.stages, {area})
+        area_funnel = funnels(conn, facts, {area}, judged).get(area)
+        outcomes = gather(conn, facts, [area], judged)
     flagged = flagged_cases(engine, area, quarter)
     sampled = sample_cases(flagged, seed, sample_size)
     with reading(engine) as conn:

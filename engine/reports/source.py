@@ -30,14 +30,6 @@ def latest_as_of(conn: Connection) -> datetime | None:
     return value
 
 
-def case_rows(conn: Connection, areas: Collection[str] | None) -> list[tuple[str, str, str]]:
-    """(case_id, area, stage) for the cases in scope; an unswept case counts as reported."""
-    q = select(cases.c.case_id, cases.c.area, func.coalesce(cases.c.stage, "reported"))
-    if areas is not None:
-        q = q.where(cases.c.area.in_(sorted(areas)))
-    return [(r[0], r[1], r[2]) for r in conn.execute(q.order_by(cases.c.case_id))]
-
-
 def _event(r: Any) -> Event:
     return Event(r.event_id, r.case_id, r.area, r.type, r.at, r.source, r.data,
                  r.at.timestamp())

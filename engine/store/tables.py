@@ -116,6 +116,17 @@ cases = Table(
     # liaison steps all met, and when did the last of them fall due. Null: none decided.
     Column("key_steps_on_time", Boolean, nullable=True),
     Column("key_steps_decided_until", UTCDateTime, nullable=True),
+    # What the reports count about the case, judged by the sweep from its events
+    # (engine/evaluate/milestones.py; migration 0010). NULL facts_key: not judged yet.
+    Column("facts_key", String(16), nullable=True),
+    Column("stage_entered_day", Integer, nullable=True),  # Europe/London, date.toordinal()
+    Column("reported_day", Integer, nullable=True),
+    Column("referred_day", Integer, nullable=True),
+    Column("charged_day", Integer, nullable=True),
+    Column("court_day", Integer, nullable=True),
+    Column("concluded_day", Integer, nullable=True),
+    Column("withdrew_at", UTCDateTime, nullable=True),
+    Column("withdrew_stage", String(48), nullable=True),
     Index("ix_cases_area_case", "area", "case_id"),
     Index("ix_cases_next_check", "next_check"),
 )

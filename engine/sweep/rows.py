@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from engine.keysteps import exposures
 from engine.store import contributions, insert_rows, instances, keyed, recount_cases, totals
 from engine.store import writing as writing_to
+from engine.sweep.facts import STORED
 from engine.sweep.verdicts import Verdicts, next_checks
 from engine.terms import FLAG_STATUSES
 
@@ -25,8 +26,8 @@ INSTANCE_COLUMNS = ("case_id", "area", "step", "trigger_event", "trigger_at", "s
                     "satisfied_by", "owner", "severity", "version", "evaluated_as_of")
 CASE_UPDATE = ("UPDATE cases SET evaluated_version = {m}, evaluated_at = {m}, "
                "evaluated_as_of = {m}, rules_key = {m}, stage = {m}, next_check = {m}, "
-               "contribution = {m}, key_steps_on_time = {m}, key_steps_decided_until = {m} "
-               "WHERE case_id = {m}")
+               "contribution = {m}, key_steps_on_time = {m}, key_steps_decided_until = {m}"
+               + "".join(f", {c} = {{m}}" for c in STORED) + " WHERE case_id = {m}")
 
 
 def instant(us: pl.Expr, sqlite: bool) -> pl.Expr:
@@ -65,12 +66,15 @@ def store_page(eng: Engine, page: list[tuple[str, int]], v: Verdicts, as_of: dat
              .join(v.cases, on="case", how="left")
              .join(next_checks(v, as_of), on="case", how="left")
              .join(contributions(counted), on="case", how="left")
-             .join(exposed, on="case", how="left"))
+             .join(exposed, on="case", how="left")
+             .join(v.facts, on="case", how="left"))
     now = driver_value(datetime.now(UTC), sqlite)
     case_rows = cases.select(
         "version", pl.lit(now).alias("at"), pl.lit(driver_value(as_of, sqlite)).alias("as_of"),
         pl.lit(rules_key).alias("key"), "stage", instant(pl.col("next"), sqlite),
-        "contribution", "on_time", instant(pl.col("until_us"), sqlite).alias("until"), "case",
+        "contribution", "on_time", instant(pl.col("until_us"), sqlite).alias("until"),
+        *STORED[:-2], instant(pl.col("withdrew_us"), sqlite).alias("withdrew_at"),
+        "withdrew_stage", "case",
     ).rows()
     rows = instance_rows(v, as_of, sqlite)
     ids = [cid for cid, _ in page]

@@ -22,6 +22,7 @@ from engine.calendar import local_date, start_of_day
 from engine.events import Event
 from engine.rules import Rules
 from engine.spec import DeadlineStep, RecurringStep, Unit
+from engine.sweep import facts as page_facts
 
 # One row per instance: the verdict, the case's current area, and what deciding the
 # case's next check needs of the step (an hour deadline? a recurring step's pause and
@@ -45,12 +46,14 @@ OPEN = ("due", "due_soon")
 class Verdicts:
     """A judged page: `instances` (INSTANCE_SCHEMA), `cases` (each case with events in
     force, and its stage), `events` (the events in force: case, type, us, eid) and
-    `future` (case, the first instant of an event not yet in force)."""
+    `future` (case, the first instant of an event not yet in force); `facts`, what the
+    reports count about each case of the page (engine/sweep/facts.py)."""
 
     instances: pl.DataFrame
     cases: pl.DataFrame
     events: pl.DataFrame
     future: pl.DataFrame
+    facts: pl.DataFrame
 
 
 def step_traits(step: Any) -> tuple[bool, str | None, str | None]:
@@ -110,7 +113,8 @@ def judge_columns(rules: Rules, eng: Engine, case_ids: Sequence[str], as_of: dat
     instances = (result.instances.join(result.cases.select("case", "area"), on="case")
                  .join(traits, on="ref", how="left").select(list(INSTANCE_SCHEMA)))
     return Verdicts(instances, result.cases.select("case", "stage"),
-                    built.frame.select("case", "type", "us", "eid"), future)
+                    built.frame.select("case", "type", "us", "eid"), future,
+                    page_facts.of_columns(rules.stages, raw, instant_us(raw), case_ids, as_of))
 
 
 def judge_cases(rules: Rules, events: Mapping[str, Sequence[Event]], as_of: datetime
@@ -142,7 +146,8 @@ def judge_cases(rules: Rules, events: Mapping[str, Sequence[Event]], as_of: date
                     pl.DataFrame(stages, schema=CASE_SCHEMA, orient="row"),
                     pl.DataFrame(evs, schema=EVENT_SCHEMA, orient="row"),
                     pl.DataFrame(future, schema={"case": pl.String, "first": pl.Int64},
-                                 orient="row"))
+                                 orient="row"),
+                    page_facts.of_events(rules.stages, events, list(events), as_of))
 
 
 def local_midnight(us: pl.Expr) -> pl.Expr:
