@@ -76,7 +76,10 @@ def simulated_store(name: str, areas: tuple[str, ...], cases: int, seed: int,
     cohort = CACHE / f"{name}-{fingerprint()}"
     stamp = CACHE / f"{name}.stamp"
     url = db_url("sqlite", name)
-    if not stamp.exists() or stamp.read_text() != cohort.name:
+    from engine.store.migrate import head_revision
+
+    made = f"{cohort.name} {head_revision()}"  # a new migration makes a fresh store
+    if not stamp.exists() or stamp.read_text() != made:
         if not (cohort / "manifest.json").is_file():
             extra = {} if years is None else {"years": years}
             write_cohort(CohortSpec(areas, cases, seed, **extra), load_config(), cohort,
@@ -85,5 +88,5 @@ def simulated_store(name: str, areas: tuple[str, ...], cases: int, seed: int,
         url = fresh_db("sqlite", name)
         ingest_paths(url, [str(cohort / "events.jsonl")], actor="bench")
         run_sweep(url, datetime.fromisoformat(manifest["as_of"]), workers=2)
-        stamp.write_text(cohort.name)
+        stamp.write_text(made)
     return url
