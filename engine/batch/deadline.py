@@ -182,9 +182,12 @@ def _firsts(
 
 
 def _first_per_instant(rows: pl.LazyFrame) -> pl.DataFrame:
-    """The first row (by event id) of each case instant, sorted by instant."""
-    return rows.select("case", "us", "eid").unique(["case", "us"], keep="first",
-                                                    maintain_order=True).sort("us").collect()
+    """The first row (by event id) of each case instant, sorted by instant: rows come in
+    (case, instant, event id) order, so it is the row whose instant differs from the
+    previous row's (`FIRST` numbers the instant)."""
+    first = pl.col(FIRST) != pl.col(FIRST).shift(1).fill_null(-1)
+    picked = rows.select("case", "us", "eid", FIRST).collect()  # then shift: in row order
+    return picked.filter(first).drop(FIRST).sort("us")
 
 
 def _dues(trig: pl.DataFrame, metas: list[_Meta]) -> pl.DataFrame:
