@@ -192,7 +192,7 @@ class Reader:
             return self.national_snapshot(request, principal).report()
         if principal.role is Role.auditor:
             raise refuse(self.engine, request, principal, 403, "auditors read the audit log")
-        return build_national(self.engine, self.facts)
+        return build_national(self.engine, self.facts, heat_map=False)
 
     def audit_entries(self, request: Request, principal: Principal,
                       limit: int = 200) -> list[dict[str, Any]]:

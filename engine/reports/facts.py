@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 from engine.calendar import WorkingCalendar, calendar_for
@@ -61,7 +62,11 @@ class Facts:
         """How `area` treats `step_id` relative to the national floor (contract §6)."""
         if area in self.variants:
             return self.variants[area].get(step_id) or "absent"
-        return "inherited" if any(s.id == step_id for s in self.national.steps) else "absent"
+        return "inherited" if step_id in self._national_steps else "absent"
+
+    @cached_property
+    def _national_steps(self) -> frozenset[str]:
+        return frozenset(s.id for s in self.national.steps)
 
     def areas_of_cps(self, cps_area: str) -> list[str]:
         return sorted(a for a, cps in self.cps_of.items() if cps_area in cps)

@@ -41,9 +41,11 @@ COUNTS = ("decided", "met", "late", "missed", "violated")
 
 def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
                    suppress: bool = True, now: datetime | None = None,
-                   cell_link: Callable[[str, str], str] | None = None) -> Report:
-    """The comparison; `cell_link(area, step)` makes each heat-map cell a link (the
-    dashboard links each to the flags behind it)."""
+                   cell_link: Callable[[str, str], str] | None = None,
+                   heat_map: bool = True) -> Report:
+    """The comparison; `cell_link(area, step)` makes each heat-map cell a link. Without
+    `heat_map` the SVG heat map is not drawn (the dashboard shows the same figures as a
+    table of its own, engine/api/heat.py)."""
     with reading(engine) as conn:
         as_of = as_of or source.latest_as_of(conn) or datetime.now(UTC)
         counts = source.instance_counts(conn, None, (*source.DECIDED, "violated"),
@@ -87,7 +89,7 @@ def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
                         *shown.rate_cells((area, step, "met"), (area, step, "decided")),
                         shown[(area, step, "violated")]) for area, step, variant in listed]
     cells: dict[tuple[str, str], svg.Cell] = {}
-    for area in areas:
+    for area in areas if heat_map else ():
         for step in steps:
             variant = facts.variant(area, step)
             due = shown[(area, step, "decided")]
@@ -139,9 +141,9 @@ def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
         "heat_map": svg.heat_map(areas, steps, cells,
                                  "Met on time, by area and step (letters: overlay differences)",
                                  legend_marks=MEANINGS, link=cell_link),
-        "funnel": svg.funnel([(LABELS[k], shown[("funnel", "all", k)]) for k in KEYS],
-                             "Funnel, all areas"),
-    }
+    } if heat_map else {}
+    charts["funnel"] = svg.funnel([(LABELS[k], shown[("funnel", "all", k)]) for k in KEYS],
+                                  "Funnel, all areas")
     data = {
         "report": "national", "as_of": as_of.isoformat(),
         "generated_at": (now or datetime.now(UTC)).isoformat(), "suppressed": suppress,
