@@ -1,7 +1,7 @@
 """Explanations built on read: a stored instance row is explained by judging its case
-again with the per-case engine, from the case's events and the rules in force, as of the
-instant the row was judged (`evaluated_as_of`), and taking the instance of the same step
-and trigger.
+again with the per-case engine (many cases at once: the batch engine, which tests/batch
+holds equal to it), from the case's events and the rules in force, as of the instant the
+row was judged (`evaluated_as_of`), and taking the instance of the same step and trigger.
 
 Why on read: the text is long (hundreds of characters a row), the sweep judges far more
 instances than anyone reads, and the per-case engine (the reference semantics) rebuilds
