@@ -70,8 +70,18 @@ class ByType:
         return self.frame.lazy().filter(pl.col("tcode").is_in(codes))
 
 
+_KEYS: dict[int, tuple[Matcher, str]] = {}
+
+
 def _key(m: Matcher) -> str:
-    return m.model_dump_json()
+    """A matcher's identity as text, kept per matcher object (templates are immutable
+    and compiled once): serialising every matcher again was most of a call's fixed cost."""
+    hit = _KEYS.get(id(m))
+    if hit is None or hit[0] is not m:
+        if len(_KEYS) > 100_000:
+            _KEYS.clear()
+        hit = _KEYS[id(m)] = (m, m.model_dump_json())
+    return hit[1]
 
 
 @dataclass
