@@ -89,6 +89,7 @@ def _batch_transaction(eng: Engine) -> Iterator[Connection]:
     batch that cost a fifth of ingest's time. How a commit survives a crash does not
     change. The connection's own setting is put back once the batch is committed."""
     dbapi: Any = None
+    prior = None
     try:
         with writing(eng) as conn:
             if conn.dialect.name == "sqlite":
@@ -97,8 +98,8 @@ def _batch_transaction(eng: Engine) -> Iterator[Connection]:
                 dbapi.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
             yield conn
     finally:
-        if dbapi is not None:
-            dbapi.execute(f"PRAGMA wal_autocheckpoint={prior}")
+        if prior is not None:
+            dbapi.execute(f"PRAGMA wal_autocheckpoint={int(prior)}")
 
 
 @dataclass

@@ -97,3 +97,13 @@ def test_case_rows_equal_a_recount_after_batches_in_any_order(db: str, config_di
     assert {r["field"] for r in rejected} <= {"area"}  # the area rule refused them, if any
     with engine_for(db).connect() as conn:
         assert conn.execute(select(events.c.event_id)).all()
+
+
+def test_the_wal_checkpoint_setting_is_put_back_after_each_batch(db: str, config_dir: Path,
+                                                                  tmp_path: Path) -> None:
+    if not db.startswith("sqlite"):
+        return  # a SQLite setting
+    src = write_jsonl(tmp_path / "e.jsonl", [e for n in range(3) for e in _case(n, random.Random(n))])
+    ingest_paths(db, [str(src)], config_dir=config_dir, batch_lines=5)
+    with engine_for(db).connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
