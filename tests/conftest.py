@@ -35,6 +35,14 @@ if _ROOT not in sys.path:
     sys.path.append(_ROOT)
 
 
+# --- Hypothesis: no per-example deadline --------------------------------------------
+# Speed is measured in bench/, never in tests; on two shared cores an example can take
+# far longer than hypothesis' 200 ms default without anything being wrong.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("liaison", deadline=None)
+_hypothesis_settings.load_profile("liaison")
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Everything under tests/flows runs real flows: mark it `prefect`."""
     for item in items:
