@@ -35,11 +35,12 @@ from sqlalchemy import (
     select,
 )
 
-from engine.evaluate.milestones import CaseFacts, facts_key, judge
+from engine.evaluate.milestones import CaseFacts, facts_key, judge, relevant_types
 from engine.reports.source import case_events
 from engine.spec import StageRule
 from engine.store import cases, events
 
+CHUNK = 500
 EVERY_EVENT = datetime.max.replace(tzinfo=UTC)  # an as-of that leaves no event out
 
 
@@ -92,9 +93,17 @@ def judged_cases(conn: Connection, stages: tuple[StageRule, ...],
                       cases.c.key_steps_on_time, cases.c.key_steps_decided_until)
                .where(case((usable(stages, as_of), 1), else_=0) == 0), areas, leave_out)
     found = {r.case_id: r for r in conn.execute(q)}
-    judged = {cid: judge(stages, evs, as_of or EVERY_EVENT)
-              for cid, evs in case_events(conn, sorted(found))}
-    none = judge(stages, (), as_of or EVERY_EVENT)  # a case with no events at all
-    return [CaseRow(cid, r.area, r.stage or "reported", judged.get(cid, none),
+    ids, until = sorted(found), as_of or EVERY_EVENT
+    # Only the events that matter (engine/evaluate/milestones.py), and each case's first
+    # instant in force, from which its stage is timed until another event moves it.
+    first: dict[str, datetime] = {}
+    for i in range(0, len(ids), CHUNK):
+        first.update((cid, at) for cid, at in conn.execute(
+            select(events.c.case_id, func.min(events.c.at))
+            .where(events.c.case_id.in_(ids[i:i + CHUNK]), events.c.at <= until)
+            .group_by(events.c.case_id)))
+    relevant = dict(case_events(conn, ids, chunk=CHUNK, types=relevant_types(stages)))
+    return [CaseRow(cid, r.area, r.stage or "reported",
+                    judge(stages, relevant.get(cid, ()), until, first.get(cid)),
                     r.key_steps_on_time, r.key_steps_decided_until)
             for cid, r in found.items()]

@@ -36,14 +36,18 @@ def _event(r: Any) -> Event:
 
 
 def case_events(conn: Connection, case_ids: Collection[str], until: datetime | None = None,
-                chunk: int = 500) -> Iterator[tuple[str, list[Event]]]:
-    """Each case's events in evaluation order (at, event_id), optionally up to `until`."""
+                chunk: int = 500, types: Collection[str] | None = None
+                ) -> Iterator[tuple[str, list[Event]]]:
+    """Each case's events in evaluation order (at, event_id), optionally up to `until`
+    and only of `types`."""
     ids = sorted(case_ids)
     for i in range(0, len(ids), chunk):
         q = (select(events).where(events.c.case_id.in_(ids[i:i + chunk]))
              .order_by(events.c.case_id, events.c.at, events.c.event_id))
         if until is not None:
             q = q.where(events.c.at <= until)
+        if types is not None:
+            q = q.where(events.c.type.in_(sorted(types)))
         current: str | None = None
         batch: list[Event] = []
         for r in conn.execute(q):
