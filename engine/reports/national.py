@@ -9,7 +9,6 @@ disclosure control: this report leaves the area.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
@@ -41,11 +40,10 @@ COUNTS = ("decided", "met", "late", "missed", "violated")
 
 def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
                    suppress: bool = True, now: datetime | None = None,
-                   cell_link: Callable[[str, str], str] | None = None,
                    heat_map: bool = True) -> Report:
-    """The comparison; `cell_link(area, step)` makes each heat-map cell a link. Without
-    `heat_map` the SVG heat map is not drawn (the dashboard shows the same figures as a
-    table of its own, engine/api/heat.py)."""
+    """The comparison. Without `heat_map` the SVG heat map is not drawn (the dashboard
+    shows the same figures as a table of its own, each cell a link to the flags behind
+    it: engine/api/heat.py)."""
     with reading(engine) as conn:
         as_of = as_of or source.latest_as_of(conn) or datetime.now(UTC)
         counts = source.instance_counts(conn, None, (*source.DECIDED, "violated"),
@@ -140,7 +138,7 @@ def build_national(engine: Engine, facts: Facts, as_of: datetime | None = None,
     charts = {
         "heat_map": svg.heat_map(areas, steps, cells,
                                  "Met on time, by area and step (letters: overlay differences)",
-                                 legend_marks=MEANINGS, link=cell_link),
+                                 legend_marks=MEANINGS),
     } if heat_map else {}
     charts["funnel"] = svg.funnel([(LABELS[k], shown[("funnel", "all", k)]) for k in KEYS],
                                   "Funnel, all areas")
