@@ -22,7 +22,7 @@ from engine.store.counts import (
     contributions,
     decode_contribution,
     keyed,
-    recount_area,
+    recount_areas,
     recount_cases,
     stored_counts,
     totals,
@@ -108,6 +108,6 @@ __all__ = [
     "VERDICT_COLUMNS", "case_events", "explain_from", "explain_rows", "flags_json", "judge_area",
     "rules_for",
     "CountKey", "compliance_counts", "contributions", "decode_contribution", "keyed",
-    "recount_area", "recount_cases", "stored_counts", "totals",
+    "recount_areas", "recount_cases", "stored_counts", "totals",
     "StoredForm", "stored_form",
 ]

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 __all__ = ["KEY_COLUMNS", "CountKey", "apply_counts", "contributions", "decode_contribution",
-           "keyed", "recount_area", "recount_cases", "stored_counts", "totals"]
+           "keyed", "recount_areas", "recount_cases", "stored_counts", "totals"]
 
 KEY_COLUMNS = ("area", "step", "version", "owner", "period", "status")
 CountKey = tuple[str, str, str, str, str, str]
@@ -104,15 +104,16 @@ def recount_cases(conn: Connection, case_ids: Iterable[str], new: Mapping[CountK
     apply_counts(conn, delta)
 
 
-def recount_area(conn: Connection, area: str, new: Mapping[CountKey, int]) -> None:
-    """Delete the area's area-level instance rows and count them out, count `new` in
+def recount_areas(conn: Connection, areas: Sequence[str], new: Mapping[CountKey, int]
+                  ) -> None:
+    """Delete the area-level instance rows of `areas` and count them out, count `new` in
     (the caller inserts the rows counted in `new` in the same transaction)."""
     import polars as pl
 
     from engine.batch.frame import micros
 
     deleted = conn.execute(
-        instances.delete().where(instances.c.case_id.is_(None), instances.c.area == area)
+        instances.delete().where(instances.c.case_id.is_(None), instances.c.area.in_(areas))
         .returning(instances.c.area, instances.c.step, instances.c.version,
                    instances.c.owner, instances.c.status, instances.c.due)).all()
     frame = pl.DataFrame(

@@ -49,7 +49,7 @@ from engine.store import (
     placeholders,
     read_events,
     reading,
-    recount_area,
+    recount_areas,
     rules_in_force,
     totals,
     writing,
@@ -160,6 +160,8 @@ def run_sweep(db_url: str | None, as_of: datetime | None = None,
             futures = [pool.submit(sweep_partition, db_url, p, as_of, full, str(config_dir))
                        for p in parts]
             results = [f.result() for f in futures]
+    elif not full:
+        results = sweep_pending(db_url, parts, as_of, str(config_dir))
     else:
         results = [sweep_partition(db_url, p, as_of, full, str(config_dir)) for p in parts]
     sr = rules_in_force(db_url, config_dir)
@@ -182,51 +184,93 @@ def sweep_partition(db_url: str | None, partition: Partition, as_of: datetime, f
     equal to the per-case engine by tests/batch), a page of a few cases by the per-case
     engine; either way the rows are written straight from the judged columns
     (engine/sweep/rows.py)."""
-    from engine.sweep.rows import store_page
-    from engine.sweep.verdicts import judge_cases, judge_columns
-
     started = time.perf_counter()
     eng = checked_engine(db_url)
     sr = rules_in_force(db_url, Path(config_dir))
-    key = sr.key(partition.area)
-    evaluated = n_instances = n_flags = 0
-    for page in _pages(eng, partition, as_of, full, key):
-        ids = [cid for cid, _ in page]
+    keys = {partition.area: sr.key(partition.area)}
+    where = [in_partition(partition.area, partition.bucket, partition.buckets)]
+    if not full:
+        where.append(_stale(as_of, keys))
+    done = _sweep_cases(eng, sr, where, keys, as_of)
+    evaluated, stored, flags = done.get(partition.area, (0, 0, 0))
+    area_count = 0
+    if partition.bucket == 0:
+        area_count, area_flags = _sweep_area_level(eng, sr, [partition.area], as_of).get(
+            partition.area, (0, 0))
+        flags += area_flags
+    return PartitionResult(partition.area, partition.bucket, partition.buckets, evaluated,
+                           stored, flags, area_count, time.perf_counter() - started)
+
+
+def sweep_pending(db_url: str | None, parts: Sequence[Partition], as_of: datetime,
+                  config_dir: str = "area_configs") -> list[PartitionResult]:
+    """An incremental sweep of `parts` in one process: the cases that need evaluating
+    are found by one query across the partitions and judged in pages that mix areas, and
+    every area's area-level instances are written in one transaction. A sweep after a
+    few new events so pays each fixed cost (a query, a batch call, a transaction) once,
+    not once per partition. One result per area."""
+    started = time.perf_counter()
+    eng = checked_engine(db_url)
+    sr = rules_in_force(db_url, Path(config_dir))
+    areas = sorted({p.area for p in parts})
+    keys = {a: sr.key(a) for a in areas}
+    done = _sweep_cases(eng, sr, [cases.c.area.in_(areas), _stale(as_of, keys)], keys, as_of)
+    area_level = _sweep_area_level(eng, sr, areas, as_of)
+    seconds = time.perf_counter() - started
+    out = []
+    for area in areas:
+        evaluated, stored, flags = done.get(area, (0, 0, 0))
+        count, area_flags = area_level.get(area, (0, 0))
+        out.append(PartitionResult(area, 0, 1, evaluated, stored, flags + area_flags, count,
+                                   seconds))
+    return out
+
+
+def _stale(as_of: datetime, keys: dict[str, str]) -> Any:
+    """Cases needing evaluation: events their last evaluation did not see, a next check
+    that has come, an earlier as-of than last time, or rules of their area changed."""
+    return or_(
+        cases.c.evaluated_version.is_(None),
+        cases.c.evaluated_version != cases.c.event_version,
+        cases.c.next_check <= as_of,
+        cases.c.evaluated_as_of > as_of,
+        cases.c.rules_key.is_(None),
+        *(and_(cases.c.area == a, cases.c.rules_key != k) for a, k in keys.items()),
+    )
+
+
+def _sweep_cases(eng: Any, sr: StoreRules, where: list[Any], keys: dict[str, str],
+                 as_of: datetime) -> dict[str, tuple[int, int, int]]:
+    """Judge and store the cases matching `where`, a page at a time; per area (the
+    case's, for cases; the instance's, for rows and flags): (cases, rows stored, flags)."""
+    from engine.sweep.rows import store_page
+    from engine.sweep.verdicts import judge_cases, judge_columns
+
+    done: dict[str, list[int]] = {}
+    for page in _pages(eng, where):
+        ids = [cid for cid, _v, _a in page]
         if len(page) >= BATCH_FROM:
             verdicts = judge_columns(sr.rules, eng, ids, as_of)
         else:  # a few cases (an incremental sweep): a batch call's fixed cost would dominate
             verdicts = judge_cases(sr.rules, events_of(eng, ids), as_of)
-        stored, flagged = store_page(eng, page, verdicts, as_of, key)
-        evaluated += len(page)
-        n_instances += stored
-        n_flags += flagged
-    area_count = area_flags = 0
-    if partition.bucket == 0:
-        area_count, area_flags = _sweep_area_level(eng, sr, partition, as_of)
-    n_flags += area_flags
-    return PartitionResult(partition.area, partition.bucket, partition.buckets, evaluated,
-                           n_instances, n_flags, area_count, time.perf_counter() - started)
+        for _cid, _v, area in page:
+            done.setdefault(area, [0, 0, 0])[0] += 1
+        for area, (stored, flags) in store_page(
+                eng, [(cid, v, keys[a]) for cid, v, a in page], verdicts, as_of).items():
+            tally = done.setdefault(area, [0, 0, 0])
+            tally[1] += stored
+            tally[2] += flags
+    return {a: (t[0], t[1], t[2]) for a, t in done.items()}
 
 
-def _pages(eng: Any, p: Partition, as_of: datetime, full: bool, key: str
-           ) -> Iterator[list[tuple[str, int]]]:
-    """Case ids (with the event version read) needing evaluation, a page at a time.
-    Each page is its own short read, so writers are never held up by a long cursor."""
-    where = [in_partition(p.area, p.bucket, p.buckets)]
-    if not full:
-        where.append(or_(
-            cases.c.evaluated_version.is_(None),
-            cases.c.evaluated_version != cases.c.event_version,
-            cases.c.next_check <= as_of,
-            cases.c.evaluated_as_of > as_of,
-            cases.c.rules_key.is_(None),
-            cases.c.rules_key != key,
-        ))
+def _pages(eng: Any, where: list[Any]) -> Iterator[list[tuple[str, int, str]]]:
+    """(case id, event version read, area) of the cases matching `where`, a page at a
+    time. Each page is its own short read, so writers are never held up by a long cursor."""
     last = ""
     while True:
         with reading(eng) as conn:
-            page = [(cid, v) for cid, v in conn.execute(
-                select(cases.c.case_id, cases.c.event_version)
+            page = [(cid, v, a) for cid, v, a in conn.execute(
+                select(cases.c.case_id, cases.c.event_version, cases.c.area)
                 .where(and_(*where), cases.c.case_id > last)
                 .order_by(cases.c.case_id).limit(PAGE_CASES))]
         if not page:
@@ -244,39 +288,48 @@ def events_of(eng: Any, case_ids: list[str]) -> dict[str, list[Event]]:
     return out
 
 
-def _sweep_area_level(eng: Any, sr: StoreRules, p: Partition, as_of: datetime
-                      ) -> tuple[int, int]:
-    """Area-level instances (the scrutiny group cadence): few, so always re-evaluated, and
-    all stored, met included (the compliance counts take their share from these rows).
-    Returns how many there are and how many are flags."""
+def _sweep_area_level(eng: Any, sr: StoreRules, areas: Sequence[str], as_of: datetime
+                      ) -> dict[str, tuple[int, int]]:
+    """Area-level instances (the scrutiny group cadence) of `areas`: few, so always
+    re-evaluated, and all stored, met included (the compliance counts take their share
+    from these rows); one read and one transaction for all the areas. Per area: how many
+    instances there are and how many are flags."""
     from engine.evaluate import evaluate_area
 
+    if not areas:
+        return {}
+    wanted: dict[str, list[Event]] = {a: [] for a in areas}
     with reading(eng) as conn:
-        area_events = [e for e in read_events(conn, "case_id IS NULL AND area = ?", [p.area])
-                       if e.at <= as_of]
-    result = evaluate_area(sr.rules, p.area, area_events, as_of)
+        for e in read_events(conn, f"case_id IS NULL AND area IN ({placeholders(len(areas))})",
+                             list(areas)):
+            if e.at <= as_of:
+                wanted[e.area].append(e)
+    judged = {a: evaluate_area(sr.rules, a, evs, as_of) for a, evs in wanted.items()}
     instant = instant_param(eng)
-    rows = [(None, i.area or p.area, i.step, i.trigger_event, instant(i.trigger_at),
+    rows = [(None, i.area or a, i.step, i.trigger_event, instant(i.trigger_at),
              str(i.status), None if i.due is None else instant(i.due), i.satisfied_by,
-             str(i.owner), str(i.severity), i.version, instant(as_of)) for i in result]
+             str(i.owner), str(i.severity), i.version, instant(as_of))
+            for a, result in judged.items() for i in result]
     with writing(eng) as conn:
-        recount_area(conn, p.area, _area_counts(result, p.area))
+        recount_areas(conn, areas, _area_counts(judged))
         insert_rows(conn, instances, AREA_COLUMNS, rows, prepared=True)
-    return len(rows), sum(i.status in FLAG_STATUSES for i in result)
+    return {a: (len(result), sum(i.status in FLAG_STATUSES for i in result))
+            for a, result in judged.items()}
 
 
 AREA_COLUMNS = ("case_id", "area", "step", "trigger_event", "trigger_at", "status", "due",
                 "satisfied_by", "owner", "severity", "version", "evaluated_as_of")
 
 
-def _area_counts(result: Sequence[Any], area: str) -> Counter[CountKey]:
+def _area_counts(judged: dict[str, list[Any]]) -> Counter[CountKey]:
     import polars as pl
 
     from engine.batch.frame import micros
 
     frame = pl.DataFrame(
-        [(None, i.area or area, i.step, i.version, str(i.owner), str(i.status),
-          None if i.due is None else micros(i.due)) for i in result],
+        [(None, i.area or a, i.step, i.version, str(i.owner), str(i.status),
+          None if i.due is None else micros(i.due)) for a, result in judged.items()
+         for i in result],
         schema={"case": pl.String, "area": pl.String, "step": pl.String, "version": pl.String,
                 "owner": pl.String, "status": pl.String, "due_us": pl.Int64}, orient="row")
     return totals(keyed(frame))

@@ -55,14 +55,16 @@ def instance_rows(v: Verdicts, as_of: datetime, sqlite: bool) -> list[tuple[Any,
     ).rows()
 
 
-def store_page(eng: Engine, page: list[tuple[str, int]], v: Verdicts, as_of: datetime,
-               rules_key: str) -> tuple[int, int]:
-    """Replace the page's instance rows, update its cases' rows and their share of the
-    compliance counts, in one transaction. Returns (instance rows stored, flags)."""
+def store_page(eng: Engine, page: list[tuple[str, int, str]], v: Verdicts, as_of: datetime
+               ) -> dict[str, tuple[int, int]]:
+    """Replace the page's instance rows, update its cases' rows (each (case id, event
+    version read, rules key)) and their share of the compliance counts, in one
+    transaction. Returns, per instance area, (instance rows stored, flags)."""
     sqlite = eng.dialect.name == "sqlite"
     counted = keyed(v.instances)
     exposed = exposures(v.instances)
-    cases = (pl.DataFrame(page, schema={"case": pl.String, "version": pl.Int64}, orient="row")
+    cases = (pl.DataFrame(page, schema={"case": pl.String, "version": pl.Int64,
+                                        "key": pl.String}, orient="row")
              .join(v.cases, on="case", how="left")
              .join(next_checks(v, as_of), on="case", how="left")
              .join(contributions(counted), on="case", how="left")
@@ -71,17 +73,19 @@ def store_page(eng: Engine, page: list[tuple[str, int]], v: Verdicts, as_of: dat
     now = driver_value(datetime.now(UTC), sqlite)
     case_rows = cases.select(
         "version", pl.lit(now).alias("at"), pl.lit(driver_value(as_of, sqlite)).alias("as_of"),
-        pl.lit(rules_key).alias("key"), "stage", instant(pl.col("next"), sqlite),
+        "key", "stage", instant(pl.col("next"), sqlite),
         "contribution", "on_time", instant(pl.col("until_us"), sqlite).alias("until"),
         *STORED[:-2], instant(pl.col("withdrew_us"), sqlite).alias("withdrew_at"),
         "withdrew_stage", "case",
     ).rows()
     rows = instance_rows(v, as_of, sqlite)
-    ids = [cid for cid, _ in page]
+    ids = [cid for cid, _v, _k in page]
     with writing_to(eng) as conn:
         recount_cases(conn, ids, totals(counted))
         conn.execute(instances.delete().where(instances.c.case_id.in_(ids)))
         insert_rows(conn, instances, INSTANCE_COLUMNS, rows, prepared=True)
         conn.exec_driver_sql(CASE_UPDATE.format(m="?" if sqlite else "%s"), case_rows)
-    flags = v.instances.filter(pl.col("status").is_in([str(s) for s in FLAG_STATUSES])).height
-    return len(rows), flags
+    flagged = pl.col("status").is_in([str(s) for s in FLAG_STATUSES])
+    per_area = v.instances.group_by("area").agg(
+        stored=(pl.col("status") != "met").sum(), flags=flagged.sum())
+    return {a: (int(n), int(f)) for a, n, f in per_area.rows()}
