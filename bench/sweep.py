@@ -4,7 +4,7 @@ first; this one does not read the cohort files again):
 - full sweep against a floor measured in the same run: a plain SELECT of all events
   ordered by case and time, read in Python (goal: at most 3x);
 - peak memory of the full sweep (its own process; goal: under 1 GiB);
-- incremental sweep after 1% of cases get a new event (goal: at most 5% of the full).
+- incremental sweep after 1% of cases get a new event (goal: at most 2% of the full).
 
     .venv/bin/python -m bench.sweep [--cases 200000] [--db sqlite|postgres] [--workers 1]
 """
