@@ -1,16 +1,18 @@
 """The event log as the exporters see it: per case (or per area, for area-level
-events), the events in evaluation order and the step instances the sweep stored.
+events), the events in evaluation order and every step instance as judged.
 
 Read straight from the store's tables so that an export shows exactly what the reports
 and the API show, in one read transaction (one consistent snapshot), streamed: cases,
-their events and their instances come from three cursors ordered by case id and merged
-as they arrive, so memory stays flat however large the log (no list of every case, no
-query per chunk of cases). Area-level traces (a few meetings per area) follow.
+their events and their stored instances come from three cursors ordered by case id and
+merged as they arrive, so memory stays flat however large the log (no list of every
+case, no query per chunk of cases). Area-level traces (a few meetings per area) follow.
 
-Instances carry their verdicts, not text. An exporter that writes explanations asks a
-trace for them (`Trace.explanations`): the traces of one chunk are then judged again
-together, from the events already read (`engine.store.explain_from`), so explaining
-costs no further read, and an export that writes none (XES) never pays for them.
+The store keeps a case's instances other than `met` (met ones are only counted), so a
+case's `met` instances are judged again, as the case read does: the traces of one chunk
+together, from the events already read, each case as of its last sweep
+(`engine.store.judge_again`: the batch engine for many cases), at no further read. A
+case never swept has no instances. Explanations (`Trace.explanations`) come from the
+same judging, and an export that writes none (XES) never builds them.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from engine.errors import StoreError
+from engine.evaluate import Instance
 from engine.events import Event
 from engine.rules import Rules
-from engine.store import explain_from, reading, rules_for
+from engine.store import explain_from, judge_again, reading, rules_for
 
 # An event as logged is an event: the evaluator can judge the trace from it.
 LoggedEvent = Event
@@ -37,7 +40,7 @@ LoggedEvent = Event
 
 @dataclass(frozen=True, slots=True)
 class LoggedInstance:
-    id: int
+    id: int | str  # a stored row's id, or `case:step:trigger` for a met instance judged again
     case_id: str | None
     area: str
     step: str
@@ -53,30 +56,66 @@ class LoggedInstance:
 
 
 class _Chunk:
-    """The traces read together; their explanations are built together, on first ask.
+    """The traces read together; their cases are judged again together, on first ask.
 
     It holds its traces weakly: a trace points at its chunk, and a strong reference back
     would make a cycle that only the garbage collector frees, so memory would grow with
     the log instead of staying flat."""
 
-    __slots__ = ("rules", "traces", "texts")
+    __slots__ = ("rules", "traces", "judged", "texts")
 
     def __init__(self, rules: Callable[[], Rules]):
-        self.rules = rules  # asked only when an explanation is: XES never loads them
+        self.rules = rules
         self.traces: list[weakref.ref[Trace]] = []
-        self.texts: dict[int, str] | None = None
+        self.judged: dict[tuple[str, datetime], dict[Any, Instance]] | None = None
+        self.texts: dict[int | str, str] | None = None
 
     def add(self, trace: Trace) -> None:
         self.traces.append(weakref.ref(trace))
 
+    def _alive(self) -> list[Trace]:
+        return [t for ref in self.traces if (t := ref()) is not None]
+
+    def judge(self) -> dict[tuple[str, datetime], dict[Any, Instance]]:
+        """Every swept case of the chunk judged again as of its last sweep (and as of
+        its stored rows' instant, should one differ), every instance keyed."""
+        if self.judged is None:
+            cases = {t.case_id: t for t in self._alive() if t.case_id is not None}
+            wanted = [(cid, t.as_of) for cid, t in cases.items() if t.as_of is not None]
+            wanted += [(cid, i.evaluated_as_of) for cid, t in cases.items() for i in t.instances]
+            self.judged = judge_again(self.rules(), wanted, _TraceEvents(cases))
+        return self.judged
+
+    def met(self, trace: Trace) -> list[tuple[tuple[Any, ...], Instance]]:
+        """The case's `met` instances judged again (the store keeps none), as rows in
+        the columns of `LoggedInstance` and the driver's values, each with its instance;
+        in the order of their trigger instants."""
+        if trace.case_id is None or trace.as_of is None:
+            return []
+        stored = {(r[3], r[5], r[6]) for r in trace.instance_rows}
+        found = self.judge().get((trace.case_id, trace.as_of), {})
+        value, as_of = trace.driver.value, trace.driver.value(trace.as_of)
+        out = []
+        for i in sorted(found.values(), key=lambda i: (i.trigger_at, i.step)):
+            if str(i.status) != "met" or (i.step, i.trigger_event, value(i.trigger_at)) in stored:
+                continue  # a stored row of the same step and trigger is what the store holds
+            trigger = i.trigger_event or i.trigger_at.isoformat()
+            row = (f"{trace.case_id}:{i.step}:{trigger}", trace.case_id, trace.area, i.step,
+                   "met", i.trigger_event, value(i.trigger_at), value(i.due), i.satisfied_by,
+                   i.owner, i.severity, i.version, as_of)
+            out.append((row, i))
+        return out
+
     def explain(self, trace: Trace) -> list[str]:
         if self.texts is None:
-            alive = [t for ref in self.traces if (t := ref()) is not None]
+            alive = self._alive()
+            judged = self.judge()
             with_rows = [t for t in alive if t.instance_rows]
             rows = [i for t in with_rows for i in t.instances]
             said = explain_from(self.rules(), rows,
                                 _TraceEvents({t.case_id: t for t in with_rows if t.case_id}),
-                                {t.area: t.events for t in with_rows if t.case_id is None})
+                                {t.area: t.events for t in with_rows if t.case_id is None},
+                                judged)
             self.texts = {r.id: text for r, text in zip(rows, said, strict=True)}
         return [self.texts[i.id] for i in trace.instances]
 
@@ -153,6 +192,12 @@ class Driver:
             return datetime.fromisoformat(value + "+00:00")
         return value.astimezone(UTC)  # type: ignore[no-any-return]
 
+    def value(self, instant: datetime | None) -> Any:
+        """An instant as the driver gives a stored one (what the writers print from)."""
+        from engine.sweep.rows import driver_value
+
+        return None if instant is None else driver_value(instant, self.sqlite)
+
     def millis(self, value: Any) -> str:
         """An instant as xs:dateTime in UTC with milliseconds (what XES tools expect)."""
         if self.sqlite:  # stored as "YYYY-MM-DD HH:MM:SS.ffffff" (UTC)
@@ -188,22 +233,24 @@ class Trace:
     It holds the driver's rows: `events` and `instances` are built from them on first
     use, so a writer that prints values straight from the rows builds no objects."""
 
-    __slots__ = ("case_id", "area", "stage", "event_rows", "instance_rows", "driver",
-                 "chunk", "_events", "_instances", "__weakref__")
+    __slots__ = ("case_id", "area", "stage", "as_of", "event_rows", "instance_rows", "driver",
+                 "chunk", "_events", "_instances", "_met", "__weakref__")
 
     def __init__(self, case_id: str | None, area: str, stage: str | None, driver: Driver,
-                 chunk: _Chunk):
+                 chunk: _Chunk, as_of: datetime | None = None):
         self.case_id = case_id
         self.area = area
         self.stage = stage
+        self.as_of = as_of  # the case's last sweep; None if never swept (and for an area)
         self.driver = driver
         self.chunk = chunk  # read with these traces, judged again with them
         # (event_id, case_id, area, type, at, source, data as JSON text), in order
         self.event_rows: list[tuple[Any, ...]] = []
-        # the columns of LoggedInstance, in order
+        # the stored rows, in the columns of LoggedInstance
         self.instance_rows: list[tuple[Any, ...]] = []
         self._events: list[Event] | None = None
         self._instances: list[LoggedInstance] | None = None
+        self._met: list[tuple[tuple[Any, ...], Instance]] | None = None
 
     @property
     def events(self) -> list[LoggedEvent]:
@@ -217,9 +264,20 @@ class Trace:
             self._instances = [self.driver.instance(r) for r in self.instance_rows]
         return self._instances
 
+    def _judged_met(self) -> list[tuple[tuple[Any, ...], Instance]]:
+        if self._met is None:
+            self._met = self.chunk.met(self)
+        return self._met
+
+    def verdict_rows(self) -> list[tuple[Any, ...]]:
+        """Every instance as judged, in the columns of `LoggedInstance` and the driver's
+        values: the stored rows, then the `met` ones judged again."""
+        return self.instance_rows + [row for row, _ in self._judged_met()]
+
     def explanations(self) -> list[str]:
-        """Each instance's explanation, built from the events already read."""
-        return self.chunk.explain(self) if self.instance_rows else []
+        """The explanation of each of `verdict_rows`, built from the events already read."""
+        stored = self.chunk.explain(self) if self.instance_rows else []
+        return stored + [i.explanation for _, i in self._judged_met()]
 
     @property
     def name(self) -> str:
@@ -248,11 +306,12 @@ def read_traces(engine: Engine, area: str | None = None, chunk: int = CHUNK,
     rules = cache(partial(rules_for, engine, config_dir))
     params = [] if area is None else [area]
     if area is None:
-        case_sql = "SELECT c.case_id, c.area, c.stage FROM cases c"
+        case_sql = "SELECT c.case_id, c.area, c.stage, c.evaluated_as_of FROM cases c"
         ev_sql = f"{EVENT_SQL} WHERE e.case_id IS NOT NULL"
         in_sql = f"{INSTANCE_SQL} WHERE i.case_id IS NOT NULL"
     else:
-        case_sql = "SELECT c.case_id, c.area, c.stage FROM cases c WHERE c.area = ?"
+        case_sql = ("SELECT c.case_id, c.area, c.stage, c.evaluated_as_of FROM cases c "
+                    "WHERE c.area = ?")
         ev_sql = f"{EVENT_SQL} JOIN cases c ON c.case_id = e.case_id WHERE c.area = ?"
         in_sql = f"{INSTANCE_SQL} JOIN cases c ON c.case_id = i.case_id WHERE c.area = ?"
     with reading(engine) as conn:
@@ -263,8 +322,8 @@ def read_traces(engine: Engine, area: str | None = None, chunk: int = CHUNK,
         ev = next(ev_rows, None)
         inst = next(in_rows, None)
         group, held = _Chunk(rules), []
-        for case_id, case_area, stage in case_rows:
-            trace = Trace(case_id, case_area, stage, read, group)
+        for case_id, case_area, stage, as_of in case_rows:
+            trace = Trace(case_id, case_area, stage, read, group, read.instant(as_of))
             while ev is not None and ev[1] == case_id:
                 trace.event_rows.append(ev)
                 ev = next(ev_rows, None)

@@ -57,6 +57,12 @@ def _value(value: Any, kind: str) -> Any:
     return value if kind != "string" or isinstance(value, str) else json.dumps(value)
 
 
+def _instance_id(row: tuple[Any, ...]) -> str:
+    """A step instance's object id as JSON: `instance:` and its stored row's id, or for a
+    `met` instance (judged again: the store keeps none) `instance:<case>:<step>:<trigger>`."""
+    return _string(f"instance:{row[0]}")
+
+
 def _instance_object(row: tuple[Any, ...], explanation: str, case_oid: str | None,
                      area_oid: str, driver: Driver) -> str:
     """A step instance from its row (the columns of `LoggedInstance`), as the JSON
@@ -69,7 +75,7 @@ def _instance_object(row: tuple[Any, ...], explanation: str, case_oid: str | Non
     attrs = ",".join(f'{{"name":"{k}","time":"{stamp}","value":{_string(v)}}}'
                      for k, v in values if v is not None)
     rels = f'{{"objectId":{_string(case_oid)},"qualifier":"of case"}},' if case_oid else ""
-    return (f'{{"id":"instance:{row[0]}","type":"step_instance","attributes":[{attrs}],'
+    return (f'{{"id":{_instance_id(row)},"type":"step_instance","attributes":[{attrs}],'
             f'"relationships":[{rels}{{"objectId":{_string(area_oid)},"qualifier":"in area"}}]}}')
 
 
@@ -145,12 +151,13 @@ def write_ocel(out: IO[str], traces: Iterable[Trace], vocabulary: Vocabulary) ->
                     {"name": "area", "time": EPOCH, "value": trace.area}],
                     "relationships": [{"objectId": area_oid, "qualifier": "in area"}]})
             links: dict[str, str] = {}
-            for row, text in zip(trace.instance_rows, trace.explanations(), strict=True):
+            for row, text in zip(trace.verdict_rows(), trace.explanations(), strict=True):
                 objects.add(_instance_object(row, text, case_oid, area_oid, driver))
+                oid = _instance_id(row)
                 for event_id, qualifier in ((row[5], "triggers"), (row[8], "satisfies")):
                     if event_id is not None:
                         links[event_id] = links.get(event_id, "") + (
-                            f',{{"objectId":"instance:{row[0]}","qualifier":"{qualifier}"}}')
+                            f',{{"objectId":{oid},"qualifier":"{qualifier}"}}')
             case_rel = (f'{{"objectId":{_string(case_oid)},"qualifier":"case"}},'
                         if case_oid else "")
             lines = []

@@ -110,7 +110,7 @@ def write_xes(out: IO[str], traces: Iterable[Trace], log_name: str = "liaison") 
         triggered: dict[str, str] = {}
         satisfied: dict[str, set[str]] = {}
         seen: dict[tuple[str, str], int] = {}
-        for row in trace.instance_rows:
+        for row in trace.verdict_rows():
             if row[5] is not None:
                 nth = seen[(row[5], row[3])] = seen.get((row[5], row[3]), 0) + 1
                 triggered[row[5]] = triggered.get(row[5], "") + _instance_attrs(

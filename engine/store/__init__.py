@@ -41,6 +41,7 @@ from engine.store.explanations import (
     case_events,
     explain_from,
     explain_rows,
+    judge_again,
     judge_area,
     rules_for,
 )
@@ -105,8 +106,8 @@ __all__ = [
     "writing",
     "flag_acks", "notify_areas", "notify_attempts", "notify_deliveries", "notify_messages",
     "notify_sent", "partition_sql",
-    "VERDICT_COLUMNS", "case_events", "explain_from", "explain_rows", "flags_json", "judge_area",
-    "rules_for",
+    "VERDICT_COLUMNS", "case_events", "explain_from", "explain_rows", "flags_json", "judge_again",
+    "judge_area", "rules_for",
     "CountKey", "compliance_counts", "contributions", "decode_contribution", "keyed",
     "recount_areas", "recount_cases", "stored_counts", "totals",
     "StoredForm", "stored_form",

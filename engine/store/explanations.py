@@ -37,7 +37,7 @@ from engine.store.tables import instances
 from engine.store.versions import rules_in_force
 
 __all__ = ["VERDICT_COLUMNS", "CaseEvents", "case_events", "explain_from", "explain_rows",
-           "judge_area", "judge_case", "rules_for"]
+           "judge_again", "judge_area", "judge_case", "rules_for"]
 
 # What readers select of an instances row: everything but stored explanation text.
 VERDICT_COLUMNS = tuple(c for c in instances.c if c.name != "explanation")
@@ -141,68 +141,91 @@ def changed_since(r: Any) -> str:
             "and the next sweep judges it again.")
 
 
+def judge_again(rules: Rules, wanted: Iterable[tuple[str, datetime]], source: CaseEvents,
+                keys: Mapping[str, Sequence[Any]] | None = None
+                ) -> dict[tuple[str, datetime], dict[Key, Instance]]:
+    """Each (case, instant) of `wanted` judged again from `source`: every instance, keyed
+    by step and trigger, `met` included, or only those of the rows of `keys` (rows by
+    case: what an explanation needs, so an instance nobody reads is never built). Many
+    cases of one instant go to the batch engine at once, fewer case by case."""
+    by_as_of: dict[datetime, list[str]] = {}
+    for cid, as_of in dict.fromkeys(wanted):
+        by_as_of.setdefault(as_of, []).append(cid)
+    judged: dict[tuple[str, datetime], dict[Key, Instance]] = {}
+    for as_of, ids in by_as_of.items():
+        if len(ids) >= BATCH_FROM:
+            for cid, keyed in _batch(rules, ids, keys, source, as_of).items():
+                judged[(cid, as_of)] = keyed
+            continue
+        for cid in ids:
+            result = judge_case(rules, source.events(cid), as_of)
+            judged[(cid, as_of)] = {_key(i.step, i.trigger_event, i.trigger_at): i
+                                    for i in (result.instances if result is not None else [])}
+    return judged
+
+
 def explain_from(rules: Rules, rows: Sequence[Any],
                  case_evs: Mapping[str, Sequence[Event]] | CaseEvents,
-                 area_evs: Mapping[str, Sequence[Event]]) -> list[str]:
+                 area_evs: Mapping[str, Sequence[Event]],
+                 judged: Mapping[tuple[str, datetime], Mapping[Key, Instance]] | None = None
+                 ) -> list[str]:
     """The explanation of each stored instance row, in order, from events already read:
     `case_evs` every event of the rows' cases (by case, or a `CaseEvents`), `area_evs`
     the area-level events of the areas of their area-level rows. A row needs `case_id`,
     `area`, `step`, `trigger_event`, `trigger_at`, `status`, `due`, `satisfied_by`, `version` and
     `evaluated_as_of`. Each case (or area) is judged once per instant, whatever the
-    number of its rows; many cases are judged at once by the batch engine."""
+    number of its rows; many cases are judged at once by the batch engine. `judged`: the
+    cases already judged again (`judge_again`) by a caller that needed every instance."""
     source = _Listed(case_evs) if isinstance(case_evs, Mapping) else case_evs
-    judged: dict[tuple[str | None, str, datetime], dict[Key, Instance]] = {}
-    by_as_of: dict[datetime, dict[str, list[Any]]] = {}
-    for r in rows:
-        if r.case_id is not None:
-            by_as_of.setdefault(r.evaluated_as_of, {}).setdefault(r.case_id, []).append(r)
-    for as_of, wanted in by_as_of.items():
-        if len(wanted) >= BATCH_FROM:
-            for cid, keyed in _batch(rules, wanted, source, as_of).items():
-                judged[(cid, "", as_of)] = keyed
+    case_rows = [r for r in rows if r.case_id is not None]
+    if judged is None:
+        by_case: dict[str, list[Any]] = {}
+        for r in case_rows:
+            by_case.setdefault(r.case_id, []).append(r)
+        judged = judge_again(rules, ((r.case_id, r.evaluated_as_of) for r in case_rows),
+                             source, by_case)
+    areas: dict[tuple[str, datetime], dict[Key, Instance]] = {}
     out = []
     for r in rows:
-        where = (r.case_id, "" if r.case_id is not None else r.area, r.evaluated_as_of)
-        found = judged.get(where)
-        if found is None:
-            insts: list[Instance]
-            if r.case_id is not None:
-                result = judge_case(rules, source.events(r.case_id), r.evaluated_as_of)
-                insts = result.instances if result is not None else []
-            else:
-                insts = evaluate_area(rules, r.area, area_evs.get(r.area, ()),
-                                      r.evaluated_as_of)
-            found = judged[where] = {_key(i.step, i.trigger_event, i.trigger_at): i
-                                     for i in insts}
+        found: Mapping[Key, Instance] | None
+        if r.case_id is not None:
+            found = judged.get((r.case_id, r.evaluated_as_of), {})
+        else:
+            found = areas.get((r.area, r.evaluated_as_of))
+            if found is None:
+                found = areas[(r.area, r.evaluated_as_of)] = {
+                    _key(i.step, i.trigger_event, i.trigger_at): i for i in evaluate_area(
+                        rules, r.area, area_evs.get(r.area, ()), r.evaluated_as_of)}
         inst = found.get(_key(r.step, r.trigger_event, r.trigger_at))
         out.append(inst.explanation if inst is not None and _same_verdict(r, inst)
                    else changed_since(r))
     return out
 
 
-def _batch(rules: Rules, wanted: Mapping[str, list[Any]], source: CaseEvents,
-           as_of: datetime) -> dict[str, dict[Key, Instance]]:
-    """The cases of `wanted` judged at once, as `Instance`s of only the rows asked for
-    (by case, step and trigger event): an instance nobody reads is never built, nor an
-    event it does not cite."""
+def _batch(rules: Rules, ids: Sequence[str], wanted: Mapping[str, Sequence[Any]] | None,
+           source: CaseEvents, as_of: datetime) -> dict[str, dict[Key, Instance]]:
+    """The cases `ids` judged at once, as `Instance`s: every one, or only those of the
+    rows of `wanted` (by case, step and trigger event), so that an instance nobody reads
+    is never built, nor an event it does not cite."""
     import polars as pl
 
     from engine.batch import evaluate_batch
     from engine.batch.evaluate import build_frame_from_columns, evaluate_frame
     from engine.batch.materialize import instance_of
 
-    ids = list(wanted)
     raw = source.columns(ids)
     if raw is not None:
         result = evaluate_frame(rules, build_frame_from_columns(rules, raw, as_of), as_of)
     else:
         result = evaluate_batch(rules, [e for cid in ids for e in source.events(cid)], as_of)
-    keys = pl.DataFrame(
-        [(cid, r.step, r.trigger_event) for cid, rs in wanted.items() for r in rs],
-        schema={"case": pl.String, "step": pl.String, "trigger_event": pl.String},
-        orient="row").unique()
-    rows = result.instances.join(keys, on=["case", "step", "trigger_event"], how="semi")
-    out: dict[str, dict[Key, Instance]] = {cid: {} for cid in wanted}
+    rows = result.instances
+    if wanted is not None:
+        keys = pl.DataFrame(
+            [(cid, r.step, r.trigger_event) for cid, rs in wanted.items() for r in rs],
+            schema={"case": pl.String, "step": pl.String, "trigger_event": pl.String},
+            orient="row").unique()
+        rows = rows.join(keys, on=["case", "step", "trigger_event"], how="semi")
+    out: dict[str, dict[Key, Instance]] = {cid: {} for cid in ids}
     for row in rows.iter_rows(named=True):
         case = row["case"]
         cited = {eid: e for col in ("trigger_event", "satisfied_by", "canceller", "stopper")

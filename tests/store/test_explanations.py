@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -246,14 +247,34 @@ def test_the_ocel_export_explains_as_the_engine_does_and_stamps_every_event(
     for area in {r.area for r in rows.values() if r.case_id is None}:
         expected.update({(area, *_ident(i)): i.explanation for i in evaluate_area(
             judged.config.rules(), area, judged.events[None], AS_OF)})
+    # The export carries every instance as judged: the stored rows, and each case's met
+    # instances judged again (the store keeps none), explained as the engine does.
     objects = [o for o in doc["objects"] if o["type"] == "step_instance"]
-    assert len(objects) == len(rows)
-    for o in objects:
+    stored = [o for o in objects if o["id"].removeprefix("instance:").isdigit()]
+    assert len(stored) == len(rows)
+    for o in stored:
         r = rows[int(o["id"].removeprefix("instance:"))]
         said = {a["name"]: a["value"] for a in o["attributes"]}
         assert said["explanation"] == expected[(r.case_id or r.area, *_ident(r))]
         assert (said["status"], said.get("due")) == (
             r.status, None if r.due is None else ocel_time(r.due))
+    triggers = {r["objectId"]: e["id"] for e in doc["events"] for r in e["relationships"]
+                if r["qualifier"] == "triggers"}
+    met = Counter()
+    for o in objects:
+        if o not in stored:
+            said = {a["name"]: a["value"] for a in o["attributes"]}
+            case = next(r["objectId"] for r in o["relationships"] if r["qualifier"] == "of case")
+            met[(case.removeprefix("case:"), said["step"], said["status"], said.get("due"),
+                 triggers.get(o["id"]), said["explanation"])] += 1
+    with reading(judged.engine) as conn:
+        swept = conn.execute(text("SELECT case_id FROM cases WHERE evaluated_as_of IS NOT NULL")
+                             ).scalars().all()
+    assert met == Counter((cid, i.step, "met", None if i.due is None else ocel_time(i.due),
+                           i.trigger_event, i.explanation)
+                          for cid in swept for i in _per_case(judged, cid)
+                          if str(i.status) == "met")
+    assert sum(met.values()) > 1000
     every = {e.event_id: e for evs in judged.events.values() for e in evs}
     assert written == len(doc["events"]) == len(every)
     assert all(e["time"] == ocel_time(every[e["id"]].at) for e in doc["events"])
