@@ -1,11 +1,17 @@
-"""Events read from the store straight into columns, through ADBC: no Python object per
-row on the way from the database to the batch evaluator.
+"""Events read from the store straight into columns: through ADBC on PostgreSQL (no
+Python object per row on the way from the database to the batch evaluator), through the
+standard library's driver on SQLite (its rows go straight into columns).
 
-Why ADBC: its SQLite and PostgreSQL drivers install as wheels, stream Arrow from the
-driver's own C code, and hand it to polars through the Arrow C stream interface
-(no pyarrow needed). connectorx was the alternative; it reads PostgreSQL well but its
-SQLite support is weaker and it is one more native stack, where ADBC is Apache Arrow's
+Why ADBC: its PostgreSQL driver installs as a wheel, streams Arrow from the driver's own
+C code, and hands it to polars through the Arrow C stream interface (no pyarrow needed).
+connectorx was the alternative; it is one more native stack, where ADBC is Apache Arrow's
 own standard with one driver per database.
+
+Why not ADBC on SQLite: its driver carries its own copy of SQLite. Two copies of SQLite in
+one process on one WAL database undo each other's POSIX locks and reset the shared-memory
+index under each other (SQLite's "multiple copies" hazard): with the store's own
+connections open in the process, a sweep died with a bus error in the middle of a write,
+and corruption is possible. Every process that reads here also holds such connections.
 
 Data values come from each row's JSON text by column expressions. The store holds only
 events the ingest validated against the vocabulary, so every value is a JSON string
@@ -27,27 +33,38 @@ EVENT_COLUMNS = "event_id, case_id, area, type, at, source, data"
 
 
 def adbc_connect(url: str) -> Any:
-    """An ADBC DB-API connection for a SQLAlchemy URL (SQLite or PostgreSQL)."""
+    """An ADBC DB-API connection for a SQLAlchemy URL of PostgreSQL."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        import adbc_driver_sqlite.dbapi as sqlite
-
-        return sqlite.connect(f"file:{parsed.database}?mode=ro")
     import adbc_driver_postgresql.dbapi as postgres
 
     libpq = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
     return postgres.connect(libpq)
 
 
+RAW_SCHEMA: dict[str, Any] = {"event_id": pl.String, "case_id": pl.String, "area": pl.String,
+                              "type": pl.String, "at": pl.String, "source": pl.String,
+                              "data": pl.String}
+
+
 def read_events(url: str, where: str, params: list[Any]) -> pl.DataFrame:
     """The raw event columns matching `where` (with `?` placeholders)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        import sqlite3
+
+        lite = sqlite3.connect(f"file:{parsed.database}?mode=ro", uri=True)
+        try:
+            rows = lite.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE {where}",
+                                params).fetchall()
+        finally:
+            lite.close()
+        return pl.DataFrame(rows, schema=RAW_SCHEMA, orient="row")
     conn = adbc_connect(url)
     try:
         cur = conn.cursor()
         sql = f"SELECT {EVENT_COLUMNS} FROM events WHERE {where}"
-        if make_url(url).get_backend_name() != "sqlite":
-            # JSON arrives as an Arrow extension type; its text is what the patterns read
-            sql = _numbered(sql.replace(" data FROM", " data::text AS data FROM", 1))
+        # JSON arrives as an Arrow extension type; its text is what the patterns read
+        sql = _numbered(sql.replace(" data FROM", " data::text AS data FROM", 1))
         cur.execute(sql, params)
         frame = pl.DataFrame(cur.fetch_arrow())
         cur.close()

@@ -65,44 +65,16 @@ def step_traits(step: Any) -> tuple[bool, str | None, str | None]:
     return hours, None, None
 
 
-RAW_SCHEMA: dict[str, Any] = {"event_id": pl.String, "case_id": pl.String, "area": pl.String,
-                              "type": pl.String, "at": pl.String, "source": pl.String,
-                              "data": pl.String}
-
-
-def raw_events(eng: Engine, case_ids: Sequence[str]) -> pl.DataFrame:
-    """The cases' events as the store's raw columns (engine/batch/read.py).
-
-    PostgreSQL: through ADBC, no Python object per row. SQLite: through the standard
-    library's driver, whose rows go straight into columns. Not ADBC there: its driver
-    carries its own copy of SQLite, and two copies of SQLite in one process on one WAL
-    database undo each other's POSIX locks and reset the shared-memory index under the
-    other's feet (a bus error mid-write was seen here; corruption is possible)."""
-    from engine.batch.read import EVENT_COLUMNS, read_events
-    from engine.store import placeholders
-
-    where = f"case_id IN ({placeholders(len(case_ids))})"
-    if eng.dialect.name != "sqlite":
-        return read_events(eng.url.render_as_string(hide_password=False), where,
-                           list(case_ids))
-    with eng.connect() as conn:  # the driver's cursor: SQLAlchemy's rows cost 2x the read
-        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cur.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE {where}", tuple(case_ids))
-            rows = cur.fetchall()
-        finally:
-            cur.close()
-    return pl.DataFrame(rows, schema=RAW_SCHEMA, orient="row")
-
-
 def judge_columns(rules: Rules, eng: Engine, case_ids: Sequence[str], as_of: datetime
                   ) -> Verdicts:
     """Read the cases' events as columns and judge them with the batch engine."""
     from engine.batch.evaluate import build_frame_from_columns, evaluate_frame
     from engine.batch.frame import micros
-    from engine.batch.read import instant_us
+    from engine.batch.read import instant_us, read_events
+    from engine.store import placeholders
 
-    raw = raw_events(eng, case_ids)
+    raw = read_events(eng.url.render_as_string(hide_password=False),
+                      f"case_id IN ({placeholders(len(case_ids))})", list(case_ids))
     as_of_us = micros(as_of)
     future = (raw.select(case=pl.col("case_id"), us=instant_us(raw))
               .filter(pl.col("us") > as_of_us).group_by("case").agg(first=pl.col("us").min()))
