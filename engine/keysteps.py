@@ -24,13 +24,14 @@ def exposures(instances: pl.DataFrame) -> pl.DataFrame:
     """(case, on_time, until_us) for every case with a decided key instance: whether all
     its decided key instances were met, and the last due instant among them. `instances`
     has columns case, step, status, trigger_us and due_us (integer microseconds). Of the
-    recurring key step only each case's gap with the earliest trigger is read (the first
-    of equals, in the frame's order)."""
+    recurring key step only each case's gap with the earliest trigger instant is read (the
+    first of equals, in the frame's order; a gap without one is never first)."""
     import polars as pl
 
     key = instances.select("case", "step", "status", "trigger_us", "due_us").filter(
         pl.col("step").is_in(KEY_STEPS))
-    first = (key.filter(pl.col("step") == FIRST_GAP_ONLY)
+    # A gap with no trigger instant cannot be the first: as SQL's min() over trigger_at.
+    first = (key.filter((pl.col("step") == FIRST_GAP_ONLY) & pl.col("trigger_us").is_not_null())
              .sort("case", "trigger_us", maintain_order=True).group_by("case").first())
     decided = pl.concat([key.filter(pl.col("step") != FIRST_GAP_ONLY), first.select(key.columns)])
     return (decided.filter(pl.col("status").is_in(DECIDED) & pl.col("due_us").is_not_null())
