@@ -277,7 +277,29 @@ def _unreadable(text: str | None) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class CsvRecord:
+    """A CSV record read into an event object and not yet decided (its text is kept only
+    until it is: a rejected record never keeps it)."""
+
+    line: int
+    text: str
+    obj: dict[str, Any]
+
+
 def _read_csv(stream: IO[str], vocabulary: Vocabulary, source: str | None) -> Iterator[ReadLine]:
+    for r in csv_records(stream, source):
+        yield decide_record(r, vocabulary, source) if isinstance(r, CsvRecord) else r
+
+
+def decide_record(r: CsvRecord, vocabulary: Vocabulary, source: str | None) -> ReadLine:
+    """One CSV record's outcome: the reference for every CSV rule and reject reason."""
+    return _outcome(r.line, r.text, r.obj, vocabulary, source)
+
+
+def csv_records(stream: IO[str], source: str | None) -> Iterator[ReadLine | CsvRecord]:
+    """Every line of a CSV stream: rejected while being read (unreadable, not a record,
+    wrong cell count, bad data column) or read into an object for deciding."""
     lines = physical_lines(stream)
     header_line = next(lines, "")
     try:
@@ -316,7 +338,7 @@ def _read_csv(stream: IO[str], vocabulary: Vocabulary, source: str | None) -> It
         except (ValueError, RecursionError):
             yield _rejected(number, "the data column must hold a JSON object", source)
             continue
-        yield _outcome(number, text, obj, vocabulary, source)
+        yield CsvRecord(number, text, obj)
 
 
 def _csv_object(row: dict[str, str]) -> dict[str, Any]:

@@ -34,10 +34,10 @@ import structlog
 from sqlalchemy import Engine, select
 
 from engine.errors import InputError
-from engine.events import detect_format, open_text, read_lines
+from engine.events import csv_records, detect_format, open_text
 from engine.files import private_open
 from engine.input_lines import physical_line_lists
-from engine.line_batch import LineBatch, Verdicts, decide_jsonl, from_read_lines
+from engine.line_batch import LineBatch, Verdicts, decide_csv, decide_jsonl
 from engine.store import (
     body_hash,
     case_bucket,
@@ -190,13 +190,15 @@ def _ingest_one(eng: Engine, path: str, vocab: Vocabulary, actor: str, batch_lin
 def _input_batches(stream: IO[str], fmt: str, vocab: Vocabulary, name: str, batch_lines: int
                    ) -> Iterator[tuple[int, int, Callable[[], LineBatch]]]:
     """(first line number, line count, how to decide them) for each batch of an input:
-    JSONL lines are decided in bulk, and only if the batch is not already stored; CSV
-    records are decided one at a time on the way (their cells become objects)."""
+    lines are decided in bulk, and only if the batch is not already stored (a CSV record's
+    cells become an object on the way; deciding it waits for its batch)."""
+    verdicts = Verdicts()
     if fmt == "csv":
-        for records in _chunks(read_lines(stream, vocab, fmt, name), batch_lines):
-            yield records[0].line, len(records), partial(from_read_lines, records)
+        for records in _chunks(csv_records(stream, name), batch_lines):
+            yield records[0].line, len(records), partial(decide_csv, records, vocab, name,
+                                                         verdicts)
         return
-    first, verdicts = 1, Verdicts()
+    first = 1
     for texts in physical_line_lists(stream, batch_lines):
         yield first, len(texts), partial(decide_jsonl, first, texts, vocab, name, verdicts)
         first += len(texts)

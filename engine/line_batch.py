@@ -33,9 +33,11 @@ from engine.events import (
     CASE_ID_PATTERN,
     EVENT_ID_PATTERN,
     TOP_LEVEL,
+    CsvRecord,
     Event,
     ReadLine,
     data_problem,
+    decide_record,
     is_case_id,
     is_event_id,
     jsonl_line,
@@ -143,19 +145,51 @@ def decide_jsonl(first: int, texts: Sequence[str | None], vocabulary: Vocabulary
     `verdicts` carries the data objects judged so far from batch to batch (the same
     vocabulary's only); a run of an input has a few thousand distinct ones."""
     objs, at_index = _decode(texts)
+    return _decided(first, first + len(texts) - 1, objs, at_index, len(texts), vocabulary,
+                    verdicts, lambda i: jsonl_line(first + i, texts[i], vocabulary, source))
+
+
+def decide_csv(records: Sequence[ReadLine | CsvRecord], vocabulary: Vocabulary,
+               source: str | None = None, verdicts: Verdicts | None = None) -> LineBatch:
+    """CSV lines (`engine.events.csv_records`: rejected while read, or records read into
+    objects) decided: the records the bulk checks may take (as for JSONL: ASCII, no \\u
+    escape) by column, every other one by the reference (`engine.events.decide_record`)."""
+    at_index = [i for i, r in enumerate(records)
+                if isinstance(r, CsvRecord) and r.text.isascii() and "\\u" not in r.text]
+    objs: list[Any] = [records[i].obj for i in at_index]
+
+    def one(i: int) -> ReadLine:
+        r = records[i]
+        return decide_record(r, vocabulary, source) if isinstance(r, CsvRecord) else r
+
+    return _decided(records[0].line, records[-1].line, objs, at_index, len(records),
+                    vocabulary, verdicts, one, [r.line for r in records])
+
+
+def _decided(first: int, last: int, objs: list[Any], at_index: list[int], n: int,
+             vocabulary: Vocabulary, verdicts: Verdicts | None,
+             reference: Callable[[int], ReadLine], numbers: Sequence[int] | None = None
+             ) -> LineBatch:
+    """A batch of `n` lines: `objs` (line `at_index[j]` of the batch) go through the
+    column checks; every line they do not accept is decided by `reference(i)`, so each
+    reject and its reason come from the one-line reader. `numbers[i]` is line i's number
+    (default: first + i)."""
+    def number(i: int) -> int:
+        return first + i if numbers is None else numbers[i]
+
     cols = EventColumns()
     taken: set[int] = set()
     if objs:
         checks = _Checks(objs, vocabulary, {} if verdicts is None else verdicts)
         passed = checks.passed()
-        checks.take(cols, passed, [first + at_index[j] for j in passed])
+        checks.take(cols, passed, [number(at_index[j]) for j in passed])
         taken = {at_index[j] for j in passed}
     rejects: list[EventProblem] = []
-    if len(taken) < len(texts):
+    if len(taken) < n:
         accepted_before = len(cols)
-        for i in range(len(texts)):
+        for i in range(n):
             if i not in taken:
-                rl = jsonl_line(first + i, texts[i], vocabulary, source)
+                rl = reference(i)
                 if rl.event is not None:
                     cols.append(rl.line, rl.event)
                 else:
@@ -163,7 +197,7 @@ def decide_jsonl(first: int, texts: Sequence[str | None], vocabulary: Vocabulary
                     rejects.append(rl.problem)
         if len(cols) > accepted_before:
             cols = cols.in_line_order()
-    return LineBatch(first, first + len(texts) - 1, cols, rejects)
+    return LineBatch(first, last, cols, rejects)
 
 
 def _decode(texts: Sequence[str | None]) -> tuple[list[Any], list[int]]:
@@ -342,4 +376,4 @@ def _repr_or_none(data: Any) -> str | None:
         return None
 
 
-__all__ = ["EventColumns", "LineBatch", "decide_jsonl", "from_read_lines"]
+__all__ = ["EventColumns", "LineBatch", "decide_csv", "decide_jsonl", "from_read_lines"]

@@ -5,8 +5,10 @@ the same lines with byte-identical reasons."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +19,9 @@ from hypothesis import strategies as st
 import engine.input_lines as lines_module
 from engine.config import load_config
 from engine.errors import EventProblem
-from engine.events import Event, jsonl_line
+from engine.events import TOP_LEVEL, Event, ReadLine, csv_records, jsonl_line, read_lines
 from engine.input_lines import physical_line_lists, physical_lines
-from engine.line_batch import LineBatch, Verdicts, decide_jsonl
+from engine.line_batch import LineBatch, Verdicts, decide_csv, decide_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 VOCAB = load_config(ROOT / "area_configs").vocabulary
@@ -142,9 +144,13 @@ def _event_view(e: Event) -> tuple[Any, ...]:
 
 
 def _reference(first: int, texts: list[str | None]) -> tuple[list[Any], list[EventProblem]]:
+    return _outcomes(jsonl_line(first + i, t, VOCAB, SOURCE) for i, t in enumerate(texts))
+
+
+def _outcomes(lines: Iterable[ReadLine]) -> tuple[list[Any], list[EventProblem]]:
+    """The reference reader's lines as (accepted events by line, rejects)."""
     accepted, rejects = [], []
-    for i, t in enumerate(texts):
-        rl = jsonl_line(first + i, t, VOCAB, SOURCE)
+    for rl in lines:
         if rl.event is not None:
             accepted.append((rl.line, _event_view(rl.event)))
         else:
@@ -250,3 +256,66 @@ def test_block_reading_splits_lines_as_readline_did(text_: str, limit: int, bloc
         assert all(len(x) == size for x in lists[:-1]) and all(lists)
         assert [x for chunk in lists for x in chunk] == expected
         assert list(physical_lines(io.StringIO(text_, newline="\n"))) == expected
+
+
+# --- CSV: the same corpus as records -------------------------------------------------------
+
+def _csv_cell(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _csv_corpus() -> list[str]:
+    """The JSONL corpus's objects as CSV records under the full header, then records only
+    CSV can get wrong."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(TOP_LEVEL)
+    for line in CORPUS:
+        try:
+            obj = json.loads(line) if line else None
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(obj, dict) and obj.keys() <= set(TOP_LEVEL):
+            try:
+                writer.writerow([_csv_cell(obj[k]) if obj.get(k) is not None else ""
+                                 for k in TOP_LEVEL])
+            except (ValueError, RecursionError):
+                continue
+    good_row = out.getvalue().splitlines()[1]
+    return out.getvalue().splitlines() + [
+        "", "   ", '"unclosed,quote', "a,b", good_row + ",extra", good_row.replace("kent", "ként"),
+        good_row.replace("E-", "\\u0045-"), good_row.replace("E-0", "E-0\udc80"),
+        "E-x,KE-1,kent,complainant.informed,2026-03-06T16:40:00+00:00,police,[]",
+        "E-y,KE-1,kent,complainant.informed,2026-03-06T16:40:00+00:00,police,{nope",
+        'E-z,KE-1,kent,complainant.informed,2026-03-06T16:40:00+00:00,police,"{""topic"": NaN}"',
+        good_row, good_row]  # a record twice: both accepted here (duplicates are the store's)
+
+
+CSV_CORPUS = _csv_corpus()
+
+
+def _csv_reference(text_: str) -> tuple[list[Any], list[EventProblem]]:
+    return _outcomes(read_lines(io.StringIO(text_), VOCAB, "csv", SOURCE))
+
+
+def test_csv_records_are_decided_in_bulk_as_the_reference_decides_them() -> None:
+    text_ = "\n".join(CSV_CORPUS) + "\n"
+    expected = _csv_reference(text_)
+    assert len(expected[0]) > 70 and len(expected[1]) > 200
+    records = list(csv_records(io.StringIO(text_), SOURCE))
+    assert _bulk(decide_csv(records, VOCAB, SOURCE)) == expected
+    verdicts = Verdicts()  # carried from batch to batch, as ingest does
+    got: tuple[list[Any], list[EventProblem]] = ([], [])
+    for i in range(0, len(records), 7):
+        batch = decide_csv(records[i:i + 7], VOCAB, SOURCE, verdicts)
+        assert (batch.first, batch.last) == (records[i].line, records[i:i + 7][-1].line)
+        got[0].extend(_bulk(batch)[0])
+        got[1].extend(batch.rejects)
+    assert got == expected
+
+
+def test_a_bad_csv_header_rejects_every_line_as_before() -> None:
+    text_ = "event_id,name\nE-1,Jane\nE-2,John\n"
+    records = list(csv_records(io.StringIO(text_), SOURCE))
+    assert _bulk(decide_csv(records, VOCAB, SOURCE)) == _csv_reference(text_)
+    assert [p.line for p in _csv_reference(text_)[1]] == [1, 2, 3]
