@@ -3,7 +3,8 @@ reports' store (the national cohort through ingest and sweep, cached under bench
 by bench/reports.py), or on any store given by URL:
 
 - each export writes the whole log to /dev/null in its own process (its wall time and
-  its own peak resident memory: the exports stream, so memory must stay flat);
+  its own peak resident memory: the exports stream, so memory must stay flat), every
+  instance as judged (a case's `met` ones, which the store does not keep, judged again);
 - the floor, measured in the same run: a plain SELECT of every event ordered by case and
   time, read in Python (bench.sweep.floor), before and after the exports (the median of
   three reads is the floor). Goal: each export at most 5x the floor.
@@ -71,6 +72,9 @@ def main() -> None:
     with engine_for(url).connect() as conn:
         stored = dict(conn.execute(text(
             "SELECT status = 'met', count(*) FROM instances GROUP BY status = 'met'")).all())
+        # every instance the exports carry (met ones judged again): the counts hold them all
+        judged = dict(conn.execute(text(
+            "SELECT status = 'met', sum(n) FROM compliance_counts GROUP BY status = 'met'")).all())
     floors: list[tuple[float, float]] = []
 
     def read_floor() -> int:
@@ -88,7 +92,8 @@ def main() -> None:
     base = statistics.median(s for s, _ in floors)
     base_cpu = statistics.median(c for _, c in floors)
     print(f"{events:,} events; {stored.get(False, 0):,} stored instances other than met, "
-          f"{stored.get(True, 0):,} met")
+          f"{stored.get(True, 0):,} met; exported {sum(judged.values()):,} instances, "
+          f"{judged.get(True, 0):,} met (judged again)")
     print("floor: read every event in " + ", ".join(f"{s:.2f}" for s, _ in floors)
           + f" s (median {base:.2f} s, {base_cpu:.2f} CPU s)")
     print(f"{'export':8} {'seconds':>8} {'x floor':>8} {'CPU s':>7} {'x floor CPU':>12} "

@@ -33,6 +33,7 @@ from engine.evaluate import Instance
 from engine.events import Event
 from engine.rules import Rules
 from engine.store import explain_from, judge_again, reading, rules_for
+from engine.terms import Status
 
 # An event as logged is an event: the evaluator can judge the trace from it.
 LoggedEvent = Event
@@ -97,11 +98,14 @@ class _Chunk:
         value, as_of = trace.driver.value, trace.driver.value(trace.as_of)
         out = []
         for i in sorted(found.values(), key=lambda i: (i.trigger_at, i.step)):
-            if str(i.status) != "met" or (i.step, i.trigger_event, value(i.trigger_at)) in stored:
+            if i.status != Status.met:
+                continue
+            at = value(i.trigger_at)
+            if stored and (i.step, i.trigger_event, at) in stored:
                 continue  # a stored row of the same step and trigger is what the store holds
             trigger = i.trigger_event or i.trigger_at.isoformat()
             row = (f"{trace.case_id}:{i.step}:{trigger}", trace.case_id, trace.area, i.step,
-                   "met", i.trigger_event, value(i.trigger_at), value(i.due), i.satisfied_by,
+                   "met", i.trigger_event, at, value(i.due), i.satisfied_by,
                    i.owner, i.severity, i.version, as_of)
             out.append((row, i))
         return out
@@ -193,10 +197,12 @@ class Driver:
         return value.astimezone(UTC)  # type: ignore[no-any-return]
 
     def value(self, instant: datetime | None) -> Any:
-        """An instant as the driver gives a stored one (what the writers print from)."""
-        from engine.sweep.rows import driver_value
-
-        return None if instant is None else driver_value(instant, self.sqlite)
+        """An instant as the driver gives a stored one (what the writers print from):
+        on SQLite UTC text without an offset, as `engine.sweep.rows.driver_value` writes
+        it; else the instant."""
+        if instant is None or not self.sqlite:
+            return instant
+        return f"{instant.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}"
 
     def millis(self, value: Any) -> str:
         """An instant as xs:dateTime in UTC with milliseconds (what XES tools expect)."""
