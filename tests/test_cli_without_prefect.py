@@ -1,6 +1,7 @@
 """The CLI must not import Prefect: it costs a second or more per command, and a stray
 flow call would start Prefect's temporary server (10-30 s). Only `liaison flows serve`
-loads it, inside the command."""
+loads it, inside the command. Nor, for help, the columnar stack (polars, numpy, ADBC):
+the commands that judge or read in columns import it when they run."""
 
 import json
 import subprocess
@@ -14,7 +15,9 @@ try:
     main()
 except SystemExit:
     pass
-loaded = sorted({m.split(".")[0] for m in sys.modules} & {"prefect", "prefect_dask", "distributed"})
+loaded = sorted({m.split(".")[0] for m in sys.modules} & {
+    "prefect", "prefect_dask", "distributed",
+    "polars", "numpy", "pyarrow", "adbc_driver_manager", "adbc_driver_postgresql"})
 print("LOADED=" + json.dumps(loaded))
 """
 
