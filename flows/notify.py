@@ -10,7 +10,7 @@ decision is the engine's; the same run from the CLI is `liaison notify send`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +75,7 @@ def notify_flow(as_of: datetime | None = None, areas: list[str] | None = None,
     escalations due as of `as_of` (default now); publish a summary; return the counts."""
     configure_logging()
     logger = get_run_logger()
-    when = as_of or datetime.now(UTC)
-    if when.tzinfo is None:
-        raise ValueError("as_of needs a UTC offset")
+    when = settings.as_of(as_of)
     url = settings.database_url(db_url)
     configs = str(settings.config_dir(config_dir))
     if sweep_first:

@@ -8,6 +8,7 @@ directory, where `./area_configs` or a relative SQLite path would mean something
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.store import resolve_url
@@ -35,3 +36,11 @@ def drop_dir(path: str | Path | None = None) -> Path:
 def reports_dir(path: str | Path | None = None) -> Path:
     """The argument, else `$LIAISON_REPORTS_DIR`, else ./reports (absolute)."""
     return Path(path or os.environ.get(REPORTS_DIR_ENV) or "reports").resolve()
+
+
+def as_of(instant: datetime | None = None) -> datetime:
+    """The argument (it must carry a UTC offset: a naive instant is ambiguous), else now."""
+    when = instant or datetime.now(UTC)
+    if when.tzinfo is None:
+        raise ValueError("as_of needs a UTC offset")
+    return when

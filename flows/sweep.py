@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from prefect import flow, get_run_logger, task, unmapped
@@ -88,9 +88,7 @@ def sweep_flow(as_of: datetime | None = None, areas: list[str] | None = None,
     owner and a summary; return the counts."""
     configure_logging()
     logger = get_run_logger()
-    when = as_of or datetime.now(UTC)
-    if when.tzinfo is None:
-        raise ValueError("as_of needs a UTC offset")
+    when = settings.as_of(as_of)
     url = settings.database_url(db_url)
     configs = settings.config_dir(config_dir)
     extra = {} if cases_per_partition is None else {"cases_per_partition": cases_per_partition}
