@@ -53,7 +53,7 @@ def floor(path: Path, delimiter: str, encoding: str, xlsx: bool) -> tuple[int, f
 
 def main() -> None:
     from engine.config.national import load_national
-    from engine.events import read_lines
+    from engine.event_lines import read_lines
     from engine.mapping import Mapper, Pseudonymiser, load_or_raise, map_files, resolve
     from engine.mapping.extracts import EXAMPLES, write_examples
 

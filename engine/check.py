@@ -13,7 +13,9 @@ from typing import IO, Any, TextIO
 
 from engine.errors import EventErrors, EventProblem
 from engine.evaluate import CaseResult, Instance, evaluate_area
-from engine.events import Event, ReadLine, area_problems, canonical_body, physical_line_lists
+from engine.event_lines import ReadLine
+from engine.events import Event, area_problems, canonical_body
+from engine.input_lines import physical_line_lists
 from engine.rules import Rules
 from engine.vocabulary import Vocabulary
 

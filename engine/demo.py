@@ -85,7 +85,7 @@ def step_check(demo: Demo) -> None:
     """`liaison check` on the cohort: every case evaluated against its area's templates."""
     from engine.check import accept_lines
     from engine.check import check as run_check
-    from engine.events import read_lines
+    from engine.event_lines import read_lines
 
     config, spec = demo.need_config(), demo.spec
     assert spec is not None
@@ -108,7 +108,7 @@ def step_extracts(demo: Demo) -> None:
     """The cohort as three source systems' extracts (police CSV in cp1252, CPS CSV with a
     byte order mark, ISVA workbook), mapped back with pseudonymised case ids: the path a
     force data team takes from its own exports to events."""
-    from engine.events import read_lines
+    from engine.event_lines import read_lines
     from engine.files import private_open
     from engine.mapping import Mapper, load_or_raise, map_files, resolve
     from engine.mapping.extracts import EXAMPLES, write_examples

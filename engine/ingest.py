@@ -34,7 +34,7 @@ import structlog
 from sqlalchemy import Engine, select
 
 from engine.errors import InputError
-from engine.events import csv_records, detect_format, open_text
+from engine.event_lines import csv_records, detect_format, open_text
 from engine.files import private_open
 from engine.input_lines import physical_line_lists
 from engine.line_batch import LineBatch, Verdicts, decide_csv, decide_jsonl

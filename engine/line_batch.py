@@ -9,7 +9,7 @@ distinct (type, data object). A batch of well-formed lines runs no Python per ev
 
 Why it is exact: the bulk checks only ever *accept*. A line they cannot accept outright
 (a check failed on one of its values; it is not ASCII; it holds a \\u escape; it did not
-decode) is decided by `engine.events.jsonl_line`, the reader `check` uses, so every
+decode) is decided by `engine.event_lines.jsonl_line`, the reader `check` uses, so every
 reject and its reason are that reader's, byte for byte. The bulk checks accept a line
 only when that reader would accept it with the same values (a differential test holds
 the two to the same outcome on a hostile corpus). Lines are ASCII without escapes before
@@ -29,18 +29,15 @@ from typing import Any
 import orjson
 
 from engine.errors import EventProblem
+from engine.event_lines import CsvRecord, ReadLine, decide_record, jsonl_line
 from engine.events import (
     CASE_ID_PATTERN,
     EVENT_ID_PATTERN,
     TOP_LEVEL,
-    CsvRecord,
     Event,
-    ReadLine,
     data_problem,
-    decide_record,
     is_case_id,
     is_event_id,
-    jsonl_line,
     parse_timestamp,
     parse_timestamps,
 )
@@ -151,9 +148,9 @@ def decide_jsonl(first: int, texts: Sequence[str | None], vocabulary: Vocabulary
 
 def decide_csv(records: Sequence[ReadLine | CsvRecord], vocabulary: Vocabulary,
                source: str | None = None, verdicts: Verdicts | None = None) -> LineBatch:
-    """CSV lines (`engine.events.csv_records`: rejected while read, or records read into
+    """CSV lines (`engine.event_lines.csv_records`: rejected while read, or records read into
     objects) decided: the records the bulk checks may take (as for JSONL: ASCII, no \\u
-    escape) by column, every other one by the reference (`engine.events.decide_record`)."""
+    escape) by column, every other one by the reference (`engine.event_lines.decide_record`)."""
     at_index = [i for i, r in enumerate(records)
                 if isinstance(r, CsvRecord) and r.text.isascii() and "\\u" not in r.text]
     objs: list[Any] = [records[i].obj for i in at_index]

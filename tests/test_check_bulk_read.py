@@ -15,7 +15,7 @@ import engine.check
 from engine.check import accept_jsonl, accept_lines
 from engine.config import load_config
 from engine.errors import EventErrors
-from engine.events import read_lines
+from engine.event_lines import read_lines
 from tests.pii import bad_jsonl_lines
 
 ROOT = Path(__file__).resolve().parents[1]

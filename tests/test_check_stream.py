@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 import engine.check
 from engine.check import Check, accept_lines, check, indented, write_json
 from engine.config import load_config
-from engine.events import parse_timestamp, read_lines
+from engine.event_lines import read_lines
+from engine.events import parse_timestamp
 from engine.simulate import CohortSpec, write_cohort
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,7 +12,7 @@ import pytest
 from engine.check import accept_lines
 from engine.config import load_config
 from engine.errors import EventErrors
-from engine.events import read_lines
+from engine.event_lines import read_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 VOCAB = load_config(ROOT / "area_configs").vocabulary

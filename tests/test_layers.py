@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Longest prefix wins. A module may import from its own layer and the layers below.
 LAYERS: dict[str, int] = {
     "engine.terms": 1, "engine.errors": 1, "engine.spec": 1, "engine.calendar": 1,
-    "engine.events": 1, "engine.vocabulary": 1, "engine.logging": 1, "engine.rights": 1,
+    "engine.events": 1, "engine.event_lines": 1, "engine.vocabulary": 1, "engine.logging": 1, "engine.rights": 1,
     "engine": 1,  # the package itself
     "engine.config": 2, "engine.rules": 2,
     "engine.evaluate": 3, "engine.check": 3, "engine.batch": 3, "engine.plan.replay": 3,

@@ -1,5 +1,5 @@
 """Ingest's bulk decision of a batch of lines (engine/line_batch.py) against the one-line
-reference reader (engine.events.jsonl_line, what `check` uses): on a hostile corpus, in
+reference reader (engine.event_lines.jsonl_line, what `check` uses): on a hostile corpus, in
 every arrangement, the two must accept the same events with the same values and reject
 the same lines with byte-identical reasons."""
 
@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 import engine.input_lines as lines_module
 from engine.config import load_config
 from engine.errors import EventProblem
-from engine.events import TOP_LEVEL, Event, ReadLine, csv_records, jsonl_line, read_lines
+from engine.event_lines import ReadLine, csv_records, jsonl_line, read_lines
+from engine.events import TOP_LEVEL, Event
 from engine.input_lines import physical_line_lists, physical_lines
 from engine.line_batch import LineBatch, Verdicts, decide_csv, decide_jsonl
 
@@ -164,7 +165,7 @@ def _bulk(batch: LineBatch) -> tuple[list[Any], list[EventProblem]]:
     return [(cols.line[i], _event_view(cols.event(i))) for i in range(len(cols))], batch.rejects
 
 
-def _same(first: int, texts: list[str | None], verdicts: Verdicts | None = None) -> None:
+def _assert_same(first: int, texts: list[str | None], verdicts: Verdicts | None = None) -> None:
     batch = decide_jsonl(first, texts, VOCAB, SOURCE, verdicts)
     assert (batch.first, batch.last) == (first, first + len(texts) - 1)
     assert _bulk(batch) == _reference(first, texts)
@@ -177,8 +178,8 @@ def test_the_corpus_has_both_outcomes() -> None:
 
 
 def test_the_whole_corpus_as_one_batch() -> None:
-    _same(1, CORPUS)
-    _same(10_001, list(reversed(CORPUS)))
+    _assert_same(1, CORPUS)
+    _assert_same(10_001, list(reversed(CORPUS)))
 
 
 def test_every_line_alone_and_among_good_lines() -> None:
@@ -186,14 +187,14 @@ def test_every_line_alone_and_among_good_lines() -> None:
     lines it is the one item a bulk check finds wrong."""
     verdicts = Verdicts()  # data objects judged in earlier batches, as ingest keeps them
     for k, line in enumerate(CORPUS):
-        _same(k + 1, [line])
-        _same(7, GOOD[: k % 6] + [line] + GOOD[k % 6: 12], verdicts)
+        _assert_same(k + 1, [line])
+        _assert_same(7, GOOD[: k % 6] + [line] + GOOD[k % 6: 12], verdicts)
 
 
 def test_only_good_lines_take_the_bulk_path_whole() -> None:
     batch = decide_jsonl(1, list(GOOD), VOCAB, SOURCE)
     assert len(batch.events) == len(GOOD) and batch.rejects == []
-    _same(1, list(GOOD))
+    _assert_same(1, list(GOOD))
 
 
 SHARED = Verdicts()
@@ -223,7 +224,7 @@ def test_mutated_events_agree(mutations: list[tuple[str, str, Any]]) -> None:
         else:
             obj[key] = value
         texts.append(json.dumps(obj, ensure_ascii=n % 2 == 0))
-    _same(1, texts + GOOD[:5], SHARED)
+    _assert_same(1, texts + GOOD[:5], SHARED)
 
 
 # --- reading lines in blocks ----------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from engine.config import load_config
 from engine.errors import REJECT_TEXT_MAX
-from engine.events import read_lines
+from engine.event_lines import read_lines
 from tests.pii import CORPUS, bad_csv_text, bad_jsonl_lines, leaks, leaks_in_files
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -46,7 +46,8 @@ def check(
     from engine.check import accept_jsonl, accept_lines, write_json
     from engine.config import load_config
     from engine.errors import ConfigError, EventErrors
-    from engine.events import open_events, parse_timestamp, read_lines
+    from engine.event_lines import open_events, read_lines
+    from engine.events import parse_timestamp
 
     if fmt not in ("json", "table"):
         raise fail(f"--format {fmt!r} is not allowed (allowed: json | table)")

@@ -93,7 +93,7 @@ def simulate(
 def _write_extracts(events_path: Path, config: ConfigSet, target: Path) -> None:
     """The cohort's events as the example mappings' extracts (mapping them back with
     `liaison map` gives the same events, with pseudonymous ids)."""
-    from engine.events import read_lines
+    from engine.event_lines import read_lines
     from engine.mapping import MappingError
     from engine.mapping.extracts import write_examples
 

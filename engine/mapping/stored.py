@@ -16,7 +16,7 @@ from itertools import islice
 from pathlib import Path
 
 from engine.errors import EventProblem
-from engine.events import ReadLine
+from engine.event_lines import ReadLine
 from engine.store import checked_engine, commit_batch
 
 BATCH_ROWS = 5000

@@ -26,7 +26,8 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from engine.errors import EventProblem, StoreError, bounded
-from engine.events import Event, ReadLine, canonical_body
+from engine.event_lines import ReadLine
+from engine.events import Event, canonical_body
 from engine.line_batch import EventColumns, LineBatch, from_read_lines
 from engine.store.bulk import insert_rows, instants_param, select_in
 from engine.store.case_rows import BUCKETS, CaseRows, case_bucket

@@ -158,7 +158,7 @@ def check_json_keys() -> str:
 
     config = _config()
     lines = read = io.StringIO("\n".join(_SAMPLE) + "\n")
-    from engine.events import read_lines
+    from engine.event_lines import read_lines
 
     read = accept_lines(read_lines(lines, config.vocabulary, "jsonl", "sample"), "sample")
     as_of = datetime.fromisoformat("2026-09-01T12:00:00+01:00")

@@ -15,7 +15,8 @@ import pytest
 
 from engine.check import accept_lines, check
 from engine.config import load_config
-from engine.events import Event, read_lines
+from engine.event_lines import read_lines
+from engine.events import Event
 from engine.mapping import Mapper, map_files
 from engine.mapping.extracts import EXAMPLES, write_examples
 from engine.simulate import CohortSpec, resolve_areas, write_cohort

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from engine.cli.app import app
 from engine.config import ConfigSet
-from engine.events import parse_event, read_lines
+from engine.event_lines import read_lines
+from engine.events import parse_event
 from engine.simulate import CohortSpec, CohortSummary, resolve_areas, write_cohort
 
 CASE_ID = re.compile(r"^[A-Z]{2}-\d{2}-\d{6}$")

@@ -10,8 +10,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from engine.cli.app import app
-from engine.events import MAX_LINE_CHARS
 from engine.ingest import ingest_paths
+from engine.input_lines import MAX_LINE_CHARS
 from tests.store.store_data import cohort
 
 DEEP = "[" * 100_000  # longer than a line may be

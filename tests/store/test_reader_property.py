@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from engine.check import accept_lines
 from engine.config import load_config
 from engine.errors import REJECT_TEXT_MAX, EventErrors
-from engine.events import read_lines
+from engine.event_lines import read_lines
 from engine.ingest import ingest_paths
 from tests.store.store_data import cohort
 
