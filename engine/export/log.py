@@ -10,15 +10,15 @@ case, no query per chunk of cases). Area-level traces (a few meetings per area) 
 The store keeps a case's instances other than `met` (met ones are only counted), so a
 case's `met` instances are judged again, as the case read does: the traces of one chunk
 together, from the events already read, each case as of its last sweep
-(`engine.store.judge_again`: the batch engine for many cases), at no further read. A
-case never swept has no instances. Explanations (`Trace.explanations`) come from the
-same judging, and an export that writes none (XES) never builds them.
+(`engine.export.judged`: the batch engine for many cases, its `met` rows straight from its
+columns), at no further read. A case never swept has no instances. Explanations
+(`Trace.explanations`) come from the same judging, and an export that writes none (XES)
+never builds an instance or an event for them.
 """
 
 from __future__ import annotations
 
 import json
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,11 +29,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from engine.errors import StoreError
-from engine.evaluate import Instance
 from engine.events import Event
+from engine.export.judged import Chunk
 from engine.rules import Rules
-from engine.store import explain_from, judge_again, reading, rules_for
-from engine.terms import Status
+from engine.store import reading, rules_for
 
 # An event as logged is an event: the evaluator can judge the trace from it.
 LoggedEvent = Event
@@ -54,114 +53,6 @@ class LoggedInstance:
     severity: str
     version: str
     evaluated_as_of: datetime
-
-
-class _Chunk:
-    """The traces read together; their cases are judged again together, on first ask.
-
-    It holds its traces weakly: a trace points at its chunk, and a strong reference back
-    would make a cycle that only the garbage collector frees, so memory would grow with
-    the log instead of staying flat."""
-
-    __slots__ = ("rules", "traces", "judged", "texts")
-
-    def __init__(self, rules: Callable[[], Rules]):
-        self.rules = rules
-        self.traces: list[weakref.ref[Trace]] = []
-        self.judged: dict[tuple[str, datetime], dict[Any, Instance]] | None = None
-        self.texts: dict[int | str, str] | None = None
-
-    def add(self, trace: Trace) -> None:
-        self.traces.append(weakref.ref(trace))
-
-    def _alive(self) -> list[Trace]:
-        return [t for ref in self.traces if (t := ref()) is not None]
-
-    def judge(self) -> dict[tuple[str, datetime], dict[Any, Instance]]:
-        """Every swept case of the chunk judged again as of its last sweep (and as of
-        its stored rows' instant, should one differ), every instance keyed."""
-        if self.judged is None:
-            cases = {t.case_id: t for t in self._alive() if t.case_id is not None}
-            wanted = [(cid, t.as_of) for cid, t in cases.items() if t.as_of is not None]
-            wanted += [(cid, i.evaluated_as_of) for cid, t in cases.items() for i in t.instances]
-            self.judged = judge_again(self.rules(), wanted, _TraceEvents(cases))
-        return self.judged
-
-    def met(self, trace: Trace) -> list[tuple[tuple[Any, ...], Instance]]:
-        """The case's `met` instances judged again (the store keeps none), as rows in
-        the columns of `LoggedInstance` and the driver's values, each with its instance;
-        in the order of their trigger instants."""
-        if trace.case_id is None or trace.as_of is None:
-            return []
-        stored = {(r[3], r[5], r[6]) for r in trace.instance_rows}
-        found = self.judge().get((trace.case_id, trace.as_of), {})
-        value, as_of = trace.driver.value, trace.driver.value(trace.as_of)
-        out = []
-        for i in sorted(found.values(), key=lambda i: (i.trigger_at, i.step)):
-            if i.status != Status.met:
-                continue
-            at = value(i.trigger_at)
-            if stored and (i.step, i.trigger_event, at) in stored:
-                continue  # a stored row of the same step and trigger is what the store holds
-            trigger = i.trigger_event or i.trigger_at.isoformat()
-            row = (f"{trace.case_id}:{i.step}:{trigger}", trace.case_id, trace.area, i.step,
-                   "met", i.trigger_event, at, value(i.due), i.satisfied_by,
-                   i.owner, i.severity, i.version, as_of)
-            out.append((row, i))
-        return out
-
-    def explain(self, trace: Trace) -> list[str]:
-        if self.texts is None:
-            alive = self._alive()
-            judged = self.judge()
-            with_rows = [t for t in alive if t.instance_rows]
-            rows = [i for t in with_rows for i in t.instances]
-            said = explain_from(self.rules(), rows,
-                                _TraceEvents({t.case_id: t for t in with_rows if t.case_id}),
-                                {t.area: t.events for t in with_rows if t.case_id is None},
-                                judged)
-            self.texts = {r.id: text for r, text in zip(rows, said, strict=True)}
-        return [self.texts[i.id] for i in trace.instances]
-
-
-class _TraceEvents:
-    """The chunk's case events for judging again (`engine.store.CaseEvents`): many cases
-    as columns straight from the driver's rows, one event built only when an
-    explanation cites it, a whole case only when it is judged alone."""
-
-    def __init__(self, traces: dict[str, Trace]):
-        self.traces = traces
-        self.rows: dict[str, dict[str, tuple[Any, ...]]] = {}
-        self.built: dict[tuple[str, str], Event] = {}  # one event cited by several rows
-
-    def events(self, case_id: str) -> Sequence[Event]:
-        return self.traces[case_id].events
-
-    def event(self, case_id: str, event_id: str) -> Event | None:
-        built = self.built.get((case_id, event_id))
-        if built is None:
-            if case_id not in self.rows:
-                self.rows[case_id] = {r[0]: r for r in self.traces[case_id].event_rows}
-            row = self.rows[case_id].get(event_id)
-            if row is None:
-                return None
-            built = self.built[(case_id, event_id)] = self.traces[case_id].driver.event(row)
-        return built
-
-    def columns(self, case_ids: Sequence[str]) -> Any:
-        import polars as pl
-
-        rows = [r for cid in case_ids for r in self.traces[cid].event_rows]
-        if not rows:
-            return None
-        sqlite = self.traces[case_ids[0]].driver.sqlite
-        names = ("event_id", "case_id", "area", "type", "at", "source", "data")
-        cols = dict(zip(names, (list(c) for c in zip(*rows, strict=True)), strict=True))
-        if not sqlite:
-            cols["at"] = [v.astimezone(UTC) for v in cols["at"]]
-        return pl.DataFrame(cols, schema={
-            **dict.fromkeys(names, pl.String),
-            "at": pl.String if sqlite else pl.Datetime("us", "UTC")})
 
 
 class Driver:
@@ -243,7 +134,7 @@ class Trace:
                  "chunk", "_events", "_instances", "_met", "__weakref__")
 
     def __init__(self, case_id: str | None, area: str, stage: str | None, driver: Driver,
-                 chunk: _Chunk, as_of: datetime | None = None):
+                 chunk: Chunk, as_of: datetime | None = None):
         self.case_id = case_id
         self.area = area
         self.stage = stage
@@ -256,7 +147,7 @@ class Trace:
         self.instance_rows: list[tuple[Any, ...]] = []
         self._events: list[Event] | None = None
         self._instances: list[LoggedInstance] | None = None
-        self._met: list[tuple[tuple[Any, ...], Instance]] | None = None
+        self._met: list[tuple[tuple[Any, ...], int]] | None = None
 
     @property
     def events(self) -> list[LoggedEvent]:
@@ -270,7 +161,7 @@ class Trace:
             self._instances = [self.driver.instance(r) for r in self.instance_rows]
         return self._instances
 
-    def _judged_met(self) -> list[tuple[tuple[Any, ...], Instance]]:
+    def _judged_met(self) -> list[tuple[tuple[Any, ...], int]]:
         if self._met is None:
             self._met = self.chunk.met(self)
         return self._met
@@ -283,7 +174,11 @@ class Trace:
     def explanations(self) -> list[str]:
         """The explanation of each of `verdict_rows`, built from the events already read."""
         stored = self.chunk.explain(self) if self.instance_rows else []
-        return stored + [i.explanation for _, i in self._judged_met()]
+        met = self._judged_met()
+        if not met:
+            return stored
+        instances = self.chunk.met_instances(self)
+        return stored + [instances[n].explanation for _, n in met]
 
     @property
     def name(self) -> str:
@@ -327,7 +222,7 @@ def read_traces(engine: Engine, area: str | None = None, chunk: int = CHUNK,
         in_rows = read.rows(f"{in_sql} ORDER BY i.case_id, i.trigger_at, i.id", params)
         ev = next(ev_rows, None)
         inst = next(in_rows, None)
-        group, held = _Chunk(rules), []
+        group, held = Chunk(rules), []
         for case_id, case_area, stage, as_of in case_rows:
             trace = Trace(case_id, case_area, stage, read, group, read.instant(as_of))
             while ev is not None and ev[1] == case_id:
@@ -340,7 +235,7 @@ def read_traces(engine: Engine, area: str | None = None, chunk: int = CHUNK,
             held.append(trace)
             if len(held) >= chunk:
                 yield from held
-                group, held = _Chunk(rules), []
+                group, held = Chunk(rules), []
         yield from held
         if ev is not None or inst is not None:  # the three orders disagreed: never silent
             raise StoreError(f"the log of case {(ev or inst or ('', ''))[1]!r} has no case "
@@ -352,7 +247,7 @@ def _area_traces(read: Driver, area: str | None, rules: Callable[[], Rules]
                  ) -> Iterator[Trace]:
     """Each area's area-level trace (a few meetings an area: read whole)."""
     only, params = ("", []) if area is None else (" AND e.area = ?", [area])
-    group = _Chunk(rules)
+    group = Chunk(rules)
     by_area: dict[str, Trace] = {}
 
     def trace(key: str) -> Trace:

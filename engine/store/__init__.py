@@ -37,12 +37,16 @@ from engine.store.db import (
     writing,
 )
 from engine.store.explanations import (
+    BATCH_FROM,
     VERDICT_COLUMNS,
     case_events,
     explain_from,
     explain_rows,
     judge_again,
     judge_area,
+    judge_batch,
+    keyed_instances,
+    materialize,
     rules_for,
 )
 from engine.store.migrate import current_revision, head_revision, upgrade
@@ -106,8 +110,8 @@ __all__ = [
     "writing",
     "flag_acks", "notify_areas", "notify_attempts", "notify_deliveries", "notify_messages",
     "notify_sent", "partition_sql",
-    "VERDICT_COLUMNS", "case_events", "explain_from", "explain_rows", "flags_json", "judge_again",
-    "judge_area", "rules_for",
+    "BATCH_FROM", "VERDICT_COLUMNS", "case_events", "explain_from", "explain_rows", "flags_json",
+    "judge_again", "judge_area", "judge_batch", "keyed_instances", "materialize", "rules_for",
     "CountKey", "compliance_counts", "contributions", "decode_contribution", "keyed",
     "recount_areas", "recount_cases", "stored_counts", "totals",
     "StoredForm", "stored_form",

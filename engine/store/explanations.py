@@ -21,10 +21,10 @@ verdict it does not hold.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, Engine
 
@@ -36,8 +36,12 @@ from engine.store.bulk import placeholders, read_events
 from engine.store.tables import instances
 from engine.store.versions import rules_in_force
 
-__all__ = ["VERDICT_COLUMNS", "CaseEvents", "case_events", "explain_from", "explain_rows",
-           "judge_again", "judge_area", "judge_case", "rules_for"]
+if TYPE_CHECKING:
+    from engine.batch.evaluate import BatchResult
+
+__all__ = ["BATCH_FROM", "VERDICT_COLUMNS", "CaseEvents", "case_events", "explain_from",
+           "explain_rows", "judge_again", "judge_area", "judge_batch", "judge_case",
+           "keyed_instances", "materialize", "rules_for"]
 
 # What readers select of an instances row: everything but stored explanation text.
 VERDICT_COLUMNS = tuple(c for c in instances.c if c.name != "explanation")
@@ -207,17 +211,16 @@ def _batch(rules: Rules, ids: Sequence[str], wanted: Mapping[str, Sequence[Any]]
     """The cases `ids` judged at once, as `Instance`s: every one, or only those of the
     rows of `wanted` (by case, step and trigger event), so that an instance nobody reads
     is never built, nor an event it does not cite."""
+    return keyed_instances(judge_batch(rules, ids, source, as_of), ids, wanted, source, as_of)
+
+
+def keyed_instances(result: BatchResult, ids: Sequence[str],
+                    wanted: Mapping[str, Sequence[Any]] | None, source: CaseEvents,
+                    as_of: datetime) -> dict[str, dict[Key, Instance]]:
+    """The instances of a batch result (`judge_batch`) by case and key: every one, or
+    only those of the rows of `wanted`."""
     import polars as pl
 
-    from engine.batch import evaluate_batch
-    from engine.batch.evaluate import build_frame_from_columns, evaluate_frame
-    from engine.batch.materialize import instance_of
-
-    raw = source.columns(ids)
-    if raw is not None:
-        result = evaluate_frame(rules, build_frame_from_columns(rules, raw, as_of), as_of)
-    else:
-        result = evaluate_batch(rules, [e for cid in ids for e in source.events(cid)], as_of)
     rows = result.instances
     if wanted is not None:
         keys = pl.DataFrame(
@@ -226,13 +229,35 @@ def _batch(rules: Rules, ids: Sequence[str], wanted: Mapping[str, Sequence[Any]]
             orient="row").unique()
         rows = rows.join(keys, on=["case", "step", "trigger_event"], how="semi")
     out: dict[str, dict[Key, Instance]] = {cid: {} for cid in ids}
+    for case, inst in materialize(result, rows, source, as_of):
+        out[case][_key(inst.step, inst.trigger_event, inst.trigger_at)] = inst
+    return out
+
+
+def judge_batch(rules: Rules, ids: Sequence[str], source: CaseEvents, as_of: datetime
+                ) -> BatchResult:
+    """The cases `ids` judged at once by the batch engine, as its columns."""
+    from engine.batch import evaluate_batch
+    from engine.batch.evaluate import build_frame_from_columns, evaluate_frame
+
+    raw = source.columns(ids)
+    if raw is not None:
+        return evaluate_frame(rules, build_frame_from_columns(rules, raw, as_of), as_of)
+    return evaluate_batch(rules, [e for cid in ids for e in source.events(cid)], as_of)
+
+
+def materialize(result: BatchResult, rows: Any, source: CaseEvents, as_of: datetime
+                ) -> Iterator[tuple[str, Instance]]:
+    """Each of `rows` (some of `result.instances`, in their order) as its case and
+    `Instance`, built with the events it cites (and no other)."""
+    from engine.batch.materialize import instance_of
+
+    steps, event = result.steps, source.event
     for row in rows.iter_rows(named=True):
         case = row["case"]
         cited = {eid: e for col in ("trigger_event", "satisfied_by", "canceller", "stopper")
-                 if (eid := row[col]) is not None and (e := source.event(case, eid)) is not None}
-        inst = instance_of(row, result.steps[row["ref"]], cited, as_of)
-        out[case][_key(inst.step, inst.trigger_event, inst.trigger_at)] = inst
-    return out
+                 if (eid := row[col]) is not None and (e := event(case, eid)) is not None}
+        yield case, instance_of(row, steps[row["ref"]], cited, as_of)
 
 
 def explain_rows(conn: Connection, rows: Sequence[Any], rules: Rules) -> list[str]:
