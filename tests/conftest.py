@@ -35,6 +35,13 @@ if _ROOT not in sys.path:
     sys.path.append(_ROOT)
 
 
+# --- Rules cache (engine/store/rules_cache.py): a directory of the session's own, so
+# tests never read or write the developer's ~/.cache/liaison.
+_RULES_CACHE = tempfile.mkdtemp(prefix="liaison-cache-")
+atexit.register(shutil.rmtree, _RULES_CACHE, True)
+os.environ["LIAISON_CACHE_DIR"] = _RULES_CACHE
+
+
 # --- Hypothesis: no per-example deadline --------------------------------------------
 # Speed is measured in bench/, never in tests; on two shared cores an example can take
 # far longer than hypothesis' 200 ms default without anything being wrong.

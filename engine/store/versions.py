@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from engine.errors import ConfigError
 from engine.evaluate.semantics import SEMANTICS_VERSION
 from engine.rules import Rules, TemplateHistory
 from engine.spec import Template
+from engine.store import rules_cache
 from engine.store.db import reading
 from engine.store.schema import checked_engine
 from engine.store.tables import config_versions
@@ -77,26 +78,27 @@ def history(db_url: str | None, area: str) -> list[Version]:
         return versions(conn, area)
 
 
-def load_config_set(config_dir: Path) -> Any:
+def load_config_set(config_dir: Path, today: date | None = None) -> Any:
     """The validated configuration (raises engine.errors.ConfigError)."""
     from engine.config import load_config
 
-    return load_config(config_dir)
+    return load_config(config_dir, today=today)
 
 
-def template_from_version(config_set: Any, v: Version) -> Template:
+def template_from_version(config_set: Any, v: Version, today: date | None = None) -> Template:
     """Rebuild a deployed version's template from its stored YAML, in force from the
     recorded `effective_from` (which `deploy --effective-from` may have set)."""
     return candidate_template(config_set, v.yaml, f"{v.area}.yaml (deployed v{v.id})",
-                              v.effective_from)
+                              v.effective_from, today)
 
 
 def candidate_template(config_set: Any, text: str, file: str,
-                       effective_from: datetime | None = None) -> Template:
+                       effective_from: datetime | None = None,
+                       today: date | None = None) -> Template:
     """Resolve overlay text (ConfigError on any error), optionally from another instant."""
     from engine.config import build_template
 
-    tpl: Template = build_template(config_set, text, file)
+    tpl: Template = build_template(config_set, text, file, today=today)
     if effective_from is not None and effective_from != tpl.effective_from:
         tpl = tpl.model_copy(update={"effective_from": effective_from})
     return tpl
@@ -126,11 +128,12 @@ def _key(templates: Sequence[Template]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _rebuilt(config_set: Any, v: Version) -> tuple[Template | None, str | None]:
+def _rebuilt(config_set: Any, v: Version, today: date | None
+             ) -> tuple[Template | None, str | None]:
     """The version's template and, when it no longer builds against the national
     framework in force, why (the first error)."""
     try:
-        return template_from_version(config_set, v), None
+        return template_from_version(config_set, v, today), None
     except ConfigError as exc:
         why = f"deployed version {v.id} (framework {v.framework_version}) no longer " \
               f"validates: {str(exc).splitlines()[0] if str(exc) else 'configuration error'}"
@@ -140,16 +143,17 @@ def _rebuilt(config_set: Any, v: Version) -> tuple[Template | None, str | None]:
 
 
 def build_rules(config_set: Any, deployed: list[Version],
-                extra: dict[str, list[Template]] | None = None) -> StoreRules:
+                extra: dict[str, list[Template]] | None = None,
+                today: date | None = None) -> StoreRules:
     """Rules from the national framework, each area's deployed versions (or its overlay
     file when nothing is deployed), and optional `extra` templates per area (a
-    candidate being planned)."""
+    candidate being planned); `today` is the day overlays are judged on (default: now)."""
     national: Template = config_set.national
     by_area: dict[str, list[Template]] = {}
     stale: dict[str, str] = {}
     skipped: dict[str, str] = {}
     for v in deployed:
-        tpl, why = _rebuilt(config_set, v)
+        tpl, why = _rebuilt(config_set, v, today)
         if why is not None:
             (stale if tpl is not None else skipped).setdefault(v.area, why)
         if tpl is not None:
@@ -170,19 +174,43 @@ def build_rules(config_set: Any, deployed: list[Version],
             templates = list(config_set.history(area).templates)
         templates += (extra or {}).get(area, [])
         histories[area] = TemplateHistory(templates)
-    fallback = TemplateHistory([national])
-    rules = Rules(config_set.stages, histories, fallback)
-    keys = {a: _key(h.templates) for a, h in histories.items()}
-    return StoreRules(rules, keys, _key([national]), frozenset(histories), stale, skipped)
+    rules = Rules(config_set.stages, histories, TemplateHistory([national]))
+    return store_rules(rules, stale, skipped)
+
+
+def store_rules(rules: Rules, stale: dict[str, str], skipped: dict[str, str]) -> StoreRules:
+    """The rules with each area's key (computed here, never cached: the key follows the
+    evaluator's SEMANTICS_VERSION in this process)."""
+    keys = {a: _key(rules.history(a).templates) for a in rules.areas}
+    return StoreRules(rules, keys, _key(rules.fallback.templates), frozenset(keys), stale,
+                      skipped)
 
 
 @lru_cache(maxsize=4)
 def _cached(db_url: str | None, config_dir: str, latest: int | None, count: int,
             files: tuple[tuple[str, int, int], ...]) -> StoreRules:
-    config_set = load_config_set(Path(config_dir))
     with reading(checked_engine(db_url)) as conn:
         deployed = versions(conn)
-    return build_rules(config_set, deployed)
+    return compiled_rules(Path(config_dir), deployed)
+
+
+def compiled_rules(config_dir: Path, deployed: list[Version]) -> StoreRules:
+    """`build_rules` of the configuration and `deployed`, from the on-disk cache when an
+    earlier process built the same (engine/store/rules_cache.py), else built and kept."""
+    today = date.today()
+    key = rules_cache.rules_key(config_dir, today, [_as_text(v) for v in deployed])
+    hit = rules_cache.load(key)
+    if hit is not None:
+        return store_rules(*hit)
+    built = build_rules(load_config_set(config_dir, today), deployed, today=today)
+    rules_cache.save(key, built.rules, built.stale, built.skipped)
+    return built
+
+
+def _as_text(v: Version) -> str:
+    """Every field of a deployed version that the rules are built from."""
+    return "\0".join([str(v.id), v.area, v.framework_version, v.effective_from.isoformat(),
+                      v.yaml, "" if v.template is None else "T" + v.template])
 
 
 def _fingerprint(config_dir: Path) -> tuple[tuple[str, int, int], ...]:
