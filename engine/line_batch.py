@@ -46,6 +46,11 @@ from engine.vocabulary import Vocabulary
 _TOP = frozenset(TOP_LEVEL)
 _VERDICTS_MAX = 200_000
 _COLUMNS = ("line", "event_id", "case_id", "area", "type", "at", "source", "data", "data_key")
+# A whole second in UTC, as written in a line ("Z" or "+00:00") and as `datetime.isoformat`
+# writes the instant it parses to ("+00:00"): the shape nearly every extract uses.
+_PLAIN_UTC = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|\+00:00)"
+_PLAIN_UTC_TEXTS = re.compile(f"(?:{_PLAIN_UTC}\n)*{_PLAIN_UTC}", re.ASCII)
+_PLAIN_UTC_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", re.ASCII)
 
 
 def _joined(pattern: str) -> Callable[[Sequence[Any]], bool]:
@@ -72,7 +77,12 @@ class EventColumns:
     """Accepted events as columns, in line order. `case_id` is None for area-level
     events; `data` is the parsed object ({} when absent or null) and `data_key` its
     repr: equal exactly when the objects are equal, value types included (the repr of
-    a JSON value is a literal that reads back as the same value)."""
+    a JSON value is a literal that reads back as the same value).
+
+    `at_iso` is each instant as `datetime.isoformat` writes it, kept only while every
+    instant is a whole second in UTC (`YYYY-MM-DDTHH:MM:SS+00:00`; else None): then it is
+    the line's own text (with "Z" written "+00:00"), known without a call per event, and
+    the body hash and the stored instant are made from it by whole-column string calls."""
 
     line: list[int] = field(default_factory=list)
     event_id: list[str] = field(default_factory=list)
@@ -83,6 +93,7 @@ class EventColumns:
     source: list[str] = field(default_factory=list)
     data: list[dict[str, Any]] = field(default_factory=list)
     data_key: list[str] = field(default_factory=list)
+    at_iso: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.line)
@@ -100,6 +111,12 @@ class EventColumns:
                   repr(e.data))
         for name, value in zip(_COLUMNS, values, strict=True):
             getattr(self, name).append(value)
+        if self.at_iso is not None:
+            iso = e.at.isoformat()
+            if _PLAIN_UTC_ISO.fullmatch(iso):
+                self.at_iso.append(iso)
+            else:
+                self.at_iso = None
 
     def in_line_order(self) -> EventColumns:
         order = sorted(range(len(self.line)), key=self.line.__getitem__)
@@ -107,6 +124,8 @@ class EventColumns:
         for name in _COLUMNS:
             column = getattr(self, name)
             setattr(out, name, [column[i] for i in order])
+        if self.at_iso is not None:
+            out.at_iso = [self.at_iso[i] for i in order]
         return out
 
 
@@ -122,7 +141,7 @@ class LineBatch:
 
 def from_read_lines(lines: Sequence[ReadLine]) -> LineBatch:
     """A batch from lines already decided one at a time (CSV, a mapping's rejects)."""
-    cols = EventColumns()
+    cols = EventColumns(at_iso=[])
     rejects: list[EventProblem] = []
     for rl in lines:
         if rl.event is not None:
@@ -174,7 +193,7 @@ def _decided(first: int, last: int, objs: list[Any], at_index: list[int], n: int
     def number(i: int) -> int:
         return first + i if numbers is None else numbers[i]
 
-    cols = EventColumns()
+    cols = EventColumns(at_iso=[])
     taken: set[int] = set()
     if objs:
         checks = _Checks(objs, vocabulary, {} if verdicts is None else verdicts)
@@ -234,6 +253,7 @@ class _Checks:
         self.cols: dict[str, list[Any]] = {}
         self.type_name: list[str | None] = []
         self.at: list[datetime | None] = []
+        self.at_iso: list[str] | None = None
         self.data: list[Any] = []
         self.data_key: list[str | None] = []
         self.area_level = {n for n, t in vocabulary.types.items() if t.level == "area"}
@@ -279,6 +299,7 @@ class _Checks:
         texts = self.col("at")
         try:
             self.at = list(parse_timestamps(texts))
+            self.at_iso = _plain_utc_iso(texts)
         except ValueError:
             self.at = [_instant_or_none(t) for t in texts]
             self.fail_where(a is None for a in self.at)
@@ -348,8 +369,19 @@ class _Checks:
         cols.area = pick(self.col("area"))
         cols.source = pick(self.col("source"))
         cols.at = pick(self.at)
+        cols.at_iso = None if self.at_iso is None else pick(self.at_iso)
         cols.data = pick(self.data)
         cols.data_key = pick(self.data_key)
+
+
+def _plain_utc_iso(texts: list[str]) -> list[str] | None:
+    """`datetime.isoformat` of each instant parsed from `texts`, when every text is a whole
+    second in UTC (one match over the column); else None. Such a text parses to the same
+    fields and `timezone.utc`, which isoformat writes back as the text with "+00:00"."""
+    joined = "\n".join(texts)
+    if _PLAIN_UTC_TEXTS.fullmatch(joined) is None:
+        return None
+    return joined.replace("Z", "+00:00").split("\n") if "Z" in joined else texts
 
 
 def _all_in(values: list[Any], allowed: Any) -> bool:

@@ -52,9 +52,10 @@ def body_hash(event: Event) -> str:
 
 def _hashes(cols: EventColumns, data_texts: list[str]) -> list[str]:
     """`body_hash` of every event of `cols` (their data as canonical text given)."""
+    at_iso = cols.at_iso if cols.at_iso is not None else map(datetime.isoformat, cols.at)
     keys = map("\x1f".join, zip(
-        cols.event_id, [c or "" for c in cols.case_id], cols.area, cols.type,
-        map(datetime.isoformat, cols.at), cols.source, data_texts, strict=True))
+        cols.event_id, [c or "" for c in cols.case_id], cols.area, cols.type, at_iso,
+        cols.source, data_texts, strict=True))
     return list(map(_HEX, map(hashlib.sha256, map(str.encode, keys))))
 
 
@@ -117,7 +118,7 @@ class StoredForm:
 def stored_form(eng: Engine, batch: LineBatch) -> StoredForm:
     data_texts = _data_texts(batch.events)
     return StoredForm(batch, data_texts, _hashes(batch.events, data_texts),
-                      instants_param(eng, batch.events.at))
+                      instants_param(eng, batch.events.at, batch.events.at_iso))
 
 
 @dataclass
@@ -149,7 +150,7 @@ def commit_lines(eng: Engine, bid: str, file_key: str, name: str,
                                        .where(ingest_batches.c.batch_id == bid)).first()
                 if already is not None:  # another ingest of the same input got here first
                     return 0, already.accepted + already.duplicate, already.rejected
-                case_rows = CaseRows(conn, cols, name)
+                case_rows = CaseRows(conn, cols, name, form.instants)
                 plan = _plan(conn, batch, hashes, case_rows, name)
                 _write(conn, bid, file_key, name, form, plan, actor)
                 case_rows.touch(plan.new)

@@ -49,8 +49,12 @@ _UPDATED = ("area", "first_event_at", "last_event_at", "event_count", "event_ver
 class CaseRows:
     """One batch's view of its cases, inside the batch's transaction."""
 
-    def __init__(self, conn: Connection, cols: EventColumns, name: str) -> None:
+    def __init__(self, conn: Connection, cols: EventColumns, name: str,
+                 instants: list[Any] | None = None) -> None:
+        """`instants`: `cols.at` as driver values (`instants_param`), when already made."""
         self.conn, self.cols, self.name = conn, cols, name
+        self.instants = instants if instants is not None else instants_param(conn, cols.at)
+        self.sqlite = conn.dialect.name == "sqlite"
         self.rows: dict[str, Any] = {}  # stored case rows of the batch's new events
 
     def _column(self, name: str, idx: list[int]) -> list[Any]:
@@ -150,7 +154,8 @@ class CaseRows:
         cols, at = self.cols, self.cols.at
         # (case, instant, id, index) sorted: each case's first and last events in order.
         # Sorting is about linear here: a file's lines mostly come case by case, in time.
-        ts = cols.timestamps()
+        # On SQLite the instants' stored text (UTC, fixed width) sorts as they do.
+        ts = self.instants if self.sqlite else cols.timestamps()
         cids = self._column("case_id", new)
         keys = list(zip(cids, ts if len(ts) == len(new) else [ts[i] for i in new],
                         self._column("event_id", new), new, strict=True))
@@ -187,11 +192,9 @@ class CaseRows:
                 row = self.rows[cid]
                 updates.append((_area_after(evs[-1]), evs[0].at, evs[-1].at, len(evs),
                                 row[5] + 1, cid))
-        if inserts:  # the instants as driver values, a column at a time
-            firsts = instants_param(self.conn, [at[r[3]] for r in inserts])
-            lasts = instants_param(self.conn, [at[r[4]] for r in inserts])
-            inserts = [(*r[:3], f, la, *r[5:])
-                       for r, f, la in zip(inserts, firsts, lasts, strict=True)]
+        if inserts:  # the instants as driver values
+            driver = self.instants
+            inserts = [(*r[:3], driver[r[3]], driver[r[4]], *r[5:]) for r in inserts]
         insert_rows(self.conn, cases, _NEW_ROW, inserts, prepared=True)
         update_rows(self.conn, cases, _UPDATED, "case_id", updates)
 

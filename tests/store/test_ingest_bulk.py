@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -107,3 +108,28 @@ def test_the_wal_checkpoint_setting_is_put_back_after_each_batch(db: str, config
     ingest_paths(db, [str(src)], config_dir=config_dir, batch_lines=5)
     with engine_for(db).connect() as conn:
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+
+
+def test_whole_utc_seconds_store_the_hash_and_instant_of_earlier_stores(
+        db: str, config_dir: Path, tmp_path: Path) -> None:
+    """A batch whose instants are all whole seconds in UTC hashes and stores them from the
+    lines' text (`EventColumns.at_iso`): the same hash as the per-event ingest, the same
+    instant, the same case row."""
+    lines = [{"event_id": "A-1", "area": "kent", "type": "area.scrutiny_meeting_held",
+              "at": "2026-01-06T09:00:00Z", "source": "police"},
+             {"event_id": "E-2", "case_id": "KE-2", "area": "kent",
+              "type": "complainant.informed", "at": "2026-01-07T10:30:59+00:00",
+              "source": "police", "data": {"topic": "arrest"}}]
+    ingest_paths(db, [str(write_jsonl(tmp_path / "e.jsonl", lines))], config_dir=config_dir)
+    with engine_for(db).connect() as conn:
+        rows = {r.event_id: (r.body_hash, r.at) for r in conn.execute(
+            select(events.c.event_id, events.c.body_hash, events.c.at))}
+        case = conn.execute(select(cases.c.first_event_at, cases.c.last_event_at)).one()
+        if db.startswith("sqlite"):
+            texts = conn.exec_driver_sql("SELECT at FROM events ORDER BY event_id").scalars()
+            assert list(texts) == ["2026-01-06 09:00:00.000000", "2026-01-07 10:30:59.000000"]
+    # A-1's hash as the per-event ingest computed it (the test above, another batch shape).
+    assert rows["A-1"] == ("895b4a23670775fe5c38debf9d6a3ce8e26004bdfc5e23c6b51e3f9125a60607",
+                           datetime(2026, 1, 6, 9, tzinfo=UTC))
+    assert rows["E-2"][1] == datetime(2026, 1, 7, 10, 30, 59, tzinfo=UTC)
+    assert tuple(case) == (datetime(2026, 1, 7, 10, 30, 59, tzinfo=UTC),) * 2
