@@ -46,11 +46,12 @@ from engine.vocabulary import Vocabulary
 _TOP = frozenset(TOP_LEVEL)
 _VERDICTS_MAX = 200_000
 _COLUMNS = ("line", "event_id", "case_id", "area", "type", "at", "source", "data", "data_key")
-# A whole second in UTC, as written in a line ("Z" or "+00:00") and as `datetime.isoformat`
-# writes the instant it parses to ("+00:00"): the shape nearly every extract uses.
-_PLAIN_UTC = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|\+00:00)"
-_PLAIN_UTC_TEXTS = re.compile(f"(?:{_PLAIN_UTC}\n)*{_PLAIN_UTC}", re.ASCII)
-_PLAIN_UTC_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", re.ASCII)
+# A whole second with an offset, as written in a line (the shape extracts use) and as
+# `datetime.isoformat` writes the instant it parses to (UTC as "+00:00", never "Z" or
+# "-00:00", which parse to the same offset).
+_WHOLE_SECOND = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)"
+_WHOLE_SECOND_TEXTS = re.compile(f"(?:{_WHOLE_SECOND}\n)*{_WHOLE_SECOND}", re.ASCII)
+_WHOLE_SECOND_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", re.ASCII)
 
 
 def _joined(pattern: str) -> Callable[[Sequence[Any]], bool]:
@@ -80,9 +81,9 @@ class EventColumns:
     a JSON value is a literal that reads back as the same value).
 
     `at_iso` is each instant as `datetime.isoformat` writes it, kept only while every
-    instant is a whole second in UTC (`YYYY-MM-DDTHH:MM:SS+00:00`; else None): then it is
-    the line's own text (with "Z" written "+00:00"), known without a call per event, and
-    the body hash and the stored instant are made from it by whole-column string calls."""
+    instant is a whole second (`YYYY-MM-DDTHH:MM:SS+HH:MM`; else None): then it is the
+    line's own text (UTC written "+00:00"), known without a call per event; the body hash
+    is made from it, and when all are in UTC so is the stored instant."""
 
     line: list[int] = field(default_factory=list)
     event_id: list[str] = field(default_factory=list)
@@ -113,7 +114,7 @@ class EventColumns:
             getattr(self, name).append(value)
         if self.at_iso is not None:
             iso = e.at.isoformat()
-            if _PLAIN_UTC_ISO.fullmatch(iso):
+            if _WHOLE_SECOND_ISO.fullmatch(iso):
                 self.at_iso.append(iso)
             else:
                 self.at_iso = None
@@ -299,7 +300,7 @@ class _Checks:
         texts = self.col("at")
         try:
             self.at = list(parse_timestamps(texts))
-            self.at_iso = _plain_utc_iso(texts)
+            self.at_iso = _whole_second_iso(texts)
         except ValueError:
             self.at = [_instant_or_none(t) for t in texts]
             self.fail_where(a is None for a in self.at)
@@ -374,14 +375,18 @@ class _Checks:
         cols.data_key = pick(self.data_key)
 
 
-def _plain_utc_iso(texts: list[str]) -> list[str] | None:
-    """`datetime.isoformat` of each instant parsed from `texts`, when every text is a whole
-    second in UTC (one match over the column); else None. Such a text parses to the same
-    fields and `timezone.utc`, which isoformat writes back as the text with "+00:00"."""
+def _whole_second_iso(texts: list[str]) -> list[str] | None:
+    """`datetime.isoformat` of each instant parsed from `texts` (valid instants), when
+    every text is a whole second with an offset (one match over the column); else None.
+    Such a text parses to the same fields and the same offset, which isoformat writes
+    back as written, except that UTC is always "+00:00". In this shape "Z" and "-00:00"
+    can only be the offset (the date and time hold no colon after a "-", and no "Z")."""
     joined = "\n".join(texts)
-    if _PLAIN_UTC_TEXTS.fullmatch(joined) is None:
+    if _WHOLE_SECOND_TEXTS.fullmatch(joined) is None:
         return None
-    return joined.replace("Z", "+00:00").split("\n") if "Z" in joined else texts
+    if "Z" not in joined and "-00:00" not in joined:
+        return texts
+    return joined.replace("Z", "+00:00").replace("-00:00", "+00:00").split("\n")
 
 
 def _all_in(values: list[Any], allowed: Any) -> bool:

@@ -38,12 +38,15 @@ _SQLITE_TEXT = methodcaller("isoformat", " ", "microseconds")
 def instants_param(conn_or_engine: Connection | Engine, values: list[datetime],
                    at_iso: list[str] | None = None) -> list[Any]:
     """`instant_param` over a column of aware instants, with C-level calls only. `at_iso`,
-    when given, is `EventColumns.at_iso` of the same instants (each a whole second in UTC,
-    "YYYY-MM-DDTHH:MM:SS+00:00"): SQLite's text is then three string calls on the column."""
+    when given, is `EventColumns.at_iso` of the same instants (each a whole second,
+    "YYYY-MM-DDTHH:MM:SS+HH:MM"): when every one is in UTC, SQLite's text is three string
+    calls on the joined column ("+00:00" can only be an offset in that shape)."""
     if conn_or_engine.dialect.name != "sqlite":
         return values
     if at_iso is not None and values:
-        return "\n".join(at_iso).replace("T", " ").replace("+00:00", ".000000").split("\n")
+        joined = "\n".join(at_iso)
+        if joined.count("+00:00") == len(at_iso):  # one offset per text: all in UTC
+            return joined.replace("T", " ").replace("+00:00", ".000000").split("\n")
     return [text[:26] for text in map(_SQLITE_TEXT, map(_TO_UTC, values))]
 
 

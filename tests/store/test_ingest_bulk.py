@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.ingest import ingest_paths
+from engine.events import parse_event
+from engine.ingest import body_hash, ingest_paths, load_event_vocabulary
 from engine.store.db import engine_for
 from engine.store.tables import cases, events
 from tests.store.store_data import write_jsonl
@@ -110,26 +111,34 @@ def test_the_wal_checkpoint_setting_is_put_back_after_each_batch(db: str, config
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
 
 
-def test_whole_utc_seconds_store_the_hash_and_instant_of_earlier_stores(
+def test_whole_seconds_store_the_hash_and_instant_of_earlier_stores(
         db: str, config_dir: Path, tmp_path: Path) -> None:
-    """A batch whose instants are all whole seconds in UTC hashes and stores them from the
-    lines' text (`EventColumns.at_iso`): the same hash as the per-event ingest, the same
-    instant, the same case row."""
+    """A batch whose instants are all whole seconds hashes them (and, all in UTC, stores
+    them) from the lines' text (`EventColumns.at_iso`): the same hash as the per-event
+    ingest, the same instant, the same case row."""
     lines = [{"event_id": "A-1", "area": "kent", "type": "area.scrutiny_meeting_held",
               "at": "2026-01-06T09:00:00Z", "source": "police"},
              {"event_id": "E-2", "case_id": "KE-2", "area": "kent",
               "type": "complainant.informed", "at": "2026-01-07T10:30:59+00:00",
               "source": "police", "data": {"topic": "arrest"}}]
+    later = {**lines[1], "event_id": "E-3", "at": "2026-07-07T00:30:00+01:00"}
     ingest_paths(db, [str(write_jsonl(tmp_path / "e.jsonl", lines))], config_dir=config_dir)
+    ingest_paths(db, [str(write_jsonl(tmp_path / "f.jsonl", [later]))], config_dir=config_dir)
     with engine_for(db).connect() as conn:
         rows = {r.event_id: (r.body_hash, r.at) for r in conn.execute(
             select(events.c.event_id, events.c.body_hash, events.c.at))}
         case = conn.execute(select(cases.c.first_event_at, cases.c.last_event_at)).one()
         if db.startswith("sqlite"):
             texts = conn.exec_driver_sql("SELECT at FROM events ORDER BY event_id").scalars()
-            assert list(texts) == ["2026-01-06 09:00:00.000000", "2026-01-07 10:30:59.000000"]
+            assert list(texts) == ["2026-01-06 09:00:00.000000", "2026-01-07 10:30:59.000000",
+                                   "2026-07-06 23:30:00.000000"]
     # A-1's hash as the per-event ingest computed it (the test above, another batch shape).
     assert rows["A-1"] == ("895b4a23670775fe5c38debf9d6a3ce8e26004bdfc5e23c6b51e3f9125a60607",
                            datetime(2026, 1, 6, 9, tzinfo=UTC))
     assert rows["E-2"][1] == datetime(2026, 1, 7, 10, 30, 59, tzinfo=UTC)
-    assert tuple(case) == (datetime(2026, 1, 7, 10, 30, 59, tzinfo=UTC),) * 2
+    assert rows["E-3"][1] == datetime(2026, 7, 6, 23, 30, tzinfo=UTC)
+    vocab = load_event_vocabulary(config_dir)
+    for event_id, line in (("E-2", lines[1]), ("E-3", later)):
+        assert rows[event_id][0] == body_hash(parse_event(line, vocab))
+    assert tuple(case) == (datetime(2026, 1, 7, 10, 30, 59, tzinfo=UTC),
+                           datetime(2026, 7, 6, 23, 30, tzinfo=UTC))
