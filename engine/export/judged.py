@@ -233,6 +233,7 @@ class TraceEvents:
         self.traces = traces
         self.rows: dict[str, dict[str, tuple[Any, ...]]] = {}
         self.built: dict[tuple[str, str], Event] = {}  # one event cited by several rows
+        self.decoded: dict[str, dict[str, Any]] = {}  # payloads by JSON text
 
     def events(self, case_id: str) -> Sequence[Event]:
         return self.traces[case_id].events
@@ -245,7 +246,8 @@ class TraceEvents:
             row = self.rows[case_id].get(event_id)
             if row is None:
                 return None
-            built = self.built[(case_id, event_id)] = self.traces[case_id].driver.event(row)
+            built = self.built[(case_id, event_id)] = self.traces[case_id].driver.event(
+                row, self.decoded)
         return built
 
     def columns(self, case_ids: Sequence[str]) -> Any:

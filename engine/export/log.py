@@ -110,10 +110,20 @@ class Driver:
             return f"{value[:10]}T{value[11:26]}Z"
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")  # type: ignore[no-any-return]
 
-    def event(self, row: tuple[Any, ...]) -> Event:
+    def event(self, row: tuple[Any, ...], decoded: dict[str, dict[str, Any]] | None = None
+              ) -> Event:
+        """The event of a row. `decoded`: payloads already decoded, by their JSON text
+        (a cohort has a few thousand distinct ones), shared by the events built with it:
+        only for events that are read and never changed (an explanation's)."""
         at = self.instant(row[4])
         assert at is not None
-        data = {} if row[6] == "{}" else json.loads(row[6])
+        text = row[6]
+        if decoded is None:
+            data = {} if text == "{}" else json.loads(text)
+        elif (data := decoded.get(text)) is None:
+            if len(decoded) > DECODED:
+                decoded.clear()
+            data = decoded[text] = json.loads(text)
         return Event(row[0], row[1], row[2], row[3], at, row[5], data, at.timestamp())
 
     def instance(self, row: tuple[Any, ...]) -> LoggedInstance:
@@ -194,6 +204,7 @@ INSTANCE_SQL = ("SELECT i.id, i.case_id, i.area, i.step, i.status, i.trigger_eve
                 "i.evaluated_as_of FROM instances i")
 CHUNK = 2000  # traces judged again together when explanations are asked for
 FETCH = 5000  # rows per round trip
+DECODED = 10_000  # decoded payloads kept for reuse; the cache starts afresh beyond it
 
 
 def read_traces(engine: Engine, area: str | None = None, chunk: int = CHUNK,

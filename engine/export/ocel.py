@@ -63,24 +63,24 @@ def _instance_id(row: tuple[Any, ...]) -> str:
     return _string(f"instance:{row[0]}")
 
 
-def _instance_object(row: tuple[Any, ...], explanation: str, case_oid: str | None,
-                     area_oid: str, driver: Driver) -> str:
+def _instance_object(oid: str, row: tuple[Any, ...], explanation: str, time: str,
+                     rels: str, driver: Driver) -> str:
     """A step instance from its row (the columns of `LoggedInstance`), as the JSON
-    `json.dumps` gives the object: attributes stamped with the sweep's instant, those
-    without a value left out."""
-    stamp = driver.iso_z(row[12])
-    values = (("step", row[3]), ("status", row[4]),
-              ("due", None if row[7] is None else driver.iso_z(row[7])), ("owner", row[9]),
-              ("severity", row[10]), ("version", row[11]), ("explanation", explanation))
-    attrs = ",".join(f'{{"name":"{k}","time":"{stamp}","value":{_string(v)}}}'
-                     for k, v in values if v is not None)
-    rels = f'{{"objectId":{_string(case_oid)},"qualifier":"of case"}},' if case_oid else ""
-    return (f'{{"id":{_instance_id(row)},"type":"step_instance","attributes":[{attrs}],'
-            f'"relationships":[{rels}{{"objectId":{_string(area_oid)},"qualifier":"in area"}}]}}')
+    `json.dumps` gives the object: attributes stamped with the sweep's instant (`time`:
+    `","time":"<instant>","value":`), those without a value left out; `rels` its
+    relationships' JSON. One f-string per object: a log has hundreds of thousands."""
+    text = (f'{{"id":{oid},"type":"step_instance","attributes":[{{"name":"step{time}'
+            f'{_name(row[3])}}},{{"name":"status{time}{_name(row[4])}}}')
+    if row[7] is not None:  # an instant's text needs no escaping
+        text += f',{{"name":"due{time}"{driver.iso_z(row[7])}"}}'
+    for name, value in (("owner", row[9]), ("severity", row[10]), ("version", row[11])):
+        if value is not None:
+            text += f',{{"name":"{name}{time}{_name(value)}}}'
+    return f'{text},{{"name":"explanation{time}{_string(explanation)}}}],{rels}}}'
 
 
 class _Array:
-    """A JSON array written one element at a time."""
+    """A JSON array written a few elements at a time."""
 
     def __init__(self, out: IO[str]):
         self.out = out
@@ -91,6 +91,12 @@ class _Array:
         text = obj if isinstance(obj, str) else _json(obj)
         self.out.write(("\n" if self.count == 0 else ",\n") + text)
         self.count += 1
+
+    def extend(self, texts: list[str]) -> None:
+        """Elements as JSON texts, in one write."""
+        if texts:
+            self.out.write(("\n" if self.count == 0 else ",\n") + ",\n".join(texts))
+            self.count += len(texts)
 
 
 class _EventTexts:
@@ -145,19 +151,28 @@ def write_ocel(out: IO[str], traces: Iterable[Trace], vocabulary: Vocabulary) ->
             driver = trace.driver
             area_oid = f"area:{trace.area}"
             case_oid = f"case:{trace.case_id}" if trace.case_id is not None else None
+            texts_of: list[str] = []  # the trace's objects
             if case_oid is not None:
-                objects.add({"id": case_oid, "type": "case", "attributes": [
+                texts_of.append(_json({"id": case_oid, "type": "case", "attributes": [
                     {"name": "stage", "time": EPOCH, "value": trace.stage or "reported"},
                     {"name": "area", "time": EPOCH, "value": trace.area}],
-                    "relationships": [{"objectId": area_oid, "qualifier": "in area"}]})
+                    "relationships": [{"objectId": area_oid, "qualifier": "in area"}]}))
             links: dict[str, str] = {}
+            owned = ((f'"relationships":[{{"objectId":{_string(case_oid)},"qualifier":"of case"}},'
+                      if case_oid else '"relationships":[')
+                     + f'{{"objectId":{_name(area_oid)},"qualifier":"in area"}}]')
+            stamps: dict[Any, str] = {}
             for row, text in zip(trace.verdict_rows(), trace.explanations(), strict=True):
-                objects.add(_instance_object(row, text, case_oid, area_oid, driver))
+                time = stamps.get(row[12])
+                if time is None:
+                    time = stamps[row[12]] = f'","time":"{driver.iso_z(row[12])}","value":'
                 oid = _instance_id(row)
+                texts_of.append(_instance_object(oid, row, text, time, owned, driver))
                 for event_id, qualifier in ((row[5], "triggers"), (row[8], "satisfies")):
                     if event_id is not None:
                         links[event_id] = links.get(event_id, "") + (
                             f',{{"objectId":{oid},"qualifier":"{qualifier}"}}')
+            objects.extend(texts_of)
             case_rel = (f'{{"objectId":{_string(case_oid)},"qualifier":"case"}},'
                         if case_oid else "")
             lines = []
