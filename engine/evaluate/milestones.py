@@ -119,10 +119,19 @@ COLUMNS = ("facts_key", "stage_entered_day", *(f"{k}_day" for k in KEYS), "withd
            "withdrew_stage")
 
 
+_RELEVANT: dict[int, tuple[tuple[StageRule, ...], frozenset[str]]] = {}
+
+
 def relevant_types(stages: tuple[StageRule, ...]) -> frozenset[str]:
     """The event types that can move the stage, reach a milestone or withdraw: the only
-    events `judge` needs besides the instant of the case's first event in force."""
-    return frozenset(compile_stages(stages).by_type) | frozenset(_BY_TYPE) | {WITHDREW}
+    events `judge` needs besides the instant of the case's first event in force.
+    Memoised per rules object, as `compile_stages` is: `judge` asks once a case."""
+    hit = _RELEVANT.get(id(stages))
+    if hit is not None and hit[0] is stages:
+        return hit[1]
+    types = frozenset(compile_stages(stages).by_type) | frozenset(_BY_TYPE) | {WITHDREW}
+    _RELEVANT[id(stages)] = (stages, types)
+    return types
 
 
 def judge(stages: tuple[StageRule, ...], events: Iterable[Event], as_of: datetime,
