@@ -7,20 +7,40 @@ day" (contract §4.1), and they must agree to the millisecond.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
-from functools import cache, lru_cache
+from functools import lru_cache
 from zoneinfo import ZoneInfo
-
-import holidays
 
 LONDON = ZoneInfo("Europe/London")
 END_OF_DAY = time(23, 59, 59, 999000)
 
+# Bank holidays per year. The `holidays` package is imported only to fill a year not
+# here: importing its country tables costs a sweep process tens of milliseconds, so the
+# rules cache (engine/store/rules_cache.py) hands a process the years an earlier one found.
+_HOLIDAYS: dict[int, frozenset[date]] = {}
 
-@cache
+
 def _bank_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+    hit = _HOLIDAYS.get(year)
+    if hit is None:
+        import holidays
+
+        hit = _HOLIDAYS[year] = frozenset(
+            holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+    return hit
+
+
+def bank_holiday_table(years: Iterable[int]) -> dict[int, frozenset[date]]:
+    """The bank holidays of each of `years`, as `is_bank_holiday` sees them."""
+    return {y: _bank_holidays(y) for y in years}
+
+
+def adopt_bank_holidays(table: Mapping[int, Iterable[date]]) -> None:
+    """Take years that `bank_holiday_table` gave another process with the same code and
+    `holidays` package (years already known here are kept as they are)."""
+    for year, days in table.items():
+        _HOLIDAYS.setdefault(year, frozenset(days))
 
 
 def is_bank_holiday(day: date) -> bool:

@@ -17,6 +17,10 @@ Why this is safe to trust:
 - a file that cannot be read, parsed or validated is ignored and rebuilt; the only cost
   of a bad cache is the time it was meant to save.
 
+The file also holds England and Wales bank holidays for the years events may fall in, so
+a process judging with cached rules need not import the `holidays` package's country
+tables either (engine/calendar.py); the package's version is part of the key.
+
 Where: `$LIAISON_CACHE_DIR`, else `$XDG_CACHE_HOME/liaison`, else `~/.cache/liaison`.
 `LIAISON_CACHE_DIR=` (empty) turns the cache off.
 """
@@ -24,6 +28,7 @@ Where: `$LIAISON_CACHE_DIR`, else `$XDG_CACHE_HOME/liaison`, else `~/.cache/liai
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import stat
 import sys
@@ -38,6 +43,7 @@ import structlog
 from pydantic import BaseModel, ValidationError
 
 import engine
+from engine.calendar import adopt_bank_holidays, bank_holiday_table
 from engine.rules import Rules, TemplateHistory
 from engine.spec import StageRule, Template
 
@@ -47,6 +53,7 @@ ENV = "LIAISON_CACHE_DIR"
 FORMAT = 1
 KEEP = 16  # cache files kept (one per key); the oldest beyond these are removed
 MAX_BYTES = 64 << 20  # a larger file is not a cache this code wrote
+HOLIDAY_YEARS = range(1990, 2100)  # the years an event may fall in (contract §3)
 
 
 class CachedRules(BaseModel):
@@ -61,6 +68,7 @@ class CachedRules(BaseModel):
     histories: dict[str, list[int]]
     stale: dict[str, str]
     skipped: dict[str, str]
+    bank_holidays: dict[int, list[date]]
 
 
 def cache_dir() -> Path | None:
@@ -74,13 +82,15 @@ def cache_dir() -> Path | None:
 
 @cache
 def code_version() -> str:
-    """A hash of the engine's source and the libraries that read the file back: new code
-    may build other rules from the same files."""
+    """A hash of the engine's source, the library that reads the file back and the one
+    that knows the bank holidays: new code may build other rules from the same files."""
     h = hashlib.sha256(f"{sys.version}|{pydantic.VERSION}".encode())
     root = Path(engine.__file__).parent
-    for path in sorted(root.rglob("*.py")):
+    spec = importlib.util.find_spec("holidays")  # found, not imported (that is slow)
+    places = list(spec.submodule_search_locations or []) if spec else []
+    for path in [*(Path(p) / "version.py" for p in places), *sorted(root.rglob("*.py"))]:
         body = path.read_bytes()
-        h.update(f"\0{path.relative_to(root).as_posix()}\0{len(body)}\0".encode())
+        h.update(f"\0{path}\0{len(body)}\0".encode())
         h.update(body)
     return h.hexdigest()
 
@@ -140,6 +150,7 @@ def load(key: str) -> tuple[Rules, dict[str, str], dict[str, str]] | None:
                    for refs in cached.histories.values()]
         rules = Rules(cached.stages, dict(zip(cached.histories, history, strict=True)),
                       TemplateHistory([cached.templates[cached.national]]))
+        adopt_bank_holidays(cached.bank_holidays)
         return rules, cached.stale, cached.skipped
     except (OSError, ValueError, IndexError, ValidationError) as exc:
         log.info("rules cache file ignored", file=str(path), reason=type(exc).__name__)
@@ -163,8 +174,10 @@ def save(key: str, rules: Rules, stale: dict[str, str], skipped: dict[str, str])
     national = ref(rules.fallback.latest)
     histories = {a: [ref(t) for t in rules.history(a).templates] for a in rules.areas}
     body = CachedRules(format=FORMAT, key=key, templates=templates, stages=rules.stages,
-                       national=national, histories=histories, stale=stale,
-                       skipped=skipped).model_dump_json()
+                       national=national, histories=histories, stale=stale, skipped=skipped,
+                       bank_holidays={y: sorted(days) for y, days in
+                                      bank_holiday_table(HOLIDAY_YEARS).items()}
+                       ).model_dump_json()
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _safe(path.parent.stat()):

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from engine.calendar import bank_holiday_table
 from engine.deploy import deploy
 from engine.store import rules_cache
 from engine.store import versions as store_versions
@@ -188,3 +191,31 @@ def test_deployed_and_stale_versions_come_back_from_the_cache(
     store_versions._cached.cache_clear()
     _no_yaml(monkeypatch)
     _same(rules_in_force(db, config_dir), built)
+
+
+CHILD = """
+import sys
+from pathlib import Path
+from engine.calendar import bank_holiday_table
+from engine.store.versions import compiled_rules
+compiled_rules(Path(sys.argv[1]), [])
+table = bank_holiday_table(range(1990, 2100))
+print("imported" if "holidays" in sys.modules else "not imported")
+print(sorted(d.isoformat() for days in table.values() for d in days))
+"""
+
+
+def test_a_process_with_cached_rules_knows_the_bank_holidays_without_the_package(
+        cache: Path, configs: Path) -> None:
+    def child() -> list[str]:
+        return subprocess.run([sys.executable, "-c", CHILD, str(configs)], check=True,
+                              capture_output=True, text=True, cwd=ROOT).stdout.splitlines()
+
+    first = child()  # builds the rules: the package is imported to fill the table
+    assert first[0] == "imported"
+    again = child()
+    assert again[0] == "not imported"
+    expected = sorted(d.isoformat() for days in bank_holiday_table(range(1990, 2100)).values()
+                      for d in days)
+    assert again[1] == first[1] == str(expected)
+    assert "2026-12-25" in expected and "2023-05-08" in expected  # the coronation
