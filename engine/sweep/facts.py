@@ -52,11 +52,17 @@ def of_columns(stages: tuple[StageRule, ...], raw: pl.DataFrame, us: pl.Expr,
                  .agg(pl.col("us").min()).iter_rows())
     wanted = cased.filter(pl.col("type").is_in(sorted(relevant_types(stages))))
     events: dict[str, list[Event]] = {}
+    # A page's payloads repeat (a few hundred distinct among thousands of events): each is
+    # decoded once. The events live only for `judge`, which never changes their data.
+    decoded: dict[str, Any] = {}
     for eid, cid, area, type_, at_us, source, data in wanted.select(
             "event_id", "case_id", "area", "type", "us", "source", "data").iter_rows():
+        if isinstance(data, str):
+            text, data = data, decoded.get(data)
+            if data is None:
+                data = decoded[text] = json.loads(text)
         events.setdefault(cid, []).append(Event(eid, cid, area, type_, from_micros(at_us),
-                                                source, json.loads(data) if isinstance(data, str)
-                                                else data, at_us / 1e6))
+                                                source, data, at_us / 1e6))
     key = facts_key(stages)
     rows = []
     for cid in case_ids:
