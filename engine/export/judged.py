@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future
 from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
@@ -77,7 +78,8 @@ class Chunk:
     would make a cycle that only the garbage collector frees, so memory would grow with
     the log instead of staying flat."""
 
-    __slots__ = ("rules", "traces", "rows", "instances", "batches", "judged", "texts")
+    __slots__ = ("rules", "traces", "rows", "instances", "batches", "judged", "texts",
+                 "pending")
 
     def __init__(self, rules: Callable[[], Rules]):
         self.rules = rules
@@ -89,9 +91,27 @@ class Chunk:
         self.batches: list[_Judged] = []  # the cases judged by the batch engine
         self.judged: dict[tuple[str, datetime], dict[Key, Instance]] = {}  # the others
         self.texts: dict[int | str, str] | None = None
+        self.pending: Future[dict[str, list[Row]]] | None = None  # judging in the background
 
     def add(self, trace: Trace) -> None:
         self.traces.append(weakref.ref(trace))
+
+    def ahead(self, pool: Executor) -> None:
+        """Start judging the chunk in `pool`, while the previous chunk is written and the
+        next one read: the batch engine's queries release the interpreter's lock, so
+        the writer's Python runs on meanwhile (on another core). Only for a chunk the
+        batch engine judges (the per-case engine would only take turns with the writer);
+        the chunk's traces must all have been added and stay referenced until it ends."""
+        if len(self.traces) >= BATCH_FROM:
+            self.rules()  # loaded here, by the reading thread
+            self.pending = pool.submit(self._judge)
+
+    def _verdicts(self) -> dict[str, list[Row]]:
+        """The chunk's `met` rows, once judged (waiting for the background judging)."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            return pending.result()
+        return self._judge()
 
     def _alive(self) -> list[Trace]:
         return [t for ref in self.traces if (t := ref()) is not None]
@@ -149,7 +169,7 @@ class Chunk:
         none that a stored row of the same step and trigger stands for."""
         if trace.case_id is None or trace.as_of is None:
             return []
-        rows = self._judge().get(trace.case_id, [])
+        rows = self._verdicts().get(trace.case_id, [])
         if not trace.instance_rows:
             return list(zip(rows, range(len(rows)), strict=True))
         stored = {(r[3], r[5], r[6]) for r in trace.instance_rows}
@@ -159,7 +179,7 @@ class Chunk:
         """Every `met` instance of the case (`met`'s places index it), built with the
         events it cites: for its explanation."""
         assert trace.case_id is not None and trace.as_of is not None
-        self._judge()
+        self._verdicts()
         if self.instances is None:
             self.instances = {}
             for b in self.batches:
@@ -177,7 +197,7 @@ class Chunk:
         gave the `met` ones (a row judged at another instant than its case's last
         sweep is judged again at that instant)."""
         if self.texts is None:
-            self._judge()
+            self._verdicts()
             with_rows = [t for t in self._alive() if t.instance_rows]
             rows = [i for t in with_rows for i in t.instances]
             source = TraceEvents({t.case_id: t for t in with_rows if t.case_id})

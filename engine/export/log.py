@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, partial
@@ -213,7 +214,8 @@ def read_traces(engine: Engine, area: str | None = None, chunk: int = CHUNK,
 
     An area filter keeps the cases whose current area it is (after transfers) and that
     area's area-level events. Traces explain their instances by the rules of the store
-    and `config_dir`, the ones the sweep judged them by, `chunk` traces at a time.
+    and `config_dir`, the ones the sweep judged them by, `chunk` traces at a time; a
+    full chunk is judged in a background thread while the chunk before it is written.
     """
     rules = cache(partial(rules_for, engine, config_dir))
     params = [] if area is None else [area]
@@ -226,7 +228,7 @@ def read_traces(engine: Engine, area: str | None = None, chunk: int = CHUNK,
                     "WHERE c.area = ?")
         ev_sql = f"{EVENT_SQL} JOIN cases c ON c.case_id = e.case_id WHERE c.area = ?"
         in_sql = f"{INSTANCE_SQL} JOIN cases c ON c.case_id = i.case_id WHERE c.area = ?"
-    with reading(engine) as conn:
+    with reading(engine) as conn, ThreadPoolExecutor(1, "liaison-export-judge") as pool:
         read = Driver(conn)
         case_rows = read.rows(f"{case_sql} ORDER BY c.case_id", params)
         ev_rows = read.rows(f"{ev_sql} ORDER BY e.case_id, e.at, e.event_id", params)
@@ -234,6 +236,7 @@ def read_traces(engine: Engine, area: str | None = None, chunk: int = CHUNK,
         ev = next(ev_rows, None)
         inst = next(in_rows, None)
         group, held = Chunk(rules), []
+        ready: list[Trace] = []  # the chunk before, judged in the background
         for case_id, case_area, stage, as_of in case_rows:
             trace = Trace(case_id, case_area, stage, read, group, read.instant(as_of))
             while ev is not None and ev[1] == case_id:
@@ -244,9 +247,11 @@ def read_traces(engine: Engine, area: str | None = None, chunk: int = CHUNK,
                 inst = next(in_rows, None)
             group.add(trace)
             held.append(trace)
-            if len(held) >= chunk:
-                yield from held
-                group, held = Chunk(rules), []
+            if len(held) >= chunk:  # judged while the chunk before is written
+                group.ahead(pool)
+                yield from ready
+                group, held, ready = Chunk(rules), [], held
+        yield from ready
         yield from held
         if ev is not None or inst is not None:  # the three orders disagreed: never silent
             raise StoreError(f"the log of case {(ev or inst or ('', ''))[1]!r} has no case "
