@@ -276,11 +276,10 @@ class TraceEvents:
         rows = [r for cid in case_ids for r in self.traces[cid].event_rows]
         if not rows:
             return None
-        sqlite = self.traces[case_ids[0]].driver.sqlite
         names = ("event_id", "case_id", "area", "type", "at", "source", "data")
+        if self.traces[case_ids[0]].driver.sqlite:  # every column text: straight from rows
+            return pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
         cols = dict(zip(names, (list(c) for c in zip(*rows, strict=True)), strict=True))
-        if not sqlite:
-            cols["at"] = [v.astimezone(UTC) for v in cols["at"]]
-        return pl.DataFrame(cols, schema={
-            **dict.fromkeys(names, pl.String),
-            "at": pl.String if sqlite else pl.Datetime("us", "UTC")})
+        cols["at"] = [v.astimezone(UTC) for v in cols["at"]]
+        return pl.DataFrame(cols, schema={**dict.fromkeys(names, pl.String),
+                                          "at": pl.Datetime("us", "UTC")})
