@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from operator import methodcaller
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Engine, Table
 
 from engine.events import Event
+from engine.store.sqlite_instants import sqlite_texts
 from engine.store.tables import UTCDateTime
 
 
@@ -31,23 +31,13 @@ def _identity(value: Any) -> Any:
     return value
 
 
-_TO_UTC = methodcaller("astimezone", UTC)
-_SQLITE_TEXT = methodcaller("isoformat", " ", "microseconds")
-
-
 def instants_param(conn_or_engine: Connection | Engine, values: list[datetime],
                    at_iso: list[str] | None = None) -> list[Any]:
-    """`instant_param` over a column of aware instants, with C-level calls only. `at_iso`,
-    when given, is `EventColumns.at_iso` of the same instants (each a whole second,
-    "YYYY-MM-DDTHH:MM:SS+HH:MM"): when every one is in UTC, SQLite's text is three string
-    calls on the joined column ("+00:00" can only be an offset in that shape)."""
+    """`instant_param` over a column of aware instants, with C-level calls only (`at_iso`:
+    see `engine.store.sqlite_instants.sqlite_texts`)."""
     if conn_or_engine.dialect.name != "sqlite":
         return values
-    if at_iso is not None and values:
-        joined = "\n".join(at_iso)
-        if joined.count("+00:00") == len(at_iso):  # one offset per text: all in UTC
-            return joined.replace("T", " ").replace("+00:00", ".000000").split("\n")
-    return [text[:26] for text in map(_SQLITE_TEXT, map(_TO_UTC, values))]
+    return sqlite_texts(values, at_iso)
 
 
 def _json(value: Any) -> str:
