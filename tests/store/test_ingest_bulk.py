@@ -142,3 +142,17 @@ def test_whole_seconds_store_the_hash_and_instant_of_earlier_stores(
         assert rows[event_id][0] == body_hash(parse_event(line, vocab))
     assert tuple(case) == (datetime(2026, 1, 7, 10, 30, 59, tzinfo=UTC),
                            datetime(2026, 7, 6, 23, 30, tzinfo=UTC))
+
+
+def test_the_page_cache_is_larger_while_a_batch_commits_and_put_back_after(
+        db: str, config_dir: Path, tmp_path: Path) -> None:
+    if not db.startswith("sqlite"):
+        return  # a SQLite setting
+    from engine.store.batches import CACHE_KIB, _batch_transaction
+
+    with _batch_transaction(engine_for(db)) as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -CACHE_KIB
+    src = write_jsonl(tmp_path / "e.jsonl", [e for n in range(3) for e in _case(n, random.Random(n))])
+    ingest_paths(db, [str(src)], config_dir=config_dir, batch_lines=5)
+    with engine_for(db).connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
