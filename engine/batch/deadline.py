@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from engine.batch.days import add_working_days, end_of_day_us, local_day
@@ -210,16 +209,14 @@ def _dues(trig: pl.DataFrame, metas: list[_Meta]) -> pl.DataFrame:
     info = pl.DataFrame({"csid": list(range(len(metas))), "unit": units, "within": within,
                          "cal": cal_of})
     trig = trig.join(info, on="csid", how="left").with_columns(day=local_day(pl.col("us")))
-    days = trig["day"].to_numpy().astype(np.int64)
-    n = trig["within"].to_numpy().astype(np.int64)
-    unit = trig["unit"].to_numpy()
-    cal = trig["cal"].to_numpy()
-    due_day = days + n
+    due_day = trig["day"].cast(pl.Int64) + trig["within"].cast(pl.Int64)
     for ci, cid in enumerate(cal_ids):
-        mask = (unit == Unit.working_days.value) & (cal == ci)
+        mask = (trig["unit"] == Unit.working_days.value) & (trig["cal"] == ci)
         if mask.any():
-            due_day[mask] = add_working_days(days[mask], n[mask], cals[cid])
-    trig = trig.with_columns(due_day=pl.Series(due_day, dtype=pl.Int64))
+            rows = trig.filter(mask)
+            due_day = due_day.scatter(mask.arg_true(),
+                                      add_working_days(rows["day"], rows["within"], cals[cid]))
+    trig = trig.with_columns(due_day=due_day)
     hours = pl.col("unit") == Unit.hours.value
     return trig.with_columns(
         due_us=pl.when(hours)
