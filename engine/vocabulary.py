@@ -14,8 +14,6 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-
 # BCP 47, simplified: a 2-3 letter language, then subtags of 2-8 letters or digits.
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -117,7 +115,10 @@ class Vocabulary:
 
 def load_vocabulary(path: Path, areas: frozenset[str] = frozenset()) -> Vocabulary:
     """Read events.yaml. Its shape is fixed by this project, so errors here are bugs in
-    the national files and raise plainly."""
+    the national files and raise plainly. (The YAML parser is imported here: a process
+    that judges with cached rules never parses YAML, and importing it costs tens of ms.)"""
+    from ruamel.yaml import YAML
+
     doc = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
     sets: dict[str, list[str]] = doc.get("sets", {})
     types: dict[str, EventType] = {}

@@ -17,9 +17,11 @@ import pytest
 
 from engine.calendar import bank_holiday_table
 from engine.deploy import deploy
+from engine.ingest import ingest_paths
 from engine.store import rules_cache
 from engine.store import versions as store_versions
 from engine.store.db import reading
+from engine.store.migrate import upgrade
 from engine.store.schema import checked_engine
 from engine.store.versions import (
     StoreRules,
@@ -28,6 +30,7 @@ from engine.store.versions import (
     load_config_set,
     rules_in_force,
 )
+from tests.store.store_data import cohort, write_jsonl
 from tests.store.test_deploy import ANA, AREA, FOUR_HOURS, write_overlay
 from tests.store.test_national_change import _bump_national
 
@@ -219,3 +222,31 @@ def test_a_process_with_cached_rules_knows_the_bank_holidays_without_the_package
                       for d in days)
     assert again[1] == first[1] == str(expected)
     assert "2026-12-25" in expected and "2023-05-08" in expected  # the coronation
+
+
+SWEEP_CHILD = """
+import sys
+from datetime import datetime
+from pathlib import Path
+from engine.sweep import run_sweep
+report = run_sweep(sys.argv[1], datetime.fromisoformat(sys.argv[2]), full=True,
+                   config_dir=Path(sys.argv[3]))
+print(report.cases_evaluated, sorted({m.split(".")[0] for m in sys.modules}
+                                     & {"holidays", "numpy", "ruamel"}))
+"""
+
+
+def test_a_sweep_with_cached_rules_parses_no_yaml_and_imports_no_holiday_tables_or_numpy(
+        cache: Path, configs: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    upgrade(db)
+    ingest_paths(db, [str(write_jsonl(tmp_path / "events.jsonl", cohort(60)))],
+                 config_dir=configs)
+
+    def sweep() -> str:
+        return subprocess.run([sys.executable, "-c", SWEEP_CHILD, db, "2026-04-01T00:00:00+00:00",
+                               str(configs)], check=True, capture_output=True, text=True,
+                              cwd=ROOT).stdout.strip().splitlines()[-1]
+
+    sweep()
+    assert sweep() == "60 []"  # 60 cases: a page for the batch engine (working days)
