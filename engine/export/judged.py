@@ -12,7 +12,7 @@ events it cites, is built only when an explanation is asked for (OCEL).
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future
 from datetime import UTC, datetime
 from itertools import groupby
@@ -135,20 +135,20 @@ class Chunk:
     def _judge_batch(self, as_of: datetime, traces: list[Trace]) -> None:
         import polars as pl
 
-        source = TraceEvents({t.case_id: t for t in traces if t.case_id is not None})
-        result = judge_batch(self.rules(), list(source.traces), source, as_of)
+        source = TraceEvents(traces)
+        result = judge_batch(self.rules(), list(source.event_rows), source, as_of)
         met = (result.instances.filter(pl.col("status") == "met")
                .sort(["case", "trigger_us", "step"], maintain_order=True))
         self.batches.append(_Judged(as_of, result, met, source))
         assert self.rows is not None
-        areas = {cid: t.area for cid, t in source.traces.items()}
+        areas = {t.case_id: t.area for t in traces if t.case_id is not None}
         for case, rows in groupby(met_rows(met, areas, as_of, traces[0].driver.sqlite),
                                   key=itemgetter(1)):
             self.rows[case] = list(rows)
 
     def _judge_cases(self, as_of: datetime, traces: list[Trace]) -> None:
-        source = TraceEvents({t.case_id: t for t in traces if t.case_id is not None})
-        judged = judge_again(self.rules(), [(cid, as_of) for cid in source.traces], source)
+        source = TraceEvents(traces)
+        judged = judge_again(self.rules(), [(cid, as_of) for cid in source.event_rows], source)
         self.judged.update(judged)
         assert self.rows is not None
         for t in traces:
@@ -200,12 +200,12 @@ class Chunk:
             self._verdicts()
             with_rows = [t for t in self._alive() if t.instance_rows]
             rows = [i for t in with_rows for i in t.instances]
-            source = TraceEvents({t.case_id: t for t in with_rows if t.case_id})
+            source = TraceEvents(with_rows)
             judged = dict(self.judged)
             for b in self.batches:  # only the instances the stored rows stand for
                 wanted: dict[str, Sequence[Any]] = {}
                 for t in with_rows:
-                    if t.case_id in b.source.traces and t.as_of == b.as_of:
+                    if t.case_id in b.source.event_rows and t.as_of == b.as_of:
                         wanted[t.case_id] = t.instances
                 keyed = keyed_instances(b.result, list(wanted), wanted, b.source, b.as_of)
                 judged.update(((cid, b.as_of), k) for cid, k in keyed.items())
@@ -247,37 +247,42 @@ def met_rows(met: pl.DataFrame, areas: dict[str, str], as_of: datetime, sqlite: 
 class TraceEvents:
     """The chunk's case events for judging again (`engine.store.CaseEvents`): many cases
     as columns straight from the driver's rows, one event built only when an
-    explanation cites it, a whole case only when it is judged alone."""
+    explanation cites it, a whole case only when it is judged alone.
 
-    def __init__(self, traces: dict[str, Trace]):
-        self.traces = traces
-        self.rows: dict[str, dict[str, tuple[Any, ...]]] = {}
+    It holds the traces' rows, not the traces: a chunk keeps it, and a trace keeps its
+    chunk, so holding a trace here would be a cycle that outlives the chunk."""
+
+    def __init__(self, traces: Iterable[Trace]):
+        cased = [t for t in traces if t.case_id is not None]
+        self.event_rows: dict[str, list[Row]] = {t.case_id: t.event_rows for t in cased
+                                                 if t.case_id is not None}
+        self.driver: Any = cased[0].driver if cased else None
+        self.rows: dict[str, dict[str, Row]] = {}
         self.built: dict[tuple[str, str], Event] = {}  # one event cited by several rows
         self.decoded: dict[str, dict[str, Any]] = {}  # payloads by JSON text
 
     def events(self, case_id: str) -> Sequence[Event]:
-        return self.traces[case_id].events
+        return [self.driver.event(r, self.decoded) for r in self.event_rows[case_id]]
 
     def event(self, case_id: str, event_id: str) -> Event | None:
         built = self.built.get((case_id, event_id))
         if built is None:
             if case_id not in self.rows:
-                self.rows[case_id] = {r[0]: r for r in self.traces[case_id].event_rows}
+                self.rows[case_id] = {r[0]: r for r in self.event_rows[case_id]}
             row = self.rows[case_id].get(event_id)
             if row is None:
                 return None
-            built = self.built[(case_id, event_id)] = self.traces[case_id].driver.event(
-                row, self.decoded)
+            built = self.built[(case_id, event_id)] = self.driver.event(row, self.decoded)
         return built
 
     def columns(self, case_ids: Sequence[str]) -> Any:
         import polars as pl
 
-        rows = [r for cid in case_ids for r in self.traces[cid].event_rows]
+        rows = [r for cid in case_ids for r in self.event_rows[cid]]
         if not rows:
             return None
         names = ("event_id", "case_id", "area", "type", "at", "source", "data")
-        if self.traces[case_ids[0]].driver.sqlite:  # every column text: straight from rows
+        if self.driver.sqlite:  # every column text: straight from rows
             return pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
         cols = dict(zip(names, (list(c) for c in zip(*rows, strict=True)), strict=True))
         cols["at"] = [v.astimezone(UTC) for v in cols["at"]]
