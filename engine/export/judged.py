@@ -163,17 +163,19 @@ class Chunk:
                  value(i.due), i.satisfied_by, i.owner, i.severity, i.version, value(as_of))
                 for i in met]
 
-    def met(self, trace: Trace) -> list[tuple[Row, int]]:
-        """The case's `met` rows judged again (the store keeps none), each with its
-        place among the case's `met` instances, in the order of their trigger instants;
-        none that a stored row of the same step and trigger stands for."""
+    def met(self, trace: Trace) -> tuple[list[Row], list[int] | None]:
+        """The case's `met` rows judged again (the store keeps none), in the order of
+        their trigger instants, but none that a stored row of the same step and trigger
+        stands for; and the place of each among the case's `met` instances (None: all
+        of them, in order)."""
         if trace.case_id is None or trace.as_of is None:
-            return []
+            return [], None
         rows = self._verdicts().get(trace.case_id, [])
         if not trace.instance_rows:
-            return list(zip(rows, range(len(rows)), strict=True))
+            return rows, None
         stored = {(r[3], r[5], r[6]) for r in trace.instance_rows}
-        return [(r, n) for n, r in enumerate(rows) if (r[3], r[5], r[6]) not in stored]
+        places = [n for n, r in enumerate(rows) if (r[3], r[5], r[6]) not in stored]
+        return [rows[n] for n in places], places
 
     def met_instances(self, trace: Trace) -> list[Instance]:
         """Every `met` instance of the case (`met`'s places index it), built with the

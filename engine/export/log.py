@@ -158,7 +158,7 @@ class Trace:
         self.instance_rows: list[tuple[Any, ...]] = []
         self._events: list[Event] | None = None
         self._instances: list[LoggedInstance] | None = None
-        self._met: list[tuple[tuple[Any, ...], int]] | None = None
+        self._met: tuple[list[tuple[Any, ...]], list[int] | None] | None = None
 
     @property
     def events(self) -> list[LoggedEvent]:
@@ -172,7 +172,7 @@ class Trace:
             self._instances = [self.driver.instance(r) for r in self.instance_rows]
         return self._instances
 
-    def _judged_met(self) -> list[tuple[tuple[Any, ...], int]]:
+    def _judged_met(self) -> tuple[list[tuple[Any, ...]], list[int] | None]:
         if self._met is None:
             self._met = self.chunk.met(self)
         return self._met
@@ -180,16 +180,19 @@ class Trace:
     def verdict_rows(self) -> list[tuple[Any, ...]]:
         """Every instance as judged, in the columns of `LoggedInstance` and the driver's
         values: the stored rows, then the `met` ones judged again."""
-        return self.instance_rows + [row for row, _ in self._judged_met()]
+        met = self._judged_met()[0]
+        return self.instance_rows + met if self.instance_rows else met
 
     def explanations(self) -> list[str]:
         """The explanation of each of `verdict_rows`, built from the events already read."""
         stored = self.chunk.explain(self) if self.instance_rows else []
-        met = self._judged_met()
+        met, places = self._judged_met()
         if not met:
             return stored
         instances = self.chunk.met_instances(self)
-        return stored + [instances[n].explanation for _, n in met]
+        if places is None:
+            return stored + [i.explanation for i in instances]
+        return stored + [instances[n].explanation for n in places]
 
     @property
     def name(self) -> str:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import IO, Any
 
-from engine.export.log import Driver, Trace
+from engine.export.log import Trace
 
 XES_NS = "http://www.xes-standard.org/"
 EXTENSIONS = (("Concept", "concept", "http://www.xes-standard.org/concept.xesext"),
@@ -74,17 +74,19 @@ def _data_attrs(raw: str) -> str:
     return "".join(_attr(f"data:{k}", v) for k, v in sorted(json.loads(raw).items()))
 
 
-def _instance_attrs(driver: Driver, row: tuple[Any, ...], nth: int) -> str:
+@lru_cache(maxsize=CACHED)
+def _verdict_attrs(step: str, nth: int, status: str, owner: str, severity: str, version: str
+                   ) -> tuple[str, str]:
+    """An instance's attributes but its due instant, and the due attribute's opening up
+    to its value: the same few texts for most of a log's instances."""
     # Keys are unique within an event: a second instance of a step on one event (rare:
     # two gaps cannot start together, but a deadline step may list a trigger twice)
-    # gets `#2`. Row columns: those of LoggedInstance.
-    prefix = f"step:{row[3]}" + (f"#{nth}" if nth > 1 else "")
-    out = (_text_attr(f"{prefix}:status", row[4]) + _text_attr(f"{prefix}:owner", row[9])
-           + _text_attr(f"{prefix}:severity", row[10])
-           + _text_attr(f"{prefix}:version", row[11]))
-    if row[7] is not None:
-        out += f"<date key={_key(f'{prefix}:due')} value=\"{driver.millis(row[7])}\"/>"
-    return out
+    # gets `#2`.
+    prefix = f"step:{step}" + (f"#{nth}" if nth > 1 else "")
+    return (_text_attr(f"{prefix}:status", status) + _text_attr(f"{prefix}:owner", owner)
+            + _text_attr(f"{prefix}:severity", severity)
+            + _text_attr(f"{prefix}:version", version),
+            f"<date key={_key(f'{prefix}:due')} value=\"")
 
 
 def write_xes(out: IO[str], traces: Iterable[Trace], log_name: str = "liaison") -> int:
@@ -99,28 +101,32 @@ def write_xes(out: IO[str], traces: Iterable[Trace], log_name: str = "liaison") 
               "<date key='time:timestamp' value='1970-01-01T00:00:00.000+00:00'/></global>\n")
     out.write(" <classifier name='Activity' keys='concept:name'/>\n")
     out.write(f" {_attr('concept:name', log_name)}\n")
-    attr, data_attrs = _text_attr, _data_attrs
+    attr, data_attrs, verdict = _text_attr, _data_attrs, _verdict_attrs
     written = 0
     for trace in traces:
         driver = trace.driver
-        millis = driver.millis
+        millis, sqlite = driver.millis, driver.sqlite
         head = _attr("concept:name", trace.name) + attr("area", trace.area)
         if trace.stage is not None:
             head += attr("stage", trace.stage)
         triggered: dict[str, str] = {}
         satisfied: dict[str, set[str]] = {}
         seen: dict[tuple[str, str], int] = {}
-        for row in trace.verdict_rows():
+        for row in trace.verdict_rows():  # the columns of LoggedInstance
             if row[5] is not None:
                 nth = seen[(row[5], row[3])] = seen.get((row[5], row[3]), 0) + 1
-                triggered[row[5]] = triggered.get(row[5], "") + _instance_attrs(
-                    driver, row, nth)
+                fixed, due = verdict(row[3], nth, row[4], row[9], row[10], row[11])
+                if row[7] is not None:
+                    fixed = f'{fixed}{due}{millis(row[7])}"/>'
+                triggered[row[5]] = triggered.get(row[5], "") + fixed
             if row[8] is not None:
                 satisfied.setdefault(row[8], set()).add(row[3])
         lines = [f" <trace>{head}\n"]
         for eid, _case, area, etype, at, source, data in trace.event_rows:
+            # SQLite's "YYYY-MM-DD HH:MM:SS.ffffff" (UTC) sliced here: `millis` inline
+            stamp = f"{at[:10]}T{at[11:23]}+00:00" if sqlite else millis(at)
             line = (f"  <event>{attr('concept:name', etype)}"
-                    f"<date key=\"time:timestamp\" value=\"{millis(at)}\"/>"
+                    f"<date key=\"time:timestamp\" value=\"{stamp}\"/>"
                     f"{attr('org:resource', source)}<string key=\"event_id\" "
                     f"value={quoteattr(eid)}/>{attr('area', area)}"
                     f"{data_attrs(data) if data != '{}' else ''}")
