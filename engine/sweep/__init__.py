@@ -282,7 +282,9 @@ def _sweep_cases(eng: Any, sr: StoreRules, where: list[Any], keys: dict[str, str
 
 def _pages(eng: Any, where: list[Any]) -> Iterator[list[tuple[str, int, str]]]:
     """(case id, event version read, area) of the cases matching `where`, a page at a
-    time. Each page is its own short read, so writers are never held up by a long cursor."""
+    time. Each page is its own short read, so writers are never held up by a long cursor.
+    A short page is the last: no query (a scan of the cases on an incremental sweep) to
+    find nothing after it."""
     last = ""
     while True:
         with reading(eng) as conn:
@@ -290,9 +292,10 @@ def _pages(eng: Any, where: list[Any]) -> Iterator[list[tuple[str, int, str]]]:
                 select(cases.c.case_id, cases.c.event_version, cases.c.area)
                 .where(and_(*where), cases.c.case_id > last)
                 .order_by(cases.c.case_id).limit(PAGE_CASES))]
-        if not page:
+        if page:
+            yield page
+        if len(page) < PAGE_CASES:
             return
-        yield page
         last = page[-1][0]
 
 

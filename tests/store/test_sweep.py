@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
+import engine.sweep as sweep_module
 from engine.ingest import ingest_paths
 from engine.store.db import engine_for
 from engine.store.tables import cases, instances
@@ -101,3 +103,19 @@ def test_hour_deadlines_are_checked_again_when_their_last_quarter_begins(
                      config_dir=config_dir).cases_evaluated == 0  # due at 13:00: not yet after it
     run_sweep(db, datetime(2026, 3, 3, 13, 0, 1, tzinfo=UTC), config_dir=config_dir)
     assert arrest() == "missed"
+
+
+def test_pages_of_exactly_the_page_size_and_a_short_last_page(
+        db: str, config_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sweep_module, "PAGE_CASES", 60)
+    ingest_paths(db, [str(write_jsonl(tmp_path / "a.jsonl", cohort(120)))], config_dir=config_dir)
+    assert run_sweep(db, T1, config_dir=config_dir).cases_evaluated == 120  # 60 + 60
+    assert run_sweep(db, T1, config_dir=config_dir).cases_evaluated == 0
+    ingest_paths(db, [str(write_jsonl(tmp_path / "b.jsonl", cohort(5, start=500)))],
+                 config_dir=config_dir)
+    assert run_sweep(db, T1, config_dir=config_dir).cases_evaluated == 5  # one short page
+    assert run_sweep(db, T1, full=True, config_dir=config_dir).cases_evaluated == 125
+    with engine_for(db).connect() as conn:
+        judged = conn.execute(select(func.count()).select_from(cases)
+                              .where(cases.c.evaluated_version == cases.c.event_version)).scalar()
+    assert judged == 125
