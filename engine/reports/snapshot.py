@@ -83,12 +83,10 @@ def write_national(engine: Engine, facts: Facts, written_by: str,
 
 def refresh_national(db_url: str | None, config_dir: str | Path, written_by: str) -> Snapshot:
     """After a sweep: rebuild the snapshot from the store and the configuration."""
-    from engine.config import load_config
-    from engine.reports.facts import facts_from
+    from engine.reports.cached_facts import facts_for
     from engine.store import checked_engine
 
-    return write_national(checked_engine(db_url), facts_from(load_config(Path(config_dir))),
-                          written_by)
+    return write_national(checked_engine(db_url), facts_for(Path(config_dir)), written_by)
 
 
 def read_national(engine: Engine) -> Snapshot | None:

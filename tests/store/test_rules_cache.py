@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from engine import config_cache as cache_files
 from engine.calendar import bank_holiday_table
 from engine.deploy import deploy
 from engine.ingest import ingest_paths
@@ -40,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     where = tmp_path / "cache"
-    monkeypatch.setenv(rules_cache.ENV, str(where))
+    monkeypatch.setenv(cache_files.ENV, str(where))
     return where
 
 
@@ -103,7 +104,7 @@ def test_a_changed_file_day_deployment_or_code_gives_a_new_key(
     assert changed != key
     (configs / "national" / "new.yaml").write_text("x: 1\n")
     assert rules_cache.rules_key(configs, today, []) not in (key, changed)
-    monkeypatch.setattr(rules_cache, "code_version", lambda: "other code")
+    monkeypatch.setattr(cache_files, "code_version", lambda: "other code")
     assert rules_cache.rules_key(configs, today, []) != key
 
 
@@ -156,7 +157,7 @@ def test_a_file_that_cannot_be_trusted_is_rebuilt(
 
 def test_an_empty_cache_dir_setting_turns_it_off(
         tmp_path: Path, configs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(rules_cache.ENV, "")
+    monkeypatch.setenv(cache_files.ENV, "")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     _same(compiled_rules(configs, []), build_rules(load_config_set(configs), []))
@@ -165,7 +166,7 @@ def test_an_empty_cache_dir_setting_turns_it_off(
 
 def test_an_unwritable_cache_costs_nothing_but_time(
         tmp_path: Path, configs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(rules_cache.ENV, str(tmp_path / "a-file" / "cache"))
+    monkeypatch.setenv(cache_files.ENV, str(tmp_path / "a-file" / "cache"))
     (tmp_path / "a-file").write_text("not a directory")
     _same(compiled_rules(configs, []), build_rules(load_config_set(configs), []))
 
@@ -173,10 +174,10 @@ def test_an_unwritable_cache_costs_nothing_but_time(
 def test_only_the_newest_files_are_kept(cache: Path, configs: Path) -> None:
     overlay = configs / "areas" / "kent.yaml"
     text = overlay.read_text()
-    for i in range(rules_cache.KEEP + 2):
+    for i in range(cache_files.KEEP + 2):
         overlay.write_text(f"{text}\n# change {i}\n")
         compiled_rules(configs, [])
-    assert len(_files(cache)) == rules_cache.KEEP
+    assert len(_files(cache)) == cache_files.KEEP
     assert rules_cache.load(rules_cache.rules_key(configs, date.today(), [])) is not None
 
 
