@@ -158,8 +158,10 @@ def commit_lines(eng: Engine, bid: str, file_key: str, name: str,
                 if already is not None:  # another ingest of the same input got here first
                     return 0, already.accepted + already.duplicate, already.rejected
                 case_rows = CaseRows(conn, cols, name, form.instants)
-                plan = _plan(conn, batch, hashes, case_rows, name)
-                _write(conn, bid, file_key, name, form, plan, actor)
+                plan = _written_as_new(conn, bid, file_key, name, form, case_rows, actor)
+                if plan is None:
+                    plan = _plan(conn, batch, hashes, case_rows, name)
+                    _write(conn, bid, file_key, name, form, plan, actor)
                 case_rows.touch(plan.new)
                 return len(plan.new), plan.duplicate, len(plan.rejects)
         except (IntegrityError, OperationalError) as exc:
@@ -175,9 +177,34 @@ def commit_lines(eng: Engine, bid: str, file_key: str, name: str,
                      f"after {_RETRIES} attempts (concurrent writers?)") from last
 
 
+def _written_as_new(conn: Connection, bid: str, file_key: str, name: str, form: StoredForm,
+                    case_rows: CaseRows, actor: str) -> _Plan | None:
+    """The batch written on the guess that none of its event ids is stored yet (a new
+    extract's batches), or None, having written nothing, when the guess may be wrong.
+
+    The guess saves looking every id up before inserting it: the insert looks it up in
+    the primary key anyway, and refuses the batch if one is there. It is taken only when
+    the batch repeats no id and the area rule, judging every event as new, refuses none;
+    then, if the insert goes through, no id was stored, and the plan is exactly the one
+    the lookup would have made. Any stored id rolls the insert back to its savepoint."""
+    ids = form.batch.events.event_id
+    if len(set(ids)) != len(ids):
+        return None
+    plan = _plan(conn, form.batch, form.hashes, case_rows, name, look_up=False)
+    if len(plan.rejects) > len(form.batch.rejects):  # refused by the area rule
+        return None
+    try:
+        with conn.begin_nested():
+            _write(conn, bid, file_key, name, form, plan, actor)
+    except IntegrityError:
+        return None
+    return plan
+
+
 def _plan(conn: Connection, batch: LineBatch, hashes: list[str], case_rows: CaseRows,
-          name: str) -> _Plan:
-    """Decide every accepted event of a batch: new, duplicate or refused (with why)."""
+          name: str, look_up: bool = True) -> _Plan:
+    """Decide every accepted event of a batch: new, duplicate or refused (with why).
+    `look_up=False` judges every id as not stored (`_written_as_new`)."""
     cols = batch.events
     plan = _Plan(rejects=list(batch.rejects))
     ids = cols.event_id
@@ -199,7 +226,8 @@ def _plan(conn: Connection, batch: LineBatch, hashes: list[str], case_rows: Case
                     cols.line[i], f"conflict: event {eid} appears on line {cols.line[first]} "
                     "with a different body", eid, "event_id", name))
     stored = dict(select_in(conn, "SELECT event_id, body_hash FROM events", "event_id",
-                            ids if len(firsts) == len(ids) else [ids[i] for i in firsts]))
+                            ids if len(firsts) == len(ids) else [ids[i] for i in firsts])
+                  if look_up else ())
     fresh: list[int] = firsts if not stored else []
     refused: dict[str, EventProblem] = {}
     for i in firsts if stored else ():

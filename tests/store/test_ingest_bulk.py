@@ -16,7 +16,7 @@ from engine.events import parse_event
 from engine.ingest import body_hash, ingest_paths, load_event_vocabulary
 from engine.store.db import engine_for
 from engine.store.tables import cases, events
-from tests.store.store_data import write_jsonl
+from tests.store.store_data import case_events, write_jsonl
 
 
 def test_stored_hashes_and_data_are_those_of_earlier_stores(db: str, config_dir: Path,
@@ -156,3 +156,29 @@ def test_the_page_cache_is_larger_while_a_batch_commits_and_put_back_after(
     ingest_paths(db, [str(src)], config_dir=config_dir, batch_lines=5)
     with engine_for(db).connect() as conn:
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
+
+
+def test_a_batch_of_new_events_ending_in_a_stored_one_is_judged_against_the_store(
+        db: str, config_dir: Path, tmp_path: Path) -> None:
+    """A batch is first inserted as if none of its ids were stored; the stored id at its
+    end stops that insert part-way, which is rolled back, and the batch is judged against
+    the store as before: the stored event a duplicate or a conflict, the rest new, once."""
+    stored = case_events(1) + case_events(2)
+    ingest_paths(db, [str(write_jsonl(tmp_path / "a.jsonl", stored))], config_dir=config_dir)
+    new1, new2 = case_events(3) + case_events(4), case_events(5) + case_events(6)
+    same = write_jsonl(tmp_path / "b.jsonl", [*new1, stored[0]])
+    f = ingest_paths(db, [str(same)], config_dir=config_dir).files[0]
+    assert (f.accepted, f.duplicate, f.rejected) == (len(new1), 1, 0)
+    changed = write_jsonl(tmp_path / "c.jsonl",
+                          [*new2, dict(stored[-1], at="2026-05-01T09:00:00+00:00")])
+    f = ingest_paths(db, [str(changed)], config_dir=config_dir).files[0]
+    assert (f.accepted, f.duplicate, f.rejected) == (len(new2), 0, 1)
+    (r,) = [json.loads(x) for x in Path(f.rejects_path or "").read_text().splitlines()]
+    assert (r["line"], r["reason"]) == (len(new2) + 1, f"conflict: event {stored[-1]['event_id']} "
+                                        "is already stored with a different body")
+    with engine_for(db).connect() as conn:
+        ids = [r.event_id for r in conn.execute(select(events.c.event_id))]
+        row = conn.execute(select(cases.c.event_count, cases.c.event_version)
+                           .where(cases.c.case_id == "T-000001")).one()
+    assert sorted(ids) == sorted(e["event_id"] for e in stored + new1 + new2)
+    assert tuple(row) == (len(case_events(1)), 1)
