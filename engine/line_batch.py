@@ -191,15 +191,17 @@ def _decided(first: int, last: int, objs: list[Any], at_index: list[int], n: int
     column checks; every line they do not accept is decided by `reference(i)`, so each
     reject and its reason come from the one-line reader. `numbers[i]` is line i's number
     (default: first + i)."""
-    def number(i: int) -> int:
-        return first + i if numbers is None else numbers[i]
-
     cols = EventColumns(at_iso=[])
     taken: set[int] = set()
     if objs:
         checks = _Checks(objs, vocabulary, {} if verdicts is None else verdicts)
         passed = checks.passed()
-        checks.take(cols, passed, [number(at_index[j]) for j in passed])
+        if numbers is None and len(passed) == n:  # every line, numbered from first
+            lines = list(range(first, first + n))
+        else:
+            lines = [first + at_index[j] if numbers is None else numbers[at_index[j]]
+                     for j in passed]
+        checks.take(cols, passed, lines)
         taken = {at_index[j] for j in passed}
     rejects: list[EventProblem] = []
     if len(taken) < n:
