@@ -247,7 +247,7 @@ def _sweep_cases(eng: Any, sr: StoreRules, where: list[Any], keys: dict[str, str
     """Judge and store the cases matching `where`, a page at a time; per area (the
     case's, for cases; the instance's, for rows and flags): (cases, rows stored, flags)."""
     from engine.sweep.rows import store_page
-    from engine.sweep.verdicts import judge_cases, judge_columns
+    from engine.sweep.verdicts import judge_cases, judge_columns, read_columns
 
     done: dict[str, list[int]] = {}
 
@@ -257,24 +257,38 @@ def _sweep_cases(eng: Any, sr: StoreRules, where: list[Any], keys: dict[str, str
             t[1] += n
             t[2] += flags
 
-    # A page is written while the next one is read and judged: the writer waits on the
-    # database and the judge on polars, both with the interpreter's lock released, so the
-    # two overlap on two cores. One page in flight at most: memory stays one page deep
-    # and a failed write stops the sweep at the next page.
-    with ThreadPoolExecutor(max_workers=1) as writer:
+    def read(page: list[tuple[str, int, str]]) -> Any:
+        ids = [cid for cid, _v, _a in page]
+        if len(page) >= BATCH_FROM:
+            return read_columns(eng, ids)
+        return events_of(eng, ids)  # a few cases: a batch call's fixed cost would dominate
+
+    # Three stages overlap: the next page is read while this one is judged and the one
+    # before is written. The reader and the writer wait on the database, the judge mostly
+    # on polars, all with the interpreter's lock released, so they share two cores. One
+    # page in flight either side: memory stays a few pages deep, and a failed read or
+    # write stops the sweep at the next page.
+    pages = _pages(eng, where)
+    with ThreadPoolExecutor(max_workers=1) as reader, \
+            ThreadPoolExecutor(max_workers=1) as writer:
+        page = next(pages, None)
+        loading = None if page is None else reader.submit(read, page)
         writing: Future[dict[str, tuple[int, int]]] | None = None
-        for page in _pages(eng, where):
+        while page is not None and loading is not None:
+            loaded = loading.result()
+            following = next(pages, None)
+            if following is not None:
+                loading = reader.submit(read, following)
             ids = [cid for cid, _v, _a in page]
-            if len(page) >= BATCH_FROM:
-                verdicts = judge_columns(sr.rules, eng, ids, as_of)
-            else:  # a few cases (an incremental sweep): a batch call's fixed cost would dominate
-                verdicts = judge_cases(sr.rules, events_of(eng, ids), as_of)
+            verdicts = (judge_columns(sr.rules, loaded, ids, as_of) if len(page) >= BATCH_FROM
+                        else judge_cases(sr.rules, loaded, as_of))
             for _cid, _v, area in page:
                 done.setdefault(area, [0, 0, 0])[0] += 1
             if writing is not None:
                 tally(writing.result())
             writing = writer.submit(store_page, eng, [(cid, v, keys[a]) for cid, v, a in page],
                                     verdicts, as_of)
+            page = following
         if writing is not None:
             tally(writing.result())
     return {a: (t[0], t[1], t[2]) for a, t in done.items()}

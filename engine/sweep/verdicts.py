@@ -1,7 +1,7 @@
 """A page of cases judged, as columns: what the sweep writes, with no `Instance` object
 and no explanation per row.
 
-A page is judged either by the batch engine from columns read through ADBC (pages of
+A page is judged either by the batch engine from its events read as columns (pages of
 `BATCH_FROM` cases or more) or, for a few cases, by the per-case engine (a batch call's
 fixed cost would dominate). Both give the same `Verdicts` frame, so everything after
 judging (when to look at a case again, the rows stored, the counts, the key-step
@@ -65,16 +65,22 @@ def step_traits(step: Any) -> tuple[bool, str | None, str | None]:
     return hours, None, None
 
 
-def judge_columns(rules: Rules, eng: Engine, case_ids: Sequence[str], as_of: datetime
-                  ) -> Verdicts:
-    """Read the cases' events as columns and judge them with the batch engine."""
-    from engine.batch.evaluate import build_frame_from_columns, evaluate_frame
-    from engine.batch.frame import micros
-    from engine.batch.read import instant_us, read_events
+def read_columns(eng: Engine, case_ids: Sequence[str]) -> pl.DataFrame:
+    """The cases' raw event columns (engine/batch/read.py), for `judge_columns`."""
+    from engine.batch.read import read_events
     from engine.store import placeholders
 
-    raw = read_events(eng.url.render_as_string(hide_password=False),
-                      f"case_id IN ({placeholders(len(case_ids))})", list(case_ids))
+    return read_events(eng.url.render_as_string(hide_password=False),
+                       f"case_id IN ({placeholders(len(case_ids))})", list(case_ids))
+
+
+def judge_columns(rules: Rules, raw: pl.DataFrame, case_ids: Sequence[str], as_of: datetime
+                  ) -> Verdicts:
+    """Judge the cases' raw event columns (`read_columns`) with the batch engine."""
+    from engine.batch.evaluate import build_frame_from_columns, evaluate_frame
+    from engine.batch.frame import micros
+    from engine.batch.read import instant_us
+
     as_of_us = micros(as_of)
     future = (raw.select(case=pl.col("case_id"), us=instant_us(raw))
               .filter(pl.col("us") > as_of_us).group_by("case").agg(first=pl.col("us").min()))
