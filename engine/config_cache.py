@@ -23,13 +23,15 @@ Where: `$LIAISON_CACHE_DIR`, else `$XDG_CACHE_HOME/liaison`, else `~/.cache/liai
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib.util
 import os
 import stat
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -143,6 +145,21 @@ def write(kind: str, key: str, body: str) -> None:
         _prune(path.parent, kind)
     except OSError as exc:
         log.info("cache file not written", dir=str(path.parent), reason=str(exc))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Read a file back with the cyclic garbage collector paused: every object made from
+    it stays alive, yet each few hundred of them would start a collection that walks the
+    process's whole heap (a sweep process has polars and SQLAlchemy loaded). Reading the
+    rules took about 40 ms that way and 4 ms without."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def ignored(kind: str, key: str, exc: Exception) -> None:

@@ -48,7 +48,8 @@ def facts_for(config_dir: Path) -> Facts:
     body = cache.read(KIND, key)
     if body is not None:
         try:
-            c = CachedFacts.model_validate_json(body)
+            with cache.collector_paused():
+                c = CachedFacts.model_validate_json(body)
             if c.format == FORMAT and c.key == key:
                 return Facts(stages=c.stages, area_names=c.area_names, cps_of=c.cps_of,
                              cps_names=c.cps_names, national=c.national, templates=c.templates,

@@ -55,7 +55,8 @@ def load(key: str) -> tuple[Rules, dict[str, str], dict[str, str]] | None:
     if body is None:
         return None
     try:
-        cached = CachedRules.model_validate_json(body)
+        with cache.collector_paused():
+            cached = CachedRules.model_validate_json(body)
         if cached.format != FORMAT or cached.key != key:
             return None
         history = [TemplateHistory([cached.templates[i] for i in refs])

@@ -5,6 +5,7 @@ rebuild."""
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import subprocess
@@ -86,6 +87,7 @@ def test_a_second_process_reads_the_rules_it_would_have_built(
     _no_yaml(monkeypatch)
     again = compiled_rules(configs, [])
     _same(again, built)
+    assert gc.isenabled()
     # the national framework is one object in every area's history (compiled once)
     nationals = {id(again.rules.history(a).templates[0]) for a in again.rules.areas}
     assert nationals == {id(again.rules.fallback.latest)}
@@ -145,6 +147,7 @@ def test_a_file_that_cannot_be_trusted_is_rebuilt(
         cache.chmod(0o777)
     key = name[len("rules-"):-len(".json")]
     assert rules_cache.load(key) is None
+    assert gc.isenabled()  # paused while a file is read back, whatever happened
     cache.chmod(0o700)
     path.unlink()
     path.write_text(body)  # as it was written, but spoiled again below to see the rebuild
