@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from engine.batch.evaluate import BatchResult
 
 Row = tuple[Any, ...]
+Key = tuple[str, str | None, datetime | None]  # as `engine.store.judge_again` keys instances
 
 
 class Trace(Protocol):
@@ -56,8 +57,6 @@ class Trace(Protocol):
     def events(self) -> Sequence[Event]: ...
     @property
     def instances(self) -> Sequence[Any]: ...
-
-Key = tuple[str, str | None, datetime | None]  # as `engine.store.judge_again` keys instances
 
 
 class _Judged:
