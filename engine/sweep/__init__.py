@@ -3,10 +3,11 @@ persist their instances, so that flags stay current as time passes and events ar
 
 Shape:
 - Partitions are an area, or a case-id hash bucket of a large area
-  (`cases.bucket % buckets == bucket`); they are independent, so a process pool (or
-  Prefect mapping `sweep_partition`) can run them side by side.
-- Inside a partition, cases are read in pages ordered by case id, each page's events in
-  one query, so memory stays flat however many cases there are.
+  (`cases.bucket % buckets == bucket`); they are independent, so a process pool (each
+  worker a share of them) or Prefect mapping `sweep_partition` runs them side by side.
+- A process reads the cases of its partitions in pages ordered by case id that mix
+  them (and their areas), each page's events in one query, so memory stays flat however
+  many cases there are and each fixed cost is paid once a page.
 - Incremental by default: a case is evaluated when it has events its last evaluation did
   not see, when its `next_check` (the earliest instant at which an open instance can
   change status, or a future-dated event comes into force) has come, when the rules of
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from sqlalchemy import and_, func, or_, select
@@ -55,6 +56,9 @@ from engine.store import (
     writing,
 )
 from engine.terms import FLAG_STATUSES
+
+if TYPE_CHECKING:
+    from engine.sweep.verdicts import Verdicts
 
 log = structlog.get_logger(__name__)
 
@@ -155,13 +159,17 @@ def run_sweep(db_url: str | None, as_of: datetime | None = None,
     parts = plan_partitions(db_url, areas, cases_per_partition, config_dir)
     results: list[PartitionResult]
     if workers > 1 and len(parts) > 1:
+        # Each worker sweeps a share of the partitions (every workers-th, largest first,
+        # so the shares are even) in pages that mix them, as one process does alone.
         # spawn, not fork: each worker opens its own connections (never inherited ones)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(sweep_partition, db_url, p, as_of, full, str(config_dir))
-                       for p in parts]
-            results = [f.result() for f in futures]
+        shares = [parts[i::workers] for i in range(min(workers, len(parts)))]
+        with ProcessPoolExecutor(max_workers=len(shares), mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(sweep_partitions, db_url, share, as_of, str(config_dir), full)
+                       for share in shares]
+            done = {(r.area, r.bucket): r for f in futures for r in f.result()}
+        results = [done[(p.area, p.bucket)] for p in parts]
     else:
-        results = sweep_pending(db_url, parts, as_of, str(config_dir), full)
+        results = sweep_partitions(db_url, parts, as_of, str(config_dir), full)
     sr = rules_in_force(db_url, config_dir)
     for area, why in sorted(sr.skipped.items()):
         log.warning("area skipped", area=area, reason=why)
@@ -176,57 +184,59 @@ def run_sweep(db_url: str | None, as_of: datetime | None = None,
 
 def sweep_partition(db_url: str | None, partition: Partition, as_of: datetime, full: bool = False,
                     config_dir: str = "area_configs") -> PartitionResult:
-    """Evaluate the partition's cases that need it (all with `full`) and store the results.
+    """Evaluate the partition's cases that need it (all with `full`) and store the results
+    (the unit of the Prefect flow's mapped task)."""
+    return sweep_partitions(db_url, [partition], as_of, config_dir, full)[0]
 
-    A page of cases is read as columns and judged at once by the batch engine (held
+
+def sweep_partitions(db_url: str | None, parts: Sequence[Partition], as_of: datetime,
+                     config_dir: str = "area_configs", full: bool = False
+                     ) -> list[PartitionResult]:
+    """Sweep `parts` in one process: the cases that need evaluating (all of them with
+    `full`) are found by one query across the partitions and judged in pages that mix
+    them, and the area-level instances of every area whose first bucket is among them are
+    written in one transaction.
+
+    Why mixed pages: each fixed cost (a query, a batch call of a few hundred polars
+    queries, a transaction) is paid once a page, not once a partition. A full sweep of 43
+    areas makes a batch call per 2,000 cases instead of one per area, small areas
+    included; a sweep after a few new events makes one.
+
+    A page of many cases is read as columns and judged at once by the batch engine (held
     equal to the per-case engine by tests/batch), a page of a few cases by the per-case
     engine; either way the rows are written straight from the judged columns
-    (engine/sweep/rows.py)."""
+    (engine/sweep/rows.py). One result per partition, in the order given; `seconds` is
+    the whole run's."""
     started = time.perf_counter()
     eng = checked_engine(db_url)
     sr = rules_in_force(db_url, Path(config_dir))
-    keys = {partition.area: sr.key(partition.area)}
-    where = [in_partition(partition.area, partition.bucket, partition.buckets)]
+    keys = {p.area: sr.key(p.area) for p in parts}
+    where = [_covering(parts)]
     if not full:
         where.append(_stale(as_of, keys))
-    done = _sweep_cases(eng, sr, where, keys, as_of)
-    evaluated, stored, flags = done.get(partition.area, (0, 0, 0))
-    area_count = 0
-    if partition.bucket == 0:
-        area_count, area_flags = _sweep_area_level(eng, sr, [partition.area], as_of).get(
-            partition.area, (0, 0))
-        flags += area_flags
-    return PartitionResult(partition.area, partition.bucket, partition.buckets, evaluated,
-                           stored, flags, area_count, time.perf_counter() - started)
-
-
-def sweep_pending(db_url: str | None, parts: Sequence[Partition], as_of: datetime,
-                  config_dir: str = "area_configs", full: bool = False) -> list[PartitionResult]:
-    """A sweep of `parts` in one process: the cases that need evaluating (all of them
-    with `full`) are found by one query across the partitions and judged in pages that
-    mix areas, and every area's area-level instances are written in one transaction.
-    Each fixed cost (a query, a batch call of a few hundred polars queries, a
-    transaction) is so paid once a page, not once a partition: a full sweep of 43 areas
-    makes a batch call per 2,000 cases instead of one per area, small areas included.
-    One result per area."""
-    started = time.perf_counter()
-    eng = checked_engine(db_url)
-    sr = rules_in_force(db_url, Path(config_dir))
-    areas = sorted({p.area for p in parts})
-    keys = {a: sr.key(a) for a in areas}
-    where = [cases.c.area.in_(areas)]
-    if not full:
-        where.append(_stale(as_of, keys))
-    done = _sweep_cases(eng, sr, where, keys, as_of)
-    area_level = _sweep_area_level(eng, sr, areas, as_of)
+    done = _sweep_cases(eng, sr, where, keys, {p.area: p.buckets for p in parts}, as_of)
+    area_level = _sweep_area_level(eng, sr, sorted({p.area for p in parts if p.bucket == 0}),
+                                   as_of)
     seconds = time.perf_counter() - started
     out = []
-    for area in areas:
-        evaluated, stored, flags = done.get(area, (0, 0, 0))
-        count, area_flags = area_level.get(area, (0, 0))
-        out.append(PartitionResult(area, 0, 1, evaluated, stored, flags + area_flags, count,
-                                   seconds))
+    for p in parts:
+        evaluated, stored, flags = done.get((p.area, p.bucket), (0, 0, 0))
+        count, area_flags = area_level.get(p.area, (0, 0)) if p.bucket == 0 else (0, 0)
+        out.append(PartitionResult(p.area, p.bucket, p.buckets, evaluated, stored,
+                                   flags + area_flags, count, seconds))
     return out
+
+
+def _covering(parts: Sequence[Partition]) -> Any:
+    """The cases of `parts`: an area all of whose buckets are there by its name alone."""
+    buckets: dict[str, set[int]] = {}
+    for p in parts:
+        buckets.setdefault(p.area, set()).add(p.bucket)
+    whole = sorted(a for a, bs in buckets.items()
+                   if len(bs) == next(p.buckets for p in parts if p.area == a))
+    terms: list[Any] = [cases.c.area.in_(whole)] if whole else []
+    terms += [in_partition(p.area, p.bucket, p.buckets) for p in parts if p.area not in whole]
+    return or_(*terms)
 
 
 def _stale(as_of: datetime, keys: dict[str, str]) -> Any:
@@ -243,22 +253,31 @@ def _stale(as_of: datetime, keys: dict[str, str]) -> Any:
 
 
 def _sweep_cases(eng: Any, sr: StoreRules, where: list[Any], keys: dict[str, str],
-                 as_of: datetime) -> dict[str, tuple[int, int, int]]:
-    """Judge and store the cases matching `where`, a page at a time; per area (the
-    case's, for cases; the instance's, for rows and flags): (cases, rows stored, flags)."""
+                 buckets: dict[str, int], as_of: datetime
+                 ) -> dict[tuple[str, int], tuple[int, int, int]]:
+    """Judge and store the cases matching `where`, a page at a time; per partition (area,
+    bucket of the area's `buckets`) of the cases: (cases, rows stored, flags)."""
+    import polars as pl
+
     from engine.sweep.rows import store_page
     from engine.sweep.verdicts import judge_cases, judge_columns, read_columns
 
-    done: dict[str, list[int]] = {}
+    done: dict[tuple[str, int], list[int]] = {}
+    flagged = pl.col("status").is_in([str(s) for s in FLAG_STATUSES])
 
-    def tally(stored: dict[str, tuple[int, int]]) -> None:
-        for area, (n, flags) in stored.items():
-            t = done.setdefault(area, [0, 0, 0])
-            t[1] += n
+    def tally(page: list[tuple[str, int, str, int]], verdicts: Verdicts) -> None:
+        part = {cid: (area, bucket % buckets.get(area, 1)) for cid, _v, area, bucket in page}
+        for key in part.values():
+            done.setdefault(key, [0, 0, 0])[0] += 1
+        per_case = verdicts.instances.group_by("case").agg(
+            stored=(pl.col("status") != "met").sum(), flags=flagged.sum())
+        for cid, stored, flags in per_case.rows():
+            t = done[part[cid]]
+            t[1] += stored
             t[2] += flags
 
-    def read(page: list[tuple[str, int, str]]) -> Any:
-        ids = [cid for cid, _v, _a in page]
+    def read(page: list[tuple[str, int, str, int]]) -> Any:
+        ids = [cid for cid, _v, _a, _b in page]
         if len(page) >= BATCH_FROM:
             return read_columns(eng, ids)
         return events_of(eng, ids)  # a few cases: a batch call's fixed cost would dominate
@@ -273,37 +292,36 @@ def _sweep_cases(eng: Any, sr: StoreRules, where: list[Any], keys: dict[str, str
             ThreadPoolExecutor(max_workers=1) as writer:
         page = next(pages, None)
         loading = None if page is None else reader.submit(read, page)
-        writing: Future[dict[str, tuple[int, int]]] | None = None
+        writing: Future[None] | None = None
         while page is not None and loading is not None:
             loaded = loading.result()
             following = next(pages, None)
             if following is not None:
                 loading = reader.submit(read, following)
-            ids = [cid for cid, _v, _a in page]
+            ids = [cid for cid, _v, _a, _b in page]
             verdicts = (judge_columns(sr.rules, loaded, ids, as_of) if len(page) >= BATCH_FROM
                         else judge_cases(sr.rules, loaded, as_of))
-            for _cid, _v, area in page:
-                done.setdefault(area, [0, 0, 0])[0] += 1
             if writing is not None:
-                tally(writing.result())
-            writing = writer.submit(store_page, eng, [(cid, v, keys[a]) for cid, v, a in page],
-                                    verdicts, as_of)
+                writing.result()
+            writing = writer.submit(store_page, eng,
+                                    [(cid, v, keys[a]) for cid, v, a, _b in page], verdicts, as_of)
+            tally(page, verdicts)
             page = following
         if writing is not None:
-            tally(writing.result())
-    return {a: (t[0], t[1], t[2]) for a, t in done.items()}
+            writing.result()
+    return {k: (t[0], t[1], t[2]) for k, t in done.items()}
 
 
-def _pages(eng: Any, where: list[Any]) -> Iterator[list[tuple[str, int, str]]]:
-    """(case id, event version read, area) of the cases matching `where`, a page at a
+def _pages(eng: Any, where: list[Any]) -> Iterator[list[tuple[str, int, str, int]]]:
+    """(case id, event version read, area, bucket) of the cases matching `where`, a page at a
     time. Each page is its own short read, so writers are never held up by a long cursor.
     A short page is the last: no query (a scan of the cases on an incremental sweep) to
     find nothing after it."""
     last = ""
     while True:
         with reading(eng) as conn:
-            page = [(cid, v, a) for cid, v, a in conn.execute(
-                select(cases.c.case_id, cases.c.event_version, cases.c.area)
+            page = [(cid, v, a, b) for cid, v, a, b in conn.execute(
+                select(cases.c.case_id, cases.c.event_version, cases.c.area, cases.c.bucket)
                 .where(and_(*where), cases.c.case_id > last)
                 .order_by(cases.c.case_id).limit(PAGE_CASES))]
         if page:

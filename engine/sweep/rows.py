@@ -20,7 +20,6 @@ from engine.store import contributions, insert_rows, instances, keyed, recount_c
 from engine.store import writing as writing_to
 from engine.sweep.facts import STORED
 from engine.sweep.verdicts import Verdicts, next_checks
-from engine.terms import FLAG_STATUSES
 
 INSTANCE_COLUMNS = ("case_id", "area", "step", "trigger_event", "trigger_at", "status", "due",
                     "satisfied_by", "owner", "severity", "version", "evaluated_as_of")
@@ -56,10 +55,10 @@ def instance_rows(v: Verdicts, as_of: datetime, sqlite: bool) -> list[tuple[Any,
 
 
 def store_page(eng: Engine, page: list[tuple[str, int, str]], v: Verdicts, as_of: datetime
-               ) -> dict[str, tuple[int, int]]:
+               ) -> None:
     """Replace the page's instance rows, update its cases' rows (each (case id, event
     version read, rules key)) and their share of the compliance counts, in one
-    transaction. Returns, per instance area, (instance rows stored, flags)."""
+    transaction."""
     sqlite = eng.dialect.name == "sqlite"
     counted = keyed(v.instances)
     exposed = exposures(v.instances)
@@ -85,7 +84,3 @@ def store_page(eng: Engine, page: list[tuple[str, int, str]], v: Verdicts, as_of
         conn.execute(instances.delete().where(instances.c.case_id.in_(ids)))
         insert_rows(conn, instances, INSTANCE_COLUMNS, rows, prepared=True)
         conn.exec_driver_sql(CASE_UPDATE.format(m="?" if sqlite else "%s"), case_rows)
-    flagged = pl.col("status").is_in([str(s) for s in FLAG_STATUSES])
-    per_area = v.instances.group_by("area").agg(
-        stored=(pl.col("status") != "met").sum(), flags=flagged.sum())
-    return {a: (int(n), int(f)) for a, n, f in per_area.rows()}
