@@ -54,7 +54,12 @@ def cache_dir() -> Path | None:
     if configured is not None:
         return Path(configured) if configured else None
     xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "liaison"
+    if xdg:
+        return Path(xdg) / "liaison"
+    try:
+        return Path.home() / ".cache" / "liaison"
+    except RuntimeError:  # no home directory (a service account): no cache, no error
+        return None
 
 
 @cache
@@ -94,8 +99,11 @@ def config_key(kind: str, config_dir: Path, today: date, extra: Sequence[str] = 
 
 
 def _safe(st: os.stat_result) -> bool:
-    """Owned by this user and writable by no one else."""
-    return st.st_uid == os.geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    """Owned by this user and writable by no one else (never, where ownership cannot be
+    told: the cache is then neither read nor written)."""
+    euid = getattr(os, "geteuid", None)
+    return euid is not None and st.st_uid == euid() \
+        and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def cache_file(kind: str, key: str) -> Path | None:

@@ -167,6 +167,18 @@ def test_an_empty_cache_dir_setting_turns_it_off(
     assert not (tmp_path / "home").exists()
 
 
+def test_no_home_directory_means_no_cache_and_no_error(
+        configs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(cache_files.ENV)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+    monkeypatch.setattr(Path, "home", no_home)
+    assert cache_files.cache_dir() is None
+    _same(compiled_rules(configs, []), build_rules(load_config_set(configs), []))
+
+
 def test_an_unwritable_cache_costs_nothing_but_time(
         tmp_path: Path, configs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(cache_files.ENV, str(tmp_path / "a-file" / "cache"))
