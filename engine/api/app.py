@@ -56,8 +56,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs")) -> FastAPI:
-    from engine.config import load_config
-    from engine.reports import facts_from
+    from engine.reports import facts_for
     from engine.store import checked_engine
 
     app = FastAPI(title="liaison", version="1", docs_url="/docs", redoc_url=None,
@@ -66,7 +65,7 @@ def create_app(db_url: str | None = None, config_dir: Path = Path("area_configs"
                               "and the national comparison, under contract §8 access rules.")
     engine = checked_engine(db_url)
     app.state.engine = engine
-    app.state.reader = Reader(engine, facts_from(load_config(config_dir)))
+    app.state.reader = Reader(engine, facts_for(config_dir))
     app.state.config_dir = config_dir
     app.state.refusals = RefusalLog(engine)
     app.add_middleware(SecurityHeaders)

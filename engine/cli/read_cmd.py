@@ -131,8 +131,7 @@ def board(
     """The stage board (the one `liaison report board`, the API and the dashboard show):
     open cases per stage in process order, working days in their current stage, and
     missed and due-soon instances by owner and area."""
-    from engine.config import load_config
-    from engine.reports import build_board, facts_from
+    from engine.reports import build_board, facts_for
     from engine.store import checked_engine
     from engine.vocabulary import did_you_mean
 
@@ -141,7 +140,7 @@ def board(
     if fmt not in ("table", "json"):
         raise fail(f"--format {fmt!r} is not allowed (allowed: table | json)")
     with store_errors():
-        facts = facts_from(load_config(config_dir))
+        facts = facts_for(config_dir)
     areas: list[str] | None = None
     label = "all areas"
     if area:

@@ -29,10 +29,9 @@ OutOpt = Annotated[Path, typer.Option("--out", help="Directory for the files.")]
 
 
 def _facts(config_dir: Path) -> Facts:
-    from engine.config import load_config
-    from engine.reports import facts_from
+    from engine.reports import facts_for
 
-    return facts_from(load_config(config_dir))
+    return facts_for(config_dir)
 
 
 def _write(report: Report, out_dir: Path, stem: str) -> None:

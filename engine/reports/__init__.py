@@ -6,6 +6,7 @@ code outside `engine/reports` imports from here (a test pins it).
 """
 
 from engine.reports.board import build_board
+from engine.reports.cached_facts import facts_for
 from engine.reports.code_compliance import build_code_compliance
 from engine.reports.facts import Facts, facts_from
 from engine.reports.model import Report, Table
@@ -20,6 +21,6 @@ from engine.reports.words import Words
 __all__ = [
     "Facts", "MARKS", "Quarter", "Report", "Snapshot", "Table", "Words", "build_board",
     "build_code_compliance", "build_national", "build_scrutiny", "cell", "environment",
-    "facts_from", "national_snapshot", "refresh_national", "render_html", "store_national",
-    "when", "write_report",
+    "facts_for", "facts_from", "national_snapshot", "refresh_national", "render_html",
+    "store_national", "when", "write_report",
 ]
