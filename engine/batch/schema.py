@@ -87,24 +87,24 @@ def build_schema(templates: Iterable[Template], stages: tuple[StageRule, ...]) -
         s.field(name)
     for rule in stages:
         for m in rule.set_by:
-            _matcher(s, m)
+            add_matcher(s, m)
     for t in templates:
         for step in t.steps:
             if isinstance(step, DeadlineStep):
                 for m in [*step.trigger, step.satisfied_by, *step.cancelled_by]:
-                    _matcher(s, m)
+                    add_matcher(s, m)
                 if step.when is not None:
                     _condition(s, step.when)
             elif isinstance(step, RecurringStep):
                 optional = [step.start, step.satisfied_by, step.pause, step.resume, *step.stop]
                 for om in optional:
                     if om is not None:
-                        _matcher(s, om)
+                        add_matcher(s, om)
                 if step.interval_preference is not None:
                     s.prefs.add(step.interval_preference)
                     s.pref_ints.add(step.interval_preference)
             elif isinstance(step, ProhibitionStep):
-                _matcher(s, step.event)
+                add_matcher(s, step.event)
                 for c in (step.unless, step.violates_when):
                     if c is not None:
                         _condition(s, c)
@@ -119,7 +119,8 @@ def build_schema(templates: Iterable[Template], stages: tuple[StageRule, ...]) -
     return s
 
 
-def _matcher(s: Schema, m: Matcher) -> None:
+def add_matcher(s: Schema, m: Matcher) -> None:
+    """The data fields `m` reads (a comparison needs the integer form)."""
     for name, value in m.data.items():
         if isinstance(value, Comparison):
             s.int_field(name)

@@ -52,18 +52,29 @@ def at_instant_end(value: pl.Expr) -> pl.Expr:
     return value.gather(pl.col(LAST))
 
 
+def stage_set_by(stages: tuple[StageRule, ...], s: Schema) -> pl.Expr:
+    """The stage a row sets (the first rule, in order, with a matcher it satisfies), or
+    null for a row that sets none: `CaseState.apply`'s stage rules."""
+    chain: Any = None  # a polars when/then chain, built one stage rule at a time
+    for rule in stages:
+        for m in rule.set_by:
+            cond = matcher_expr(m, s)
+            chain = (pl.when(cond) if chain is None else chain.when(cond)).then(pl.lit(rule.id))
+    return chain.otherwise(None) if chain is not None else pl.lit(None, pl.String)
+
+
+def stage_after(stage_set: pl.Expr) -> pl.Expr:
+    """The case's stage after each row (folded in row order, from `reported`)."""
+    return carried(stage_set).fill_null("reported")
+
+
 def with_state(frame: pl.DataFrame, s: Schema, stages: tuple[StageRule, ...]) -> pl.DataFrame:
     """`frame` plus `stage`, `area_now` (`area` condition), `stage_before` (the stage
     before the row's instant) and every consent, fact and preference column in `s`."""
     frame = with_positions(frame)
     typ = pl.col("type")
     sets: dict[str, pl.Expr] = {}
-    chain: Any = None  # a polars when/then chain, built one stage rule at a time
-    for rule in stages:
-        for m in rule.set_by:
-            cond = matcher_expr(m, s)
-            chain = (pl.when(cond) if chain is None else chain.when(cond)).then(pl.lit(rule.id))
-    stage_set = chain.otherwise(None) if chain is not None else pl.lit(None, pl.String)
+    stage_set = stage_set_by(stages, s)
     sets["area_now"] = (
         pl.when(typ == "case.transferred")
         .then(pl.col(s.fields["to_area"]).str.slice(2))
@@ -83,7 +94,7 @@ def with_state(frame: pl.DataFrame, s: Schema, stages: tuple[StageRule, ...]) ->
         sets[s.pref_col(name)] = pl.when(is_set).then(col)
         if name in s.pref_lists:
             sets[s.pref_list_col(name)] = pl.when(is_set).then(pl.col(s.lists[name]))
-    sets["stage"] = carried(stage_set).fill_null("reported")
+    sets["stage"] = stage_after(stage_set)
     state = {k: at_instant_end(v if k == "stage" else carried(v)) for k, v in sets.items()}
     frame = frame.with_columns(**state)
     # The stage before this instant: the stage at the previous row, if of the same case.
