@@ -48,29 +48,52 @@ RAW_SCHEMA: dict[str, Any] = {"event_id": pl.String, "case_id": pl.String, "area
 
 def read_events(url: str, where: str, params: list[Any]) -> pl.DataFrame:
     """The raw event columns matching `where` (with `?` placeholders)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        import sqlite3
+    with EventReader(url) as reader:
+        return reader.read(where, params)
 
-        lite = sqlite3.connect(f"file:{parsed.database}?mode=ro", uri=True)
-        try:
-            rows = lite.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE {where}",
-                                params).fetchall()
-        finally:
-            lite.close()
-        return pl.DataFrame(rows, schema=RAW_SCHEMA, orient="row")
-    conn = adbc_connect(url)
-    try:
-        cur = conn.cursor()
+
+class EventReader:
+    """Reads event columns through one connection, opened on first use and closed on
+    exit: a sweep reads a page at a time, and opening an ADBC connection to PostgreSQL
+    costs about as much as reading a small page. Used by one thread at a time."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.sqlite = make_url(url).get_backend_name() == "sqlite"
+        self.conn: Any = None
+
+    def __enter__(self) -> EventReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def read(self, where: str, params: list[Any]) -> pl.DataFrame:
+        """The raw event columns matching `where` (with `?` placeholders)."""
         sql = f"SELECT {EVENT_COLUMNS} FROM events WHERE {where}"
-        # JSON arrives as an Arrow extension type; its text is what the patterns read
-        sql = _numbered(sql.replace(" data FROM", " data::text AS data FROM", 1))
-        cur.execute(sql, params)
-        frame = pl.DataFrame(cur.fetch_arrow())
-        cur.close()
-    finally:
-        conn.close()
-    return frame
+        if self.sqlite:
+            if self.conn is None:
+                import sqlite3
+
+                database = make_url(self.url).database
+                self.conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True,
+                                            check_same_thread=False)
+            rows = self.conn.execute(sql, params).fetchall()
+            return pl.DataFrame(rows, schema=RAW_SCHEMA, orient="row")
+        if self.conn is None:
+            self.conn = adbc_connect(self.url)
+        cur = self.conn.cursor()
+        try:
+            # JSON arrives as an Arrow extension type; its text is what the patterns read
+            cur.execute(_numbered(sql.replace(" data FROM", " data::text AS data FROM", 1)),
+                        params)
+            frame = pl.DataFrame(cur.fetch_arrow())
+        finally:
+            cur.close()
+        self.conn.commit()  # end the read's transaction: the next page sees what is new
+        return frame
 
 
 def _numbered(sql: str) -> str:

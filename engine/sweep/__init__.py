@@ -248,8 +248,17 @@ def _stale(as_of: datetime, keys: dict[str, str]) -> Any:
         cases.c.next_check <= as_of,
         cases.c.evaluated_as_of > as_of,
         cases.c.rules_key.is_(None),
-        *(and_(cases.c.area == a, cases.c.rules_key != k) for a, k in keys.items()),
+        # one term per distinct key (most areas share the national framework's)
+        *(and_(cases.c.area.in_(areas), cases.c.rules_key != k)
+          for k, areas in _areas_by_key(keys).items()),
     )
+
+
+def _areas_by_key(keys: dict[str, str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for area, key in sorted(keys.items()):
+        out.setdefault(key, []).append(area)
+    return out
 
 
 def _sweep_cases(eng: Any, sr: StoreRules, where: list[Any], keys: dict[str, str],
@@ -259,6 +268,7 @@ def _sweep_cases(eng: Any, sr: StoreRules, where: list[Any], keys: dict[str, str
     bucket of the area's `buckets`) of the cases: (cases, rows stored, flags)."""
     import polars as pl
 
+    from engine.batch.read import EventReader
     from engine.sweep.rows import store_page
     from engine.sweep.verdicts import judge_cases, judge_columns, read_columns
 
@@ -279,7 +289,7 @@ def _sweep_cases(eng: Any, sr: StoreRules, where: list[Any], keys: dict[str, str
     def read(page: list[tuple[str, int, str, int]]) -> Any:
         ids = [cid for cid, _v, _a, _b in page]
         if len(page) >= BATCH_FROM:
-            return read_columns(eng, ids)
+            return read_columns(columns, ids)
         return events_of(eng, ids)  # a few cases: a batch call's fixed cost would dominate
 
     # Three stages overlap: the next page is read while this one is judged and the one
@@ -288,7 +298,8 @@ def _sweep_cases(eng: Any, sr: StoreRules, where: list[Any], keys: dict[str, str
     # page in flight either side: memory stays a few pages deep, and a failed read or
     # write stops the sweep at the next page.
     pages = _pages(eng, where)
-    with ThreadPoolExecutor(max_workers=1) as reader, \
+    with EventReader(eng.url.render_as_string(hide_password=False)) as columns, \
+            ThreadPoolExecutor(max_workers=1) as reader, \
             ThreadPoolExecutor(max_workers=1) as writer:
         page = next(pages, None)
         loading = None if page is None else reader.submit(read, page)

@@ -13,16 +13,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from sqlalchemy import Engine
 
 from engine.calendar import local_date, start_of_day
 from engine.events import Event
 from engine.rules import Rules
 from engine.spec import DeadlineStep, RecurringStep, Unit
 from engine.sweep import facts as page_facts
+
+if TYPE_CHECKING:
+    from engine.batch.read import EventReader
 
 # One row per instance: the verdict, the case's current area, and what deciding the
 # case's next check needs of the step (an hour deadline? a recurring step's pause and
@@ -65,13 +67,11 @@ def step_traits(step: Any) -> tuple[bool, str | None, str | None]:
     return hours, None, None
 
 
-def read_columns(eng: Engine, case_ids: Sequence[str]) -> pl.DataFrame:
+def read_columns(reader: EventReader, case_ids: Sequence[str]) -> pl.DataFrame:
     """The cases' raw event columns (engine/batch/read.py), for `judge_columns`."""
-    from engine.batch.read import read_events
     from engine.store import placeholders
 
-    return read_events(eng.url.render_as_string(hide_password=False),
-                       f"case_id IN ({placeholders(len(case_ids))})", list(case_ids))
+    return reader.read(f"case_id IN ({placeholders(len(case_ids))})", list(case_ids))
 
 
 def judge_columns(rules: Rules, raw: pl.DataFrame, case_ids: Sequence[str], as_of: datetime

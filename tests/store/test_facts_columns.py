@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from sqlalchemy import select
 
-from engine.batch.read import instant_us
+from engine.batch.read import EventReader, instant_us
 from engine.config import load_config
 from engine.ingest import ingest_paths
 from engine.simulate import CohortSpec, resolve_areas, write_cohort
@@ -36,7 +36,8 @@ def test_column_facts_equal_judged_facts(db: str, tmp_path: Path, days_before: i
     ids.append("NO-SUCH-CASE")  # a case without events has no facts
     as_of = spec.as_of - timedelta(days=days_before)
     stages = tuple(CONFIG.stages)
-    raw = read_columns(eng, ids)
+    with EventReader(db) as reader:
+        raw = read_columns(reader, ids)
     by_columns = of_columns(stages, raw, instant_us(raw), ids, as_of)
     by_events = of_events(stages, events_of(eng, ids), ids, as_of)
     assert by_columns.schema == by_events.schema
