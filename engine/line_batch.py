@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import repeat
 from typing import Any
@@ -29,12 +28,12 @@ from typing import Any
 import orjson
 
 from engine.errors import EventProblem
+from engine.event_columns import EventColumns, LineBatch, from_read_lines
 from engine.event_lines import CsvRecord, ReadLine, decide_record, jsonl_line
 from engine.events import (
     CASE_ID_PATTERN,
     EVENT_ID_PATTERN,
     TOP_LEVEL,
-    Event,
     data_problem,
     is_case_id,
     is_event_id,
@@ -45,13 +44,11 @@ from engine.vocabulary import Vocabulary
 
 _TOP = frozenset(TOP_LEVEL)
 _VERDICTS_MAX = 200_000
-_COLUMNS = ("line", "event_id", "case_id", "area", "type", "at", "source", "data", "data_key")
 # A whole second with an offset, as written in a line (the shape extracts use) and as
 # `datetime.isoformat` writes the instant it parses to (UTC as "+00:00", never "Z" or
 # "-00:00", which parse to the same offset).
 _WHOLE_SECOND = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)"
 _WHOLE_SECOND_TEXTS = re.compile(f"(?:{_WHOLE_SECOND}\n)*{_WHOLE_SECOND}", re.ASCII)
-_WHOLE_SECOND_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", re.ASCII)
 
 
 def _joined(pattern: str) -> Callable[[Sequence[Any]], bool]:
@@ -71,86 +68,6 @@ def _joined(pattern: str) -> Callable[[Sequence[Any]], bool]:
 
 _event_ids_ok = _joined(EVENT_ID_PATTERN)
 _case_ids_ok = _joined(CASE_ID_PATTERN)
-
-
-@dataclass
-class EventColumns:
-    """Accepted events as columns, in line order. `case_id` is None for area-level
-    events; `data` is the parsed object ({} when absent or null) and `data_key` its
-    repr: equal exactly when the objects are equal, value types included (the repr of
-    a JSON value is a literal that reads back as the same value).
-
-    `at_iso` is each instant as `datetime.isoformat` writes it, kept only while every
-    instant is a whole second (`YYYY-MM-DDTHH:MM:SS+HH:MM`; else None): then it is the
-    line's own text (UTC written "+00:00"), known without a call per event; the body hash
-    is made from it, and when all are in UTC so is the stored instant."""
-
-    line: list[int] = field(default_factory=list)
-    event_id: list[str] = field(default_factory=list)
-    case_id: list[str | None] = field(default_factory=list)
-    area: list[str] = field(default_factory=list)
-    type: list[str] = field(default_factory=list)
-    at: list[datetime] = field(default_factory=list)
-    source: list[str] = field(default_factory=list)
-    data: list[dict[str, Any]] = field(default_factory=list)
-    data_key: list[str] = field(default_factory=list)
-    at_iso: list[str] | None = None
-
-    def __len__(self) -> int:
-        return len(self.line)
-
-    def event(self, i: int) -> Event:
-        at = self.at[i]
-        return Event(self.event_id[i], self.case_id[i], self.area[i], self.type[i], at,
-                     self.source[i], self.data[i], at.timestamp())
-
-    def timestamps(self) -> list[float]:
-        return list(map(datetime.timestamp, self.at))
-
-    def append(self, line: int, e: Event) -> None:
-        values = (line, e.event_id, e.case_id, e.area, e.type, e.at, e.source, e.data,
-                  repr(e.data))
-        for name, value in zip(_COLUMNS, values, strict=True):
-            getattr(self, name).append(value)
-        if self.at_iso is not None:
-            iso = e.at.isoformat()
-            if _WHOLE_SECOND_ISO.fullmatch(iso):
-                self.at_iso.append(iso)
-            else:
-                self.at_iso = None
-
-    def in_line_order(self) -> EventColumns:
-        order = sorted(range(len(self.line)), key=self.line.__getitem__)
-        out = EventColumns()
-        for name in _COLUMNS:
-            column = getattr(self, name)
-            setattr(out, name, [column[i] for i in order])
-        if self.at_iso is not None:
-            out.at_iso = [self.at_iso[i] for i in order]
-        return out
-
-
-@dataclass
-class LineBatch:
-    """Lines first..last of an input: accepted events and rejected lines."""
-
-    first: int
-    last: int
-    events: EventColumns
-    rejects: list[EventProblem]
-
-
-def from_read_lines(lines: Sequence[ReadLine]) -> LineBatch:
-    """A batch from lines already decided one at a time (CSV, a mapping's rejects)."""
-    cols = EventColumns(at_iso=[])
-    rejects: list[EventProblem] = []
-    for rl in lines:
-        if rl.event is not None:
-            cols.append(rl.line, rl.event)
-        else:
-            assert rl.problem is not None
-            rejects.append(rl.problem)
-    return LineBatch(lines[0].line, lines[-1].line, cols, rejects)
 
 
 Verdicts = dict[tuple[str | None, str | None], bool]  # (type, data repr) -> allowed

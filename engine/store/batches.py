@@ -2,7 +2,7 @@
 and why) against the store, then write the batch's events, rejects, case rows and batch
 row in one transaction.
 
-The batch arrives as columns (`engine.line_batch.EventColumns`) and is judged as
+The batch arrives as columns (`engine.event_columns.EventColumns`) and is judged as
 columns: its body hashes by C-level calls, its stored duplicates with one query, its
 new rows with one `executemany`. Python runs per event only where an event is unusual:
 an id repeated within the batch, a conflict, a case whose area changes.
@@ -26,9 +26,9 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from engine.errors import EventProblem, StoreError, bounded
+from engine.event_columns import EventColumns, LineBatch, from_read_lines
 from engine.event_lines import ReadLine
 from engine.events import Event, canonical_body
-from engine.line_batch import EventColumns, LineBatch, from_read_lines
 from engine.store.bulk import insert_rows, instants_param, select_in
 from engine.store.case_rows import BUCKETS, CaseRows, case_bucket
 from engine.store.db import writing

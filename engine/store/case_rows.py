@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from engine.errors import EventProblem
+from engine.event_columns import EventColumns
 from engine.events import Event, area_problems
-from engine.line_batch import EventColumns
 from engine.store.bulk import (
     in_keys,
     insert_rows,

@@ -15,7 +15,7 @@ from tests.reports.conftest import Store
 from tests.reports.test_export_met import _check_ocel, _check_xes
 
 
-def _batches(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def _check_batches(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
     real = judged.judge_batch
     monkeypatch.setattr(judged, "BATCH_FROM", 10)
@@ -28,10 +28,10 @@ def _batches(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_chunks_judged_ahead_in_batches(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    _batches(store, monkeypatch)
+    _check_batches(store, monkeypatch)
 
 
 @pytest.mark.postgres
 def test_chunks_judged_ahead_in_batches_on_postgresql(pg_store: Store,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    _batches(pg_store, monkeypatch)
+    _check_batches(pg_store, monkeypatch)

@@ -61,7 +61,7 @@ def _no_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store_versions, "load_config_set", refuse)
 
 
-def _same(a: StoreRules, b: StoreRules) -> None:
+def _assert_same(a: StoreRules, b: StoreRules) -> None:
     assert a.keys == b.keys and a.national_key == b.national_key
     assert a.areas_with_templates == b.areas_with_templates
     assert (a.stale, a.skipped) == (b.stale, b.skipped)
@@ -80,13 +80,13 @@ def test_a_second_process_reads_the_rules_it_would_have_built(
         cache: Path, configs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     built = build_rules(load_config_set(configs), [])
     first = compiled_rules(configs, [])
-    _same(first, built)
+    _assert_same(first, built)
     assert len(_files(cache)) == 1
     assert (os.stat(cache).st_mode & 0o777, os.stat(cache / _files(cache)[0]).st_mode & 0o777) \
         == (0o700, 0o600)
     _no_yaml(monkeypatch)
     again = compiled_rules(configs, [])
-    _same(again, built)
+    _assert_same(again, built)
     assert gc.isenabled()
     # the national framework is one object in every area's history (compiled once)
     nationals = {id(again.rules.history(a).templates[0]) for a in again.rules.areas}
@@ -118,7 +118,7 @@ def test_an_overlay_change_is_built_not_read(cache: Path, configs: Path) -> None
     assert after.key("kent") != before.key("kent")
     assert after.rules.history("kent").latest.version != \
         before.rules.history("kent").latest.version
-    _same(after, build_rules(load_config_set(configs), []))
+    _assert_same(after, build_rules(load_config_set(configs), []))
     assert len(_files(cache)) == 2
 
 
@@ -154,7 +154,7 @@ def test_a_file_that_cannot_be_trusted_is_rebuilt(
     path.chmod(0o600)
     assert rules_cache.load(key) is not None
     path.write_text("{not json")
-    _same(compiled_rules(configs, []), built)
+    _assert_same(compiled_rules(configs, []), built)
     assert rules_cache.load(key) is not None  # written again, whole
 
 
@@ -163,7 +163,7 @@ def test_an_empty_cache_dir_setting_turns_it_off(
     monkeypatch.setenv(cache_files.ENV, "")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    _same(compiled_rules(configs, []), build_rules(load_config_set(configs), []))
+    _assert_same(compiled_rules(configs, []), build_rules(load_config_set(configs), []))
     assert not (tmp_path / "home").exists()
 
 
@@ -176,14 +176,14 @@ def test_no_home_directory_means_no_cache_and_no_error(
         raise RuntimeError("Could not determine home directory.")
     monkeypatch.setattr(Path, "home", no_home)
     assert cache_files.cache_dir() is None
-    _same(compiled_rules(configs, []), build_rules(load_config_set(configs), []))
+    _assert_same(compiled_rules(configs, []), build_rules(load_config_set(configs), []))
 
 
 def test_an_unwritable_cache_costs_nothing_but_time(
         tmp_path: Path, configs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(cache_files.ENV, str(tmp_path / "a-file" / "cache"))
     (tmp_path / "a-file").write_text("not a directory")
-    _same(compiled_rules(configs, []), build_rules(load_config_set(configs), []))
+    _assert_same(compiled_rules(configs, []), build_rules(load_config_set(configs), []))
 
 
 def test_only_the_newest_files_are_kept(cache: Path, configs: Path) -> None:
@@ -206,10 +206,10 @@ def test_deployed_and_stale_versions_come_back_from_the_cache(
     built = build_rules(load_config_set(config_dir), deployed)
     assert list(built.stale) == [AREA]
     first = rules_in_force(db, config_dir)
-    _same(first, built)
+    _assert_same(first, built)
     store_versions._cached.cache_clear()
     _no_yaml(monkeypatch)
-    _same(rules_in_force(db, config_dir), built)
+    _assert_same(rules_in_force(db, config_dir), built)
 
 
 CHILD = """
