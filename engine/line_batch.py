@@ -47,7 +47,7 @@ _VERDICTS_MAX = 200_000
 # A whole second with an offset, as written in a line (the shape extracts use) and as
 # `datetime.isoformat` writes the instant it parses to (UTC as "+00:00", never "Z" or
 # "-00:00", which parse to the same offset).
-_WHOLE_SECOND = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)"
+_WHOLE_SECOND = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:[0-5]\d)"
 _WHOLE_SECOND_TEXTS = re.compile(f"(?:{_WHOLE_SECOND}\n)*{_WHOLE_SECOND}", re.ASCII)
 
 
