@@ -207,6 +207,8 @@ def sweep_partitions(db_url: str | None, parts: Sequence[Partition], as_of: date
     engine; either way the rows are written straight from the judged columns
     (engine/sweep/rows.py). One result per partition, in the order given; `seconds` is
     the whole run's."""
+    if not parts:  # nothing to sweep (an area asked for has no cases or was skipped)
+        return []
     started = time.perf_counter()
     eng = checked_engine(db_url)
     sr = rules_in_force(db_url, Path(config_dir))

@@ -47,3 +47,14 @@ def test_each_partition_counts_its_own_cases(db: str, config_dir: Path, tmp_path
     assert report.area_instances == 0
     assert got == expected
     assert report.flags > 0
+
+
+def test_no_partitions_sweep_nothing(db: str, config_dir: Path, tmp_path: Path) -> None:
+    ingest_paths(db, [str(write_jsonl(tmp_path / "a.jsonl", cohort(30)))], config_dir=config_dir)
+    for workers in (1, 2):
+        report = run_sweep(db, T2, areas=[], workers=workers, config_dir=config_dir)
+        assert (report.partitions, report.cases_evaluated) == ((), 0)
+    with engine_for(db).connect() as conn:
+        assert conn.execute(select(cases.c.case_id).where(
+            cases.c.evaluated_version.is_not(None))).first() is None
+        assert conn.execute(select(instances.c.id)).first() is None
