@@ -13,8 +13,8 @@ See `engine.ingest` for why batches are shaped this way.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import repeat
@@ -84,8 +84,7 @@ CHECKPOINT_PAGES = 10_000  # about 40 MB of WAL
 CACHE_KIB = 65_536  # SQLite's page cache while a batch is written (the default is 2,000)
 
 
-@contextmanager
-def _batch_transaction(eng: Engine) -> Iterator[Connection]:
+def _batch_transaction(eng: Engine) -> AbstractContextManager[Connection]:
     """`writing(eng)`, with two SQLite settings of the connection changed while a batch
     commits and put back once it is committed:
     - the automatic WAL checkpoint put off until the WAL holds CHECKPOINT_PAGES pages
@@ -95,20 +94,7 @@ def _batch_transaction(eng: Engine) -> Iterator[Connection]:
       table and its three indexes, more than the default 2 MB holds, so without it
       SQLite spills pages to the WAL before the commit and reads them back.
     How a commit survives a crash does not change."""
-    dbapi: Any = None
-    prior: list[Any] = []
-    try:
-        with writing(eng) as conn:
-            if conn.dialect.name == "sqlite":
-                dbapi = conn.connection.dbapi_connection
-                for pragma, value in (("wal_autocheckpoint", CHECKPOINT_PAGES),
-                                      ("cache_size", -CACHE_KIB)):
-                    prior.append((pragma, int(dbapi.execute(f"PRAGMA {pragma}").fetchone()[0])))
-                    dbapi.execute(f"PRAGMA {pragma}={value}")
-            yield conn
-    finally:
-        for pragma, value in prior:
-            dbapi.execute(f"PRAGMA {pragma}={value}")
+    return writing(eng, {"wal_autocheckpoint": CHECKPOINT_PAGES, "cache_size": -CACHE_KIB})
 
 
 @dataclass

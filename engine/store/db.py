@@ -8,7 +8,7 @@ process.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -89,13 +89,32 @@ def _configure_sqlite(eng: Engine) -> None:
 
 
 @contextmanager
-def writing(eng: Engine) -> Iterator[Connection]:
+def writing(eng: Engine, sqlite_settings: Mapping[str, int] | None = None
+            ) -> Iterator[Connection]:
     """A transaction that will write: on SQLite it takes the write lock at BEGIN, so two
-    writers queue on the busy timeout instead of one failing halfway."""
+    writers queue on the busy timeout instead of one failing halfway.
+
+    `sqlite_settings` (PRAGMA name -> value) hold on SQLite for this transaction and its
+    commit, and are put back before the connection returns to the pool (not if the
+    driver dropped it, so putting them back never hides the error that did)."""
     with eng.connect() as conn:
         conn = conn.execution_options(write=True)
-        with conn.begin():
-            yield conn
+        prior: list[tuple[str, int]] = []
+        if sqlite_settings and conn.dialect.name == "sqlite":
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None
+            for pragma, value in sqlite_settings.items():
+                prior.append((pragma, int(dbapi.execute(f"PRAGMA {pragma}").fetchone()[0])))
+                dbapi.execute(f"PRAGMA {pragma}={int(value)}")
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            if prior and not conn.invalidated:
+                dbapi = conn.connection.dbapi_connection
+                assert dbapi is not None
+                for pragma, value in prior:
+                    dbapi.execute(f"PRAGMA {pragma}={value}")
 
 
 @contextmanager
