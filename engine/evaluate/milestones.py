@@ -130,6 +130,8 @@ def relevant_types(stages: tuple[StageRule, ...]) -> frozenset[str]:
     if hit is not None and hit[0] is stages:
         return hit[1]
     types = frozenset(compile_stages(stages).by_type) | frozenset(_BY_TYPE) | {WITHDREW}
+    if len(_RELEVANT) > 64:  # a long-lived process building rules again: stay bounded
+        _RELEVANT.clear()
     _RELEVANT[id(stages)] = (stages, types)
     return types
 

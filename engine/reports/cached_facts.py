@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from engine import config_cache as cache
 from engine.config import load_config
@@ -55,7 +55,7 @@ def facts_for(config_dir: Path) -> Facts:
                              cps_names=c.cps_names, national=c.national, templates=c.templates,
                              variants=c.variants, scrutiny_groups=c.scrutiny_groups,
                              illustrative=frozenset(c.illustrative), config_dir=config_dir)
-        except (ValueError, ValidationError) as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever a spoiled file raises, rebuild
             cache.ignored(KIND, key, exc)
     facts = facts_from(load_config(config_dir, today=today))
     if cache.cache_dir() is not None:

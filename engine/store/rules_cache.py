@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from engine import config_cache as cache
 from engine.calendar import adopt_bank_holidays, bank_holiday_table
@@ -63,7 +63,7 @@ def load(key: str) -> tuple[Rules, dict[str, str], dict[str, str]] | None:
                    for refs in cached.histories.values()]
         rules = Rules(cached.stages, dict(zip(cached.histories, history, strict=True)),
                       TemplateHistory([cached.templates[cached.national]]))
-    except (ValueError, IndexError, ValidationError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever a spoiled file raises, rebuild
         cache.ignored(KIND, key, exc)
         return None
     adopt_bank_holidays(cached.bank_holidays)
